@@ -1,0 +1,344 @@
+//! `hazard-rules`: check, test, bundle and evaluate rulesets.
+//!
+//! Exit codes: 0 ok, 1 failures (bad ruleset, failing case, bad record), 2 usage.
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hazard_rules::{ffi, Error, Input, InputError, Ruleset, RulesetFiles};
+use serde_json::Value;
+
+mod table;
+
+#[derive(Parser)]
+#[command(
+    name = "hazard-rules",
+    version,
+    about = "Work-safety hazard rules: check, test, bundle, evaluate"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load and validate a ruleset chain; report every error with its location.
+    Check { dir: PathBuf },
+    /// Run a ruleset's test cases, inherited ones included.
+    Test {
+        dir: PathBuf,
+        /// Show every case, not only failures.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Evaluate inputs: JSON (object or array), JSON Lines or CSV (dotted column names).
+    Eval {
+        /// Input file; `-` or nothing for standard input.
+        file: Option<PathBuf>,
+        /// The "as of" date (YYYY-MM-DD). Required: the library never reads the clock.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Ruleset directory or bundle file; the embedded default when absent.
+        #[arg(long)]
+        ruleset: Option<PathBuf>,
+        /// Input format; guessed from the file extension when absent.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Output: JSON Lines (default) or a readable table.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        output: Output,
+    },
+    /// Write a ruleset chain as one file for browsers.
+    Bundle {
+        dir: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print the JSON Schema of the input (or of the decision).
+    Schema {
+        #[arg(long)]
+        decision: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    Jsonl,
+    Table,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Check { dir } => check(&dir),
+        Command::Test { dir, verbose } => test(&dir, verbose),
+        Command::Eval {
+            file,
+            as_of,
+            ruleset,
+            format,
+            output,
+        } => eval(file, as_of, ruleset, format, output),
+        Command::Bundle { dir, output } => bundle(&dir, &output),
+        Command::Schema { decision } => {
+            let schema = if decision {
+                hazard_rules::decision_schema()
+            } else {
+                hazard_rules::input_schema()
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema serialises")
+            );
+            Ok(true)
+        }
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A usage problem (exit 2), as opposed to failures found in the work (exit 1).
+struct Usage(String);
+
+fn check(dir: &Path) -> Result<bool, Usage> {
+    match Ruleset::load(dir) {
+        Ok(rs) => {
+            let chain: Vec<String> = rs
+                .chain_refs()
+                .iter()
+                .map(|r| format!("{}@{}", r.id, r.version))
+                .collect();
+            let tables = rs.tables().count();
+            println!(
+                "ok: {} ({} tables, {} test cases)",
+                chain.join(" → "),
+                tables,
+                rs.cases().len()
+            );
+            Ok(true)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(false)
+        }
+    }
+}
+
+fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
+    let rs = match Ruleset::load(dir) {
+        Ok(rs) => rs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    let (mut passed, mut failed) = (0, 0);
+    for case in rs.cases() {
+        let outcome = case.run(&rs);
+        if outcome.passed() {
+            passed += 1;
+            if verbose {
+                println!("PASS {} ({})", case.name, case.file);
+            }
+        } else {
+            failed += 1;
+            println!("FAIL {} ({})", case.name, case.file);
+            for f in &outcome.failures {
+                println!("    {f}");
+            }
+            println!("    fired: {}", outcome.fired().join(", "));
+        }
+    }
+    let chain: Vec<String> = rs
+        .chain_refs()
+        .iter()
+        .map(|r| format!("{}@{}", r.id, r.version))
+        .collect();
+    println!("{}: {passed} passed, {failed} failed", chain.join(" → "));
+    Ok(failed == 0 && passed > 0)
+}
+
+fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
+    let files = match RulesetFiles::read_dir(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    // Refuse to bundle a chain that does not load.
+    if let Err(e) = Ruleset::from_files(files.clone()) {
+        eprintln!("error: {e}");
+        return Ok(false);
+    }
+    let text = files.to_bundle().map_err(|e| Usage(e.to_string()))?;
+    std::fs::write(output, &text)
+        .map_err(|e| Usage(format!("cannot write {}: {e}", output.display())))?;
+    println!("wrote {} ({} bytes)", output.display(), text.len());
+    Ok(true)
+}
+
+fn load_ruleset(path: Option<PathBuf>) -> Result<Ruleset, String> {
+    match path {
+        None => Ok(Ruleset::default()),
+        Some(p) if p.is_dir() => Ruleset::load(&p).map_err(|e| e.to_string()),
+        Some(p) => {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            Ruleset::from_bundle(&text).map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn eval(
+    file: Option<PathBuf>,
+    as_of: Option<String>,
+    ruleset: Option<PathBuf>,
+    format: Option<Format>,
+    output: Output,
+) -> Result<bool, Usage> {
+    let as_of = as_of.ok_or_else(|| {
+        Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
+    })?;
+    let as_of = as_of
+        .parse()
+        .map_err(|e| Usage(format!("--as-of `{as_of}` is not a date: {e}")))?;
+    let rs = load_ruleset(ruleset).map_err(|e| {
+        eprintln!("error: {e}");
+        Usage("cannot load the ruleset".into())
+    })?;
+    let path = file.filter(|p| p.as_os_str() != "-");
+    let format = format.unwrap_or(
+        match path
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+        {
+            Some("csv") => Format::Csv,
+            Some("json") => Format::Json,
+            _ => Format::Jsonl,
+        },
+    );
+    let mut text = String::new();
+    match &path {
+        Some(p) => {
+            text = std::fs::read_to_string(p)
+                .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Usage(format!("cannot read standard input: {e}")))?;
+        }
+    }
+    let records = read_records(&text, format);
+    let mut out = std::io::stdout().lock();
+    let mut ok = true;
+    let mut rows = Vec::new();
+    for (n, record) in records.into_iter().enumerate() {
+        let result = record
+            .and_then(|v| Input::from_value(v).map_err(Error::from))
+            .and_then(|i| rs.evaluate(&i, as_of));
+        ok &= result.is_ok();
+        match output {
+            Output::Jsonl => {
+                let line = match &result {
+                    Ok(d) => serde_json::json!({ "record": n + 1, "decision": d }),
+                    Err(e) => serde_json::json!({ "record": n + 1, "error": ffi::error_value(e) }),
+                };
+                let _ = writeln!(out, "{line}");
+            }
+            Output::Table => rows.push((n + 1, result)),
+        }
+    }
+    if let Output::Table = output {
+        let _ = write!(out, "{}", table::render(&rows));
+    }
+    Ok(ok)
+}
+
+/// Splits input text into records; a record that cannot be read is that record's error.
+fn read_records(text: &str, format: Format) -> Vec<Result<Value, Error>> {
+    let bad =
+        |line: usize, e: String| Err(Error::Input(InputError::new(format!("<line {line}>"), e)));
+    match format {
+        Format::Json => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),
+            Ok(v) => vec![Ok(v)],
+            Err(e) => vec![bad(e.line(), e.to_string())],
+        },
+        Format::Jsonl => text
+            .as_bytes()
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
+            .map(|(i, l)| match l {
+                Ok(l) => serde_json::from_str(&l).or_else(|e| bad(i + 1, e.to_string())),
+                Err(e) => bad(i + 1, e.to_string()),
+            })
+            .collect(),
+        Format::Csv => {
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let headers = match reader.headers() {
+                Ok(h) => h.clone(),
+                Err(e) => return vec![bad(1, e.to_string())],
+            };
+            reader
+                .records()
+                .enumerate()
+                .map(|(i, r)| match r {
+                    Ok(r) => csv_record(&headers, &r).or_else(|e| bad(i + 2, e)),
+                    Err(e) => bad(i + 2, e.to_string()),
+                })
+                .collect()
+        }
+    }
+}
+
+/// Builds a nested JSON object from dotted column names (`hazard.listing.level`).
+/// Cells are read as JSON when they parse (numbers, booleans, arrays), else as text;
+/// empty cells are left out.
+fn csv_record(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<Value, String> {
+    let mut root = serde_json::Map::new();
+    for (h, cell) in headers.iter().zip(record.iter()) {
+        if cell.is_empty() {
+            continue;
+        }
+        let value =
+            serde_json::from_str::<Value>(cell).unwrap_or_else(|_| Value::String(cell.to_owned()));
+        let mut node = &mut root;
+        let parts: Vec<&str> = h.split('.').collect();
+        for part in &parts[..parts.len() - 1] {
+            let entry = node
+                .entry(part.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
+            node = entry
+                .as_object_mut()
+                .ok_or_else(|| format!("column `{h}` nests under a value"))?;
+        }
+        node.insert(parts[parts.len() - 1].to_owned(), value);
+    }
+    Ok(Value::Object(root))
+}

@@ -1,0 +1,90 @@
+//! The readable table of `eval --output table`: one line per record with the
+//! headline of each section.
+
+use hazard_rules::{Decision, Error};
+
+const HEADERS: [&str; 8] = [
+    "#",
+    "id",
+    "level",
+    "due",
+    "status",
+    "supervisor",
+    "response",
+    "risk",
+];
+
+pub fn render(rows: &[(usize, Result<Decision, Error>)]) -> String {
+    let cells: Vec<Vec<String>> = rows.iter().map(|(n, r)| cells(*n, r)).collect();
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: &[String]| -> String {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&HEADERS.map(String::from));
+    for row in &cells {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
+    let d = match result {
+        Ok(d) => d,
+        Err(e) => return vec![n.to_string(), String::new(), "ERROR".into(), e.to_string()],
+    };
+    let dash = || "-".to_owned();
+    let c = d.classification.as_ref();
+    let r = d.rectification.as_ref();
+    let response = d.response.as_ref().map(|resp| {
+        let mut parts = Vec::new();
+        if let Some(a) = &resp.accident {
+            parts.push(a.grade.clone());
+        }
+        if let Some(w) = &resp.warning {
+            parts.push(
+                w.level
+                    .clone()
+                    .map_or("no response".into(), |l| format!("level {l}")),
+            );
+        }
+        parts.join(", ")
+    });
+    let risk = d.risk.as_ref().map(|k| match &k.unit {
+        Some(u) => u.colour.clone(),
+        None => k
+            .points
+            .iter()
+            .map(|p| p.colour.as_str())
+            .collect::<Vec<_>>()
+            .join("/"),
+    });
+    let mut row = vec![
+        n.to_string(),
+        d.id.clone().unwrap_or_default(),
+        c.map_or_else(dash, |c| c.level.clone()),
+        r.and_then(|r| r.due).map_or_else(dash, |d| d.to_string()),
+        r.map_or_else(dash, |r| match (r.overdue_days, r.days_left) {
+            (Some(o), _) if r.status == "overdue" => format!("overdue {o}d"),
+            (_, Some(l)) => format!("{} ({l}d left)", r.status),
+            _ => r.status.clone(),
+        }),
+        d.responsibility
+            .as_ref()
+            .and_then(|x| x.supervising_level.clone())
+            .unwrap_or_else(dash),
+        response.unwrap_or_else(dash),
+        risk.unwrap_or_else(dash),
+    ];
+    row.truncate(HEADERS.len());
+    row
+}

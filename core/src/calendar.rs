@@ -1,0 +1,136 @@
+//! Working days and Civil Code period counting.
+//!
+//! PRC Civil Code Art. 201: the day a period starts is not counted. Art. 203:
+//! if the last day is a statutory holiday or rest day, the period ends on the
+//! first working day after it. Rest days are Saturdays and Sundays unless the
+//! State Council's yearly notice makes them make-up working days (调休); the
+//! notices are ruleset data (`kind = "calendar"` tables), one per year.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+/// Holidays and make-up working days, merged from a ruleset's calendar tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calendar {
+    holidays: BTreeMap<NaiveDate, String>,
+    workdays: BTreeSet<NaiveDate>,
+    /// Years that have a notice; outside them only weekends are known.
+    years: BTreeSet<i32>,
+}
+
+/// What kind of day a date is, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayKind {
+    Working,
+    /// A Saturday or Sunday made a working day by the yearly notice.
+    MakeUpWorking,
+    Weekend,
+    Holiday(String),
+}
+
+impl DayKind {
+    pub fn is_working(&self) -> bool {
+        matches!(self, DayKind::Working | DayKind::MakeUpWorking)
+    }
+}
+
+/// The result of counting a period, with the days skipped to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// `start + days`, before moving off rest days.
+    pub nominal: NaiveDate,
+    /// The first working day on or after `nominal`.
+    pub due: NaiveDate,
+    /// The non-working days passed over, in order.
+    pub skipped: Vec<(NaiveDate, DayKind)>,
+}
+
+impl Calendar {
+    /// Adds one year's notice. Later calls override earlier ones for the same dates,
+    /// so an overlay can correct a parent's table.
+    pub fn add_year(
+        &mut self,
+        year: i32,
+        holidays: impl IntoIterator<Item = (NaiveDate, String)>,
+        workdays: impl IntoIterator<Item = NaiveDate>,
+    ) {
+        self.years.insert(year);
+        for (d, name) in holidays {
+            self.workdays.remove(&d);
+            self.holidays.insert(d, name);
+        }
+        for d in workdays {
+            self.holidays.remove(&d);
+            self.workdays.insert(d);
+        }
+    }
+
+    /// Whether a yearly notice is known for `year`.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.contains(&year)
+    }
+
+    pub fn day_kind(&self, date: NaiveDate) -> DayKind {
+        if let Some(name) = self.holidays.get(&date) {
+            return DayKind::Holiday(name.clone());
+        }
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        match (weekend, self.workdays.contains(&date)) {
+            (true, true) => DayKind::MakeUpWorking,
+            (true, false) => DayKind::Weekend,
+            (false, _) => DayKind::Working,
+        }
+    }
+
+    /// Counts `days` from `start` under Civil Code Art. 201/203.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use hazard_rules::calendar::Calendar;
+    /// let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    /// let mut cal = Calendar::default();
+    /// let national_day = (1..=7).map(|i| (d(&format!("2021-10-0{i}")), "国庆节".to_string()));
+    /// cal.add_year(2021, national_day, [d("2021-09-26"), d("2021-10-09")]);
+    /// // Listed on 1 September with 30 days: the 30th day is 1 October, a holiday.
+    /// assert_eq!(cal.deadline(d("2021-09-01"), 30).due, d("2021-10-08"));
+    /// ```
+    pub fn deadline(&self, start: NaiveDate, days: u64) -> Deadline {
+        let nominal = add_days(start, days as i64);
+        let mut due = nominal;
+        let mut skipped = Vec::new();
+        loop {
+            let kind = self.day_kind(due);
+            if kind.is_working() {
+                break;
+            }
+            skipped.push((due, kind));
+            due = add_days(due, 1);
+        }
+        Deadline {
+            nominal,
+            due,
+            skipped,
+        }
+    }
+}
+
+/// `date + days` (negative goes back), saturating at the ends of the calendar.
+pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
+    let magnitude = Days::new(days.unsigned_abs());
+    let moved = if days >= 0 {
+        date.checked_add_days(magnitude)
+    } else {
+        date.checked_sub_days(magnitude)
+    };
+    moved.unwrap_or(if days >= 0 {
+        NaiveDate::MAX
+    } else {
+        NaiveDate::MIN
+    })
+}
+
+/// Days from `from` to `to` (negative when `to` is earlier).
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}

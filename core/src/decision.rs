@@ -1,0 +1,229 @@
+//! Output types: the decision and its sections. Rules build these as Rhai
+//! maps; the engine checks every map against these types, so a rule that
+//! returns a misspelt field fails loudly instead of producing a half decision.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What the rules decided for one input, with the reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Decision {
+    /// The input's `id`, if it had one.
+    pub id: Option<String>,
+    pub as_of: NaiveDate,
+    /// The ruleset chain, base first.
+    pub ruleset: Vec<RulesetRef>,
+    pub classification: Option<Classification>,
+    pub rectification: Option<Rectification>,
+    pub responsibility: Option<Responsibility>,
+    pub response: Option<Response>,
+    pub risk: Option<Risk>,
+    /// Every rule and table row that fired, in order.
+    pub trace: Vec<TraceEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RulesetRef {
+    pub id: String,
+    pub version: String,
+}
+
+/// One step of the explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TraceEntry {
+    /// `rule` (a rule said why), `table` (a table row was used) or `calendar`.
+    pub kind: String,
+    /// Rule id (e.g. `classification.catalogue_item`) or table name.
+    pub id: String,
+    /// For tables: the key or index of the row used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    /// `id@version` of the ruleset whose rule or table this is.
+    pub ruleset: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// A legal reason with its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Basis {
+    /// Catalogue item id or fact name.
+    pub id: String,
+    pub title: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Classification {
+    /// `general` or `major`.
+    pub level: String,
+    /// Items and facts that made it major (empty for general).
+    pub basis: Vec<Basis>,
+    /// Matched items that do not apply to the hazard's sector, with why.
+    #[serde(default)]
+    pub not_applicable: Vec<Basis>,
+    /// Duties that follow from the level.
+    #[serde(default)]
+    pub duties: Vec<Basis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rectification {
+    /// The current stage of the closed loop.
+    pub stage: String,
+    /// Stages allowed next.
+    pub next_stages: Vec<String>,
+    /// The day the period counts from (listing date, else found date).
+    pub start: NaiveDate,
+    /// Period length in days; none where the hazard is fixed on the spot.
+    pub period_days: Option<i64>,
+    /// Due date after Civil Code counting and any extensions.
+    pub due: Option<NaiveDate>,
+    /// `fixed_on_spot`, `not_due`, `due_soon`, `overdue`, `closed_on_time`, `closed_late`.
+    pub status: String,
+    #[serde(default)]
+    pub days_left: Option<i64>,
+    #[serde(default)]
+    pub overdue_days: Option<i64>,
+    #[serde(default)]
+    pub closed_on: Option<NaiveDate>,
+    /// Extension days approved, in order.
+    #[serde(default)]
+    pub extensions: Vec<i64>,
+    /// What happens because the hazard is overdue.
+    #[serde(default)]
+    pub escalation: Vec<String>,
+}
+
+/// A role and who fills it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// Role code, e.g. `rectification_lead`, `sector_regulator`, `grid_member`.
+    pub role: String,
+    /// The post or body, e.g. `主要负责人`, `应急管理局`, `乡镇(街道)`.
+    pub post: String,
+    /// The person who acts (the backup when the primary is absent).
+    #[serde(default)]
+    pub person: Option<String>,
+    /// Set when the backup acts for an absent primary (AB post).
+    #[serde(default)]
+    pub acting_for: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Responsibility {
+    pub assignments: Vec<Assignment>,
+    /// The level that supervises and closes the hazard: `township`, `county`, `city`, `province`.
+    #[serde(default)]
+    pub supervising_level: Option<String>,
+    #[serde(default)]
+    pub staffing: Option<Staffing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Staffing {
+    pub required_staff: i64,
+    pub actual_staff: i64,
+    pub required_officers: i64,
+    pub actual_officers: i64,
+    pub ok: bool,
+    pub shortfalls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    #[serde(default)]
+    pub accident: Option<AccidentResponse>,
+    #[serde(default)]
+    pub warning: Option<WarningResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccidentResponse {
+    /// `especially_major`, `major`, `large`, `general`.
+    pub grade: String,
+    pub grade_zh: String,
+    /// Which criteria reached the grade: `deaths`, `serious_injuries`, `direct_loss`.
+    pub criteria: Vec<String>,
+    pub investigated_by: String,
+    /// The highest level the report must reach.
+    pub reported_up_to: String,
+    pub unit_report_hours: i64,
+    pub per_level_hours: i64,
+    pub supplement_days: i64,
+    pub investigation_days: i64,
+    pub investigation_extension_days: i64,
+    #[serde(default)]
+    pub supplement_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub investigation_due: Option<NaiveDate>,
+    #[serde(default)]
+    pub investigation_latest: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarningResponse {
+    /// Typhoon signal derived from the forecast, if any.
+    #[serde(default)]
+    pub typhoon_signal: Option<String>,
+    /// Response level `I`–`IV`, none if no trigger is reached.
+    pub level: Option<String>,
+    /// The colour of that level.
+    #[serde(default)]
+    pub colour: Option<String>,
+    /// What triggered the level.
+    pub triggers: Vec<String>,
+    pub actions: Vec<String>,
+    /// Who is notified automatically.
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Risk {
+    pub points: Vec<PointRisk>,
+    #[serde(default)]
+    pub unit: Option<UnitRisk>,
+    #[serde(default)]
+    pub region: Option<RegionRisk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointRisk {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub method: String,
+    pub score: f64,
+    pub grade: String,
+    pub colour: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitRisk {
+    pub colour: String,
+    pub level: String,
+    pub reasons: Vec<String>,
+    /// Department inspections a year at most (caps by standardisation grade).
+    #[serde(default)]
+    pub inspections_per_year: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRisk {
+    pub colour: String,
+    pub rule: String,
+}

@@ -1,0 +1,561 @@
+//! The Rhai sandbox: compiling a chain's scripts, the helpers rules may call,
+//! and turning script failures into located errors.
+//!
+//! Helpers available to rules:
+//!
+//! | helper | does |
+//! |---|---|
+//! | `explain(id, zh, en)` | adds a rule entry to the trace |
+//! | `table(name)` | the whole table (array of rows, or the values map) |
+//! | `row(name, key)` | a keyed row, traced; an error if there is none |
+//! | `peek_row(name, key)` | a keyed row or `()`, not traced (for checks and ranks) |
+//! | `has_row(name, key)` | whether the row exists |
+//! | `band(name, value)` | the band row containing `value` (traced) |
+//! | `deadline(start, days)` | Civil Code counting: `#{nominal, due, skipped}` (traced) |
+//! | `add_days(date, n)`, `days_between(a, b)`, `is_working_day(date)`, `weekday(date)` | dates as `YYYY-MM-DD` text |
+//! | `input_error(path, message)` | rejects the input, naming the field |
+//!
+//! Scripts have no file, network, module or `eval` access, and every call runs
+//! under the manifest's limits.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Datelike, NaiveDate};
+use rhai::{
+    Dynamic, Engine, EvalAltResult, FuncArgs, Map, NativeCallContext, Position, Scope, AST,
+};
+
+use crate::calendar::{self, Calendar, DayKind};
+use crate::decision::TraceEntry;
+use crate::error::{Error, InputError, LimitError, RulesetError};
+use crate::ruleset::LimitsPatch;
+use crate::tables::Table;
+
+/// Sandbox limits. The defaults are far above what the shipped rules need
+/// (a full decision runs well under 5,000 operations) and far below harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_expr_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 200_000,
+            max_call_levels: 32,
+            max_expr_depth: 64,
+            max_string_size: 65_536,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    pub(crate) fn patched(self, p: &LimitsPatch) -> Limits {
+        Limits {
+            max_operations: p.max_operations.unwrap_or(self.max_operations),
+            max_call_levels: p.max_call_levels.unwrap_or(self.max_call_levels),
+            max_expr_depth: p.max_expr_depth.unwrap_or(self.max_expr_depth),
+            max_string_size: p.max_string_size.unwrap_or(self.max_string_size),
+            max_array_size: p.max_array_size.unwrap_or(self.max_array_size),
+            max_map_size: p.max_map_size.unwrap_or(self.max_map_size),
+        }
+    }
+}
+
+/// The entry functions a chain must define, with their parameters.
+pub const ENTRY_POINTS: &[(&str, &[&str])] = &[
+    ("classify", &["hazard"]),
+    ("rectify", &["hazard", "classification", "as_of"]),
+    ("assign", &["hazard", "classification"]),
+    ("check_staffing", &["township"]),
+    ("grade_accident", &["accident", "as_of"]),
+    ("respond_to_warning", &["warning"]),
+    ("score_risk", &["risk"]),
+];
+
+/// The trace being written during one evaluation; passed to helpers as the
+/// call's tag, so a shared engine needs no global state.
+#[derive(Clone, Default)]
+pub(crate) struct TraceBuf(Arc<Mutex<Vec<TraceEntry>>>);
+
+impl TraceBuf {
+    pub(crate) fn push(&self, e: TraceEntry) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+    }
+    pub(crate) fn take(&self) -> Vec<TraceEntry> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// A compiled chain: the sandboxed engine, the merged script, the tables.
+pub(crate) struct Rules {
+    engine: Engine,
+    ast: AST,
+    pub(crate) tables: Arc<BTreeMap<String, Arc<Table>>>,
+    /// The file that defines each function (name, arity); a child's entry
+    /// replaces its parent's, as in the merged script.
+    fn_files: BTreeMap<(String, usize), String>,
+}
+
+const INPUT_ERROR_TAG: &str = "__input_error__";
+
+impl Rules {
+    pub(crate) fn compile(
+        limits: Limits,
+        tables: BTreeMap<String, Arc<Table>>,
+        calendar: Calendar,
+        scripts: &[(String, String, String)],
+        leaf_manifest: &str,
+    ) -> Result<Rules, RulesetError> {
+        let tables = Arc::new(tables);
+        // Rule ids are attributed to the ruleset whose file names them in `explain`.
+        let mut rule_origins = BTreeMap::new();
+        let compiler = base_engine(limits);
+        let mut ast = AST::empty();
+        let mut fn_files = BTreeMap::new();
+        for (file, origin, text) in scripts {
+            let mut part = compiler.compile(text).map_err(|e| {
+                let (line, column) = pos(e.position());
+                RulesetError::new(file, line, column, e.err_type().to_string())
+            })?;
+            if let Some(stmt) = part.statements().first() {
+                let (line, column) = pos(stmt.position());
+                return Err(RulesetError::new(
+                    file,
+                    line,
+                    column,
+                    "only `fn` definitions may stand at the top level of a rule file",
+                ));
+            }
+            for f in part.iter_functions() {
+                fn_files.insert((f.name.to_owned(), f.params.len()), file.clone());
+            }
+            for id in explained_ids(&part) {
+                rule_origins.insert(id, origin.clone());
+            }
+            part.set_source(file.as_str());
+            // A child's function replaces its parent's of the same name and arity.
+            ast = ast.merge(&part);
+        }
+        for (name, params) in ENTRY_POINTS {
+            if !ast
+                .iter_functions()
+                .any(|f| f.name == *name && f.params.len() == params.len())
+            {
+                return Err(RulesetError::in_file(
+                    leaf_manifest,
+                    format!(
+                        "the chain defines no rule function `{name}({})`",
+                        params.join(", ")
+                    ),
+                ));
+            }
+        }
+        let engine = sandbox(
+            base_engine(limits),
+            tables.clone(),
+            Arc::new(calendar),
+            Arc::new(rule_origins),
+        );
+        Ok(Rules {
+            engine,
+            ast,
+            tables,
+            fn_files,
+        })
+    }
+
+    /// Calls an entry function under the sandbox, writing to `trace`.
+    pub(crate) fn call(
+        &self,
+        entry: &str,
+        args: impl FuncArgs,
+        trace: &TraceBuf,
+    ) -> Result<Dynamic, Error> {
+        let options = rhai::CallFnOptions::new()
+            .eval_ast(false)
+            .with_tag(trace.clone());
+        self.engine
+            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, entry, args)
+            .map_err(|e| self.script_error(entry, *e))
+    }
+
+    /// Converts what a rule returned into its output type.
+    pub(crate) fn output<T: serde::de::DeserializeOwned>(
+        &self,
+        entry: &str,
+        value: &Dynamic,
+    ) -> Result<T, Error> {
+        rhai::serde::from_dynamic(value).map_err(|e| {
+            let file = self.file_of(entry);
+            Error::Ruleset(RulesetError::in_file(
+                file,
+                format!(
+                    "rule `{entry}` returned an invalid result: {}",
+                    e.unwrap_inner()
+                ),
+            ))
+        })
+    }
+
+    fn file_of(&self, function: &str) -> String {
+        self.fn_files
+            .iter()
+            .find(|((name, _), _)| name == function)
+            .map(|(_, file)| file.clone())
+            .unwrap_or_else(|| "<rules>".to_owned())
+    }
+
+    /// Finds the innermost failure and says where it happened.
+    fn script_error(&self, entry: &str, err: EvalAltResult) -> Error {
+        let mut err = err;
+        let mut file = self.file_of(entry);
+        loop {
+            match err {
+                EvalAltResult::ErrorInFunctionCall(name, _, inner, _) => {
+                    file = self.file_of(&name);
+                    err = *inner;
+                }
+                EvalAltResult::ErrorInModule(_, inner, _) => err = *inner,
+                _ => break,
+            }
+        }
+        let (line, column) = pos(err.position());
+        match err {
+            EvalAltResult::ErrorRuntime(value, _) if is_input_error(&value) => {
+                let map = value.cast::<Map>();
+                let text = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
+                Error::Input(InputError::new(text("path"), text("message")))
+            }
+            EvalAltResult::ErrorTooManyOperations(_) => {
+                limit(entry, "too many operations", file, line, column)
+            }
+            EvalAltResult::ErrorStackOverflow(_) => {
+                limit(entry, "call depth exceeded", file, line, column)
+            }
+            EvalAltResult::ErrorDataTooLarge(what, _) => {
+                limit(entry, &format!("{what} too large"), file, line, column)
+            }
+            EvalAltResult::ErrorTooManyVariables(_) => {
+                limit(entry, "too many variables", file, line, column)
+            }
+            other => Error::Ruleset(RulesetError::new(
+                file,
+                line,
+                column,
+                format!("rule `{entry}` failed: {}", other.unwrap_inner()),
+            )),
+        }
+    }
+}
+
+/// The literal rule ids a script passes to `explain`.
+fn explained_ids(ast: &AST) -> Vec<String> {
+    use rhai::{ASTNode, Expr};
+    let mut ids = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::FnCall(call, _))) = path.last() {
+            if call.name == "explain" {
+                if let Some(Expr::StringConstant(id, _)) = call.args.first() {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        true
+    });
+    ids
+}
+
+fn is_input_error(v: &Dynamic) -> bool {
+    v.read_lock::<Map>()
+        .is_some_and(|m| m.contains_key(INPUT_ERROR_TAG))
+}
+
+fn limit(rule: &str, what: &str, file: String, line: usize, column: usize) -> Error {
+    Error::Limit(LimitError {
+        rule: rule.to_owned(),
+        limit: what.to_owned(),
+        file,
+        line,
+        column,
+    })
+}
+
+fn pos(p: Position) -> (usize, usize) {
+    (p.line().unwrap_or(0), p.position().unwrap_or(0))
+}
+
+type HelperResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn fail<T>(msg: impl Into<String>) -> HelperResult<T> {
+    Err(msg.into().into())
+}
+
+fn parse_date(s: &str) -> HelperResult<NaiveDate> {
+    s.parse::<NaiveDate>()
+        .or_else(|_| fail(format!("`{s}` is not a date (YYYY-MM-DD)")))
+}
+
+fn trace_of(ctx: &NativeCallContext) -> Option<TraceBuf> {
+    ctx.tag()
+        .and_then(|t| t.read_lock::<TraceBuf>().map(|b| b.clone()))
+}
+
+/// An engine with the sandbox limits and nothing that reaches outside.
+fn base_engine(limits: Limits) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_modules(0)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine
+}
+
+/// Adds the helpers, bound to one chain's data.
+fn sandbox(
+    mut engine: Engine,
+    tables: Arc<BTreeMap<String, Arc<Table>>>,
+    calendar: Arc<Calendar>,
+    rule_origins: Arc<BTreeMap<String, String>>,
+) -> Engine {
+    {
+        engine.register_fn(
+            "explain",
+            move |ctx: NativeCallContext, id: &str, zh: &str, en: &str| {
+                if let Some(t) = trace_of(&ctx) {
+                    let origin = rule_origins.get(id).cloned();
+                    t.push(TraceEntry {
+                        kind: "rule".into(),
+                        id: id.into(),
+                        row: None,
+                        ruleset: origin.unwrap_or_default(),
+                        zh: zh.into(),
+                        en: en.into(),
+                    });
+                }
+            },
+        );
+    }
+
+    let get = {
+        let tables = tables.clone();
+        move |name: &str| -> HelperResult<Arc<Table>> {
+            tables
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no table named `{name}`").into())
+        }
+    };
+
+    {
+        let get = get.clone();
+        engine.register_fn("table", move |name: &str| -> HelperResult<Dynamic> {
+            Ok(get(name)?.to_dynamic())
+        });
+    }
+    {
+        let get = get.clone();
+        engine.register_fn(
+            "has_row",
+            move |name: &str, key: &str| -> HelperResult<bool> {
+                Ok(get(name)?.row_by_key(key).is_some())
+            },
+        );
+    }
+    {
+        let get = get.clone();
+        engine.register_fn(
+            "peek_row",
+            move |name: &str, key: &str| -> HelperResult<Dynamic> {
+                Ok(get(name)?.row_by_key(key).cloned().unwrap_or(Dynamic::UNIT))
+            },
+        );
+    }
+    {
+        let get = get.clone();
+        engine.register_fn(
+            "row",
+            move |ctx: NativeCallContext, name: &str, key: &str| -> HelperResult<Dynamic> {
+                let t = get(name)?;
+                let row = t
+                    .row_by_key(key)
+                    .ok_or_else(|| format!("table `{name}` has no row `{key}`"))?;
+                trace_row(&ctx, &t, key, row);
+                Ok(row.clone())
+            },
+        );
+    }
+    for_numbers(&mut engine, "band", {
+        let get = get.clone();
+        move |ctx: &NativeCallContext, name: &str, value: f64| -> HelperResult<Dynamic> {
+            let t = get(name)?;
+            let (n, row) = t
+                .band(value)
+                .ok_or_else(|| format!("no band of table `{name}` holds {value}"))?;
+            trace_row(ctx, &t, &format!("{n}"), row);
+            Ok(row.clone())
+        }
+    });
+
+    {
+        let calendar = calendar.clone();
+        engine.register_fn(
+            "deadline",
+            move |ctx: NativeCallContext, start: &str, days: i64| -> HelperResult<Map> {
+                let start_date = parse_date(start)?;
+                if days < 0 {
+                    return fail(format!("a period cannot be negative ({days} days)"));
+                }
+                let d = calendar.deadline(start_date, days as u64);
+                let skipped: Vec<Dynamic> = d
+                    .skipped
+                    .iter()
+                    .map(|(date, kind)| Dynamic::from(format!("{date} {}", day_label(kind))))
+                    .collect();
+                if let Some(t) = trace_of(&ctx) {
+                    let (zh, en) = deadline_text(&calendar, start_date, days, &d);
+                    t.push(TraceEntry {
+                        kind: "calendar".into(),
+                        id: "civil_code_201_203".into(),
+                        row: None,
+                        ruleset: String::new(),
+                        zh,
+                        en,
+                    });
+                }
+                let mut m = Map::new();
+                m.insert("nominal".into(), Dynamic::from(d.nominal.to_string()));
+                m.insert("due".into(), Dynamic::from(d.due.to_string()));
+                m.insert("skipped".into(), Dynamic::from_array(skipped));
+                Ok(m)
+            },
+        );
+    }
+    engine.register_fn("add_days", |date: &str, n: i64| -> HelperResult<String> {
+        Ok(calendar::add_days(parse_date(date)?, n).to_string())
+    });
+    engine.register_fn("days_between", |a: &str, b: &str| -> HelperResult<i64> {
+        Ok(calendar::days_between(parse_date(a)?, parse_date(b)?))
+    });
+    {
+        let calendar = calendar.clone();
+        engine.register_fn("is_working_day", move |date: &str| -> HelperResult<bool> {
+            Ok(calendar.day_kind(parse_date(date)?).is_working())
+        });
+    }
+    engine.register_fn("weekday", |date: &str| -> HelperResult<i64> {
+        Ok(parse_date(date)?.weekday().number_from_monday() as i64)
+    });
+    engine.register_fn(
+        "input_error",
+        |path: &str, message: &str| -> HelperResult<Dynamic> {
+            let mut m = Map::new();
+            m.insert(INPUT_ERROR_TAG.into(), Dynamic::TRUE);
+            m.insert("path".into(), Dynamic::from(path.to_owned()));
+            m.insert("message".into(), Dynamic::from(message.to_owned()));
+            Err(EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE).into())
+        },
+    );
+    engine
+}
+
+/// Registers a helper taking a table name and a number, for both Rhai integers and floats.
+fn for_numbers<F>(engine: &mut Engine, name: &str, f: F)
+where
+    F: Fn(&NativeCallContext, &str, f64) -> HelperResult<Dynamic> + Send + Sync + Clone + 'static,
+{
+    let g = f.clone();
+    engine.register_fn(name, move |ctx: NativeCallContext, t: &str, v: i64| {
+        g(&ctx, t, v as f64)
+    });
+    engine.register_fn(name, move |ctx: NativeCallContext, t: &str, v: f64| {
+        f(&ctx, t, v)
+    });
+}
+
+fn trace_row(ctx: &NativeCallContext, t: &Table, key: &str, row: &Dynamic) {
+    let Some(buf) = trace_of(ctx) else { return };
+    let label = |k: &str| {
+        row.read_lock::<Map>()
+            .and_then(|m| m.get(k).map(|v| v.to_string()))
+    };
+    let zh = label("zh").or_else(|| label("title")).unwrap_or_default();
+    let en = label("en").unwrap_or_default();
+    let source = t.source.as_deref().unwrap_or("");
+    buf.push(TraceEntry {
+        kind: "table".into(),
+        id: t.name.clone(),
+        row: Some(key.to_owned()),
+        ruleset: t.origin.clone(),
+        zh: if source.is_empty() {
+            zh
+        } else {
+            format!("{zh}（{source}）")
+        },
+        en,
+    });
+}
+
+fn day_label(kind: &DayKind) -> String {
+    match kind {
+        DayKind::Holiday(name) => format!("holiday:{name}"),
+        DayKind::Weekend => "weekend".into(),
+        DayKind::MakeUpWorking => "make-up working day".into(),
+        DayKind::Working => "working day".into(),
+    }
+}
+
+fn deadline_text(
+    cal: &Calendar,
+    start: NaiveDate,
+    days: i64,
+    d: &calendar::Deadline,
+) -> (String, String) {
+    let mut zh = format!(
+        "自{start}起算{days}日（起算日不计入），第{days}日为{}",
+        d.nominal
+    );
+    let mut en = format!(
+        "{days} days from {start} (start day not counted): day {days} is {}",
+        d.nominal
+    );
+    if d.skipped.is_empty() {
+        zh.push_str("，为工作日");
+        en.push_str(", a working day");
+    } else {
+        zh.push_str(&format!("，逢休息日或法定节假日，顺延至{}", d.due));
+        en.push_str(&format!(
+            ", a rest day or holiday, so the period ends on {}",
+            d.due
+        ));
+    }
+    if !cal.covers(d.nominal.year()) {
+        zh.push_str(&format!(
+            "；注意：规则集无{}年节假日安排，仅按周末计算",
+            d.nominal.year()
+        ));
+        en.push_str(&format!(
+            "; note: no holiday notice for {} in the ruleset, weekends only",
+            d.nominal.year()
+        ));
+    }
+    (zh, en)
+}

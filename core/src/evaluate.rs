@@ -1,0 +1,200 @@
+//! Evaluation: which rule functions run for which parts of an input, and in
+//! what order. The rules themselves are in the ruleset; this only wires them.
+
+use chrono::NaiveDate;
+use rhai::Dynamic;
+use serde::{Deserialize, Serialize};
+
+use crate::decision::{Decision, Response, Responsibility, TraceEntry};
+use crate::engine::TraceBuf;
+use crate::error::{Error, InputError};
+use crate::input::Input;
+use crate::ruleset::Ruleset;
+
+/// A part of the decision that can be asked for alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Section {
+    Classification,
+    Rectification,
+    Responsibility,
+    Response,
+    Risk,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::Classification,
+        Section::Rectification,
+        Section::Responsibility,
+        Section::Response,
+        Section::Risk,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Classification => "classification",
+            Section::Rectification => "rectification",
+            Section::Responsibility => "responsibility",
+            Section::Response => "response",
+            Section::Risk => "risk",
+        }
+    }
+}
+
+impl std::str::FromStr for Section {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Section::ALL
+            .into_iter()
+            .find(|x| x.name() == s)
+            .ok_or_else(|| format!("unknown section `{s}` (expected classification, rectification, responsibility, response or risk)"))
+    }
+}
+
+fn to_dynamic<T: Serialize>(path: &str, value: &T) -> Result<Dynamic, Error> {
+    rhai::serde::to_dynamic(value).map_err(|e| Error::Input(InputError::new(path, e.to_string())))
+}
+
+impl Ruleset {
+    /// Evaluates every section the input calls for, as of a date.
+    ///
+    /// ```
+    /// use hazard_rules::{Input, Ruleset};
+    /// let rs = Ruleset::default();
+    /// let input = Input::from_json(r#"{"hazard": {
+    ///     "sector": "metallurgy", "items": ["GM-3-2"], "found_on": "2024-03-01",
+    ///     "listing": {"level": "county", "listed_on": "2024-03-04"}}}"#).unwrap();
+    /// let d = rs.evaluate(&input, "2024-03-20".parse().unwrap()).unwrap();
+    /// assert_eq!(d.classification.unwrap().level, "major");
+    /// // Jinhua: county-listed hazards are closed within 30 days.
+    /// assert_eq!(d.rectification.unwrap().period_days, Some(30));
+    /// ```
+    pub fn evaluate(&self, input: &Input, as_of: NaiveDate) -> Result<Decision, Error> {
+        self.evaluate_sections(input, as_of, &Section::ALL)
+    }
+
+    /// Evaluates only `section` (running what it depends on, e.g. the
+    /// classification before the deadline, whose rules appear in the trace).
+    pub fn evaluate_section(
+        &self,
+        input: &Input,
+        section: Section,
+        as_of: NaiveDate,
+    ) -> Result<Decision, Error> {
+        self.evaluate_sections(input, as_of, &[section])
+    }
+
+    /// Parses JSON and evaluates it; errors name the JSON path.
+    pub fn evaluate_json(&self, input: &str, as_of: NaiveDate) -> Result<Decision, Error> {
+        self.evaluate(&Input::from_json(input)?, as_of)
+    }
+
+    /// One result per record, in order; a bad record does not stop the others.
+    pub fn evaluate_batch(
+        &self,
+        inputs: &[Input],
+        as_of: NaiveDate,
+    ) -> Vec<Result<Decision, Error>> {
+        inputs.iter().map(|i| self.evaluate(i, as_of)).collect()
+    }
+
+    fn evaluate_sections(
+        &self,
+        input: &Input,
+        as_of: NaiveDate,
+        wanted: &[Section],
+    ) -> Result<Decision, Error> {
+        input.validate()?;
+        let want = |s: Section| wanted.contains(&s);
+        let trace = TraceBuf::default();
+        let leaf = self.leaf();
+        if as_of < leaf.effective_from {
+            trace.push(TraceEntry {
+                kind: "note".into(),
+                id: "effective_from".into(),
+                row: None,
+                ruleset: format!("{}@{}", leaf.id, leaf.version),
+                zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
+                en: format!(
+                    "as-of date {as_of} is before the ruleset's effective date {}",
+                    leaf.effective_from
+                ),
+            });
+        }
+        let as_of_text = Dynamic::from(as_of.to_string());
+        let rules = &self.rules;
+        let mut d = Decision {
+            id: input.id.clone(),
+            as_of,
+            ruleset: self.chain_refs(),
+            classification: None,
+            rectification: None,
+            responsibility: None,
+            response: None,
+            risk: None,
+            trace: Vec::new(),
+        };
+
+        if let Some(h) = &input.hazard {
+            if want(Section::Classification)
+                || want(Section::Rectification)
+                || want(Section::Responsibility)
+            {
+                let hazard = to_dynamic("hazard", h)?;
+                let cls = rules.call("classify", (hazard.clone(),), &trace)?;
+                if want(Section::Classification) {
+                    d.classification = Some(rules.output("classify", &cls)?);
+                }
+                if want(Section::Rectification) {
+                    let r = rules.call(
+                        "rectify",
+                        (hazard.clone(), cls.clone(), as_of_text.clone()),
+                        &trace,
+                    )?;
+                    d.rectification = Some(rules.output("rectify", &r)?);
+                }
+                if want(Section::Responsibility) {
+                    let r = rules.call("assign", (hazard, cls), &trace)?;
+                    d.responsibility = Some(rules.output("assign", &r)?);
+                }
+            }
+        }
+        if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
+            let r = rules.call("check_staffing", (to_dynamic("township", t)?,), &trace)?;
+            let staffing = rules.output("check_staffing", &r)?;
+            d.responsibility
+                .get_or_insert_with(|| Responsibility {
+                    assignments: Vec::new(),
+                    supervising_level: None,
+                    staffing: None,
+                })
+                .staffing = Some(staffing);
+        }
+        if want(Section::Response) && (input.accident.is_some() || input.warning.is_some()) {
+            let mut response = Response {
+                accident: None,
+                warning: None,
+            };
+            if let Some(a) = &input.accident {
+                let r = rules.call(
+                    "grade_accident",
+                    (to_dynamic("accident", a)?, as_of_text.clone()),
+                    &trace,
+                )?;
+                response.accident = Some(rules.output("grade_accident", &r)?);
+            }
+            if let Some(w) = &input.warning {
+                let r = rules.call("respond_to_warning", (to_dynamic("warning", w)?,), &trace)?;
+                response.warning = Some(rules.output("respond_to_warning", &r)?);
+            }
+            d.response = Some(response);
+        }
+        if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
+            let r = rules.call("score_risk", (to_dynamic("risk", risk)?,), &trace)?;
+            d.risk = Some(rules.output("score_risk", &r)?);
+        }
+        d.trace = trace.take();
+        Ok(d)
+    }
+}

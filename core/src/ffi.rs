@@ -1,0 +1,153 @@
+//! JSON in, JSON out: the one surface every binding wraps, so that the
+//! browser, Node and Python builds only move strings and cannot drift apart.
+//!
+//! Every function returns an [`Answer`]: `{"ok": ...}` or `{"error": {...}}`,
+//! where the error carries `kind` (`input`, `ruleset`, `limit`), `message`
+//! and its location fields (`path`, or `file`/`line`/`column`, or `rule`).
+//!
+//! ```
+//! use hazard_rules::{ffi, Ruleset};
+//! let rs = Ruleset::default();
+//! let answer = ffi::evaluate(&rs, r#"{"accident": {"deaths": 3}}"#, "2024-05-01", None);
+//! let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+//! assert_eq!(v["ok"]["response"]["accident"]["grade"], "large");
+//!
+//! let bad = ffi::evaluate(&rs, r#"{"accident": {"deaths": -1}}"#, "2024-05-01", None);
+//! let v: serde_json::Value = serde_json::from_str(&bad).unwrap();
+//! assert_eq!(v["error"]["kind"], "input");
+//! assert_eq!(v["error"]["path"], "accident.deaths");
+//! ```
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::error::{Error, InputError};
+use crate::evaluate::Section;
+use crate::input::Input;
+use crate::ruleset::Ruleset;
+
+/// `{"ok": value}` or `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Ok(Value),
+    Error(Value),
+}
+
+impl Answer {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an answer serialises")
+    }
+}
+
+/// The error as a JSON object: its fields plus `message`.
+pub fn error_value(err: &Error) -> Value {
+    let mut v = serde_json::to_value(err).expect("an error serialises");
+    if let Value::Object(m) = &mut v {
+        m.insert("message".into(), Value::String(err.to_string()));
+    }
+    v
+}
+
+fn as_of(text: &str) -> Result<NaiveDate, Error> {
+    text.parse::<NaiveDate>().map_err(|e| {
+        Error::Input(InputError::new(
+            "as_of",
+            format!("`{text}` is not a date (YYYY-MM-DD): {e}"),
+        ))
+    })
+}
+
+fn answer(r: Result<Value, Error>) -> Answer {
+    match r {
+        Ok(v) => Answer::Ok(v),
+        Err(e) => Answer::Error(error_value(&e)),
+    }
+}
+
+/// Evaluates one input (JSON text); `section` limits it to one section.
+pub fn evaluate(ruleset: &Ruleset, input: &str, as_of_date: &str, section: Option<&str>) -> String {
+    answer(evaluate_value(ruleset, input, as_of_date, section)).to_json()
+}
+
+fn evaluate_value(
+    ruleset: &Ruleset,
+    input: &str,
+    as_of_date: &str,
+    section: Option<&str>,
+) -> Result<Value, Error> {
+    let date = as_of(as_of_date)?;
+    let input = Input::from_json(input)?;
+    let decision = match section {
+        None => ruleset.evaluate(&input, date)?,
+        Some(s) => {
+            let s: Section = s
+                .parse()
+                .map_err(|m: String| Error::Input(InputError::new("section", m)))?;
+            ruleset.evaluate_section(&input, s, date)?
+        }
+    };
+    Ok(serde_json::to_value(decision).expect("a decision serialises"))
+}
+
+/// Evaluates a JSON array of inputs: a JSON array of answers, one per record.
+pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> String {
+    let records: Result<Vec<Value>, Error> = serde_json::from_str(inputs).map_err(|e| {
+        Error::Input(InputError::new(
+            "",
+            format!("expected a JSON array of inputs: {e}"),
+        ))
+    });
+    let date = as_of(as_of_date);
+    let answers: Vec<Answer> = match (records, date) {
+        (Err(e), _) | (_, Err(e)) => vec![Answer::Error(error_value(&e))],
+        (Ok(records), Ok(date)) => records
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                answer(
+                    Input::from_value(v)
+                        .map_err(|e| Error::Input(InputError::new(prefix(i, &e.path), e.message)))
+                        .and_then(|input| ruleset.evaluate(&input, date))
+                        .map(|d| serde_json::to_value(d).expect("a decision serialises")),
+                )
+            })
+            .collect(),
+    };
+    serde_json::to_string(&answers).expect("answers serialise")
+}
+
+fn prefix(i: usize, path: &str) -> String {
+    if path.is_empty() {
+        format!("[{i}]")
+    } else {
+        format!("[{i}].{path}")
+    }
+}
+
+/// Checks an input without returning the decision: `{"ok": {"valid": true}}`
+/// or the error (with its `path` for input errors), so a form can highlight it.
+pub fn validate(ruleset: &Ruleset, input: &str, as_of_date: &str) -> String {
+    answer(evaluate_value(ruleset, input, as_of_date, None).map(|_| json!({ "valid": true })))
+        .to_json()
+}
+
+/// The chain and its tables.
+pub fn info(ruleset: &Ruleset) -> String {
+    let chain: Vec<Value> = ruleset
+        .manifests()
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id, "version": m.version, "title": m.title,
+                "description": m.description, "effective_from": m.effective_from.to_string(),
+            })
+        })
+        .collect();
+    let tables: Vec<Value> = ruleset
+        .tables()
+        .map(|(name, origin)| json!({ "name": name, "ruleset": origin }))
+        .collect();
+    Answer::Ok(json!({ "chain": chain, "tables": tables })).to_json()
+}

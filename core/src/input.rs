@@ -1,0 +1,384 @@
+//! Input types: what a township inspector, an accident report or a weather
+//! warning tells the rules. Field names are the JSON names; the published JSON
+//! Schema (`hazard-rules schema`) is generated from these types.
+//!
+//! Vocabulary that a ruleset owns (sectors, stages, catalogue item ids, sector
+//! groups) is plain text here and checked by the ruleset, so that a province can
+//! add a sector without a new release.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+
+/// One record to evaluate. Each part is optional; the decision has the
+/// sections its parts call for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The caller's record id, echoed in the decision.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// A hazard found in an inspection: classification, rectification and responsibility.
+    #[serde(default)]
+    pub hazard: Option<Hazard>,
+    /// An accident report: grade, investigating level and reporting chain.
+    #[serde(default)]
+    pub accident: Option<Accident>,
+    /// A weather or hydrological warning: response level and actions.
+    #[serde(default)]
+    pub warning: Option<Warning>,
+    /// Risk points and unit signals: colours, unit level, inspection frequency.
+    #[serde(default)]
+    pub risk: Option<RiskInput>,
+    /// A township's workload and staff: the staffing-ratio check.
+    #[serde(default)]
+    pub township: Option<Township>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hazard {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Sector code from the ruleset's `sectors` table, e.g. `metallurgy`, `chemicals`.
+    pub sector: String,
+    /// Ids of matched major-hazard catalogue items, e.g. `GM-11-1`.
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub facts: HazardFacts,
+    /// The day the hazard was found.
+    pub found_on: NaiveDate,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub enterprise: Option<Enterprise>,
+    /// Listing for supervision (挂牌督办), if any.
+    #[serde(default)]
+    pub listing: Option<Listing>,
+    /// Closed-loop history, oldest first.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// The Order 16 Art. 3 facts that make a hazard major whatever the catalogue says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HazardFacts {
+    /// Rectification needs full or partial suspension of production.
+    #[serde(default)]
+    pub needs_suspension: bool,
+    /// The unit cannot remove it by itself because of external factors.
+    #[serde(default)]
+    pub cannot_self_remove: bool,
+    /// It was removed on the spot when found.
+    #[serde(default)]
+    pub fixed_on_spot: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    #[serde(default)]
+    pub county: Option<String>,
+    pub township: String,
+    #[serde(default)]
+    pub village: Option<String>,
+    #[serde(default)]
+    pub grid: Option<String>,
+    /// The township's safety/emergency centre lead.
+    #[serde(default)]
+    pub township_lead: Option<Post>,
+    #[serde(default)]
+    pub village_head: Option<Post>,
+    #[serde(default)]
+    pub grid_member: Option<Post>,
+}
+
+/// An AB post: a primary holder and a backup who acts when the primary is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Post {
+    pub name: String,
+    #[serde(default)]
+    pub backup: Option<String>,
+    /// The primary is away (leave, travel, illness): the backup acts.
+    #[serde(default)]
+    pub absent: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Enterprise {
+    pub name: String,
+    /// The unit's principal person (主要负责人).
+    #[serde(default)]
+    pub principal: Option<Post>,
+    /// The head of the workshop or department where the hazard is.
+    #[serde(default)]
+    pub department_head: Option<Post>,
+    /// For tenants: the landlord or park enterprise that coordinates them.
+    #[serde(default)]
+    pub tenant_of: Option<Landlord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Landlord {
+    pub name: String,
+    /// `landlord` or `park`.
+    pub kind: String,
+    #[serde(default)]
+    pub contact: Option<Post>,
+}
+
+/// Listing for supervision by a government level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Listing {
+    /// `province`, `city`, `county` or `township` (the ruleset's `listing_periods` table).
+    pub level: String,
+    pub listed_on: NaiveDate,
+}
+
+/// One step of the closed loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// A stage from the ruleset's `stages` table (found, assigned, rectified,
+    /// verified, closed) or `extended` for an approved extension.
+    pub stage: String,
+    pub on: NaiveDate,
+    /// For `extended`: the days added to the due date.
+    #[serde(default)]
+    pub extension_days: Option<u32>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Accident {
+    /// e.g. `production`, `road_traffic`, `fire` (sets the supplementary-report window).
+    #[serde(default = "default_accident_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub deaths: u32,
+    /// Serious injuries, acute industrial poisoning included.
+    #[serde(default)]
+    pub serious_injuries: u32,
+    /// Direct economic loss in CNY.
+    #[serde(default)]
+    pub direct_loss_cny: f64,
+    #[serde(default)]
+    pub occurred_on: Option<NaiveDate>,
+}
+
+fn default_accident_kind() -> String {
+    "production".to_owned()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    /// Region the warning covers (echoed in actions).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Forecast typhoon winds, to derive the typhoon signal.
+    #[serde(default)]
+    pub typhoon: Option<TyphoonForecast>,
+    /// Warning signals already issued, by hazard: e.g. `{ "rainstorm": "orange" }`.
+    #[serde(default)]
+    pub signals: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub rainfall_1h_mm: Option<f64>,
+    #[serde(default)]
+    pub rainfall_24h_mm: Option<f64>,
+    #[serde(default)]
+    pub water_level_m: Option<f64>,
+    /// The gauge's warning level (警戒水位).
+    #[serde(default)]
+    pub warning_level_m: Option<f64>,
+    /// The gauge's guaranteed level (保证水位).
+    #[serde(default)]
+    pub guarantee_level_m: Option<f64>,
+}
+
+/// Winds expected to affect the area within `within_hours`, on the Beaufort scale.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TyphoonForecast {
+    pub within_hours: u32,
+    pub sustained_force: u32,
+    #[serde(default)]
+    pub gust_force: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskInput {
+    #[serde(default)]
+    pub points: Vec<RiskPoint>,
+    #[serde(default)]
+    pub unit: Option<UnitSignals>,
+    /// Colours of a region's units, to colour the region.
+    #[serde(default)]
+    pub region: Option<Region>,
+}
+
+/// A risk point scored by LEC (D = L×E×C) or by the LS matrix (R = L×S).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskPoint {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `LEC` or `LS`.
+    pub method: String,
+    pub l: f64,
+    #[serde(default)]
+    pub e: Option<f64>,
+    #[serde(default)]
+    pub c: Option<f64>,
+    #[serde(default)]
+    pub s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitSignals {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A group from the ruleset's `inspection_frequency` table, e.g. `hazchem_metal`.
+    pub sector_group: String,
+    /// Work-safety standardisation grade 1–3; none if not graded.
+    #[serde(default)]
+    pub standardisation_grade: Option<u8>,
+    #[serde(default)]
+    pub open_major_hazards: u32,
+    #[serde(default)]
+    pub overdue_hazards: u32,
+    /// Accidents at the unit in the last 12 months.
+    #[serde(default)]
+    pub recent_accidents: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `red`, `orange`, `yellow` or `blue`, one per unit.
+    pub unit_colours: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Township {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub industrial_enterprises: u32,
+    #[serde(default)]
+    pub commercial_premises: u32,
+    #[serde(default)]
+    pub rented_dwellings: u32,
+    #[serde(default)]
+    pub safety_staff: u32,
+    #[serde(default)]
+    pub certified_officers: u32,
+}
+
+impl Input {
+    /// Parses JSON text, naming the JSON path of the first problem.
+    pub fn from_json(text: &str) -> Result<Self, InputError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let input: Input = serde_path_to_error::deserialize(de).map_err(path_error)?;
+        input.validate()?;
+        Ok(input)
+    }
+
+    /// Converts an already-parsed JSON value, naming the JSON path of the first problem.
+    pub fn from_value(value: serde_json::Value) -> Result<Self, InputError> {
+        let input: Input = serde_path_to_error::deserialize(value).map_err(path_error)?;
+        input.validate()?;
+        Ok(input)
+    }
+
+    /// Structural checks that types cannot express (finite, non-negative
+    /// numbers; events in date order). Domain checks belong to the ruleset.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if let Some(a) = &self.accident {
+            non_negative("accident.direct_loss_cny", a.direct_loss_cny)?;
+        }
+        if let Some(w) = &self.warning {
+            for (name, v) in [
+                ("rainfall_1h_mm", w.rainfall_1h_mm),
+                ("rainfall_24h_mm", w.rainfall_24h_mm),
+            ] {
+                if let Some(v) = v {
+                    non_negative(&format!("warning.{name}"), v)?;
+                }
+            }
+            for (name, v) in [
+                ("water_level_m", w.water_level_m),
+                ("warning_level_m", w.warning_level_m),
+                ("guarantee_level_m", w.guarantee_level_m),
+            ] {
+                if let Some(v) = v {
+                    finite(&format!("warning.{name}"), v)?;
+                }
+            }
+        }
+        if let Some(r) = &self.risk {
+            for (i, p) in r.points.iter().enumerate() {
+                for (name, v) in [("l", Some(p.l)), ("e", p.e), ("c", p.c), ("s", p.s)] {
+                    if let Some(v) = v {
+                        non_negative(&format!("risk.points[{i}].{name}"), v)?;
+                    }
+                }
+            }
+        }
+        if let Some(h) = &self.hazard {
+            let mut previous = h.found_on;
+            for (i, e) in h.events.iter().enumerate() {
+                if e.on < previous {
+                    return Err(InputError::new(
+                        format!("hazard.events[{i}].on"),
+                        format!("{} is earlier than the event before it ({previous})", e.on),
+                    ));
+                }
+                previous = e.on;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn finite(path: &str, v: f64) -> Result<(), InputError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(InputError::new(path, "must be a finite number"))
+    }
+}
+
+fn non_negative(path: &str, v: f64) -> Result<(), InputError> {
+    finite(path, v)?;
+    if v < 0.0 {
+        return Err(InputError::new(
+            path,
+            format!("must not be negative, got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> InputError {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    InputError::new(path, e.into_inner().to_string())
+}

@@ -1,0 +1,319 @@
+//! Data tables: the numbers of the rules, kept out of code so a province can
+//! change them by editing TOML. Lookups and banding run natively; rules call
+//! them through the helpers in [`crate::engine`].
+//!
+//! Table kinds (`kind = ...` at the top of the file):
+//! - `rows`: a list of `[[rows]]`; with `key = "field"`, rows are found by that field.
+//! - `bands`: `[[rows]]` with bounds `gte`/`gt` (lower) and `lt`/`lte` (upper), each
+//!   optional; a value falls in the first row whose bounds hold, so both edges of
+//!   every band are written down, never implied.
+//! - `values`: named settings under `[values]`.
+//! - `calendar`: one year of holidays and make-up working days (see [`crate::calendar`]).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rhai::{Dynamic, Map};
+use serde::Deserialize;
+
+use crate::calendar::Calendar;
+use crate::error::RulesetError;
+
+/// One table, parsed and ready for lookups.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    /// `id@version` of the ruleset that defined it.
+    pub origin: String,
+    /// The file it came from, for error messages.
+    pub file: String,
+    pub source: Option<String>,
+    pub body: TableBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum TableBody {
+    Rows {
+        key: Option<String>,
+        rows: Vec<Dynamic>,
+        index: BTreeMap<String, usize>,
+    },
+    Bands {
+        rows: Vec<Dynamic>,
+        bounds: Vec<Bounds>,
+    },
+    Values(Dynamic),
+    Calendar(CalendarYear),
+}
+
+/// A band's edges. Both sides may be open; each side is inclusive or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Bounds {
+    pub lower: Option<(f64, bool)>,
+    pub upper: Option<(f64, bool)>,
+}
+
+impl Bounds {
+    pub fn contains(&self, v: f64) -> bool {
+        let above = match self.lower {
+            None => true,
+            Some((b, true)) => v >= b,
+            Some((b, false)) => v > b,
+        };
+        let below = match self.upper {
+            None => true,
+            Some((b, true)) => v <= b,
+            Some((b, false)) => v < b,
+        };
+        above && below
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYear {
+    pub year: i32,
+    #[serde(default)]
+    pub holidays: Vec<HolidaySpan>,
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidaySpan {
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    kind: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    rows: Vec<toml::Table>,
+    #[serde(default)]
+    values: Option<toml::Table>,
+    #[serde(default)]
+    year: Option<i32>,
+    #[serde(default)]
+    holidays: Vec<HolidaySpan>,
+    #[serde(default)]
+    workdays: Vec<NaiveDate>,
+}
+
+impl Table {
+    /// Parses a table file. `file` names it in errors; `text` is its TOML.
+    pub fn parse(name: &str, origin: &str, file: &str, text: &str) -> Result<Table, RulesetError> {
+        let raw: RawTable = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
+        let _ = raw.description;
+        let body =
+            match raw.kind.as_str() {
+                "rows" => {
+                    let rows: Vec<Dynamic> = raw.rows.iter().map(toml_to_dynamic).collect();
+                    let mut index = BTreeMap::new();
+                    if let Some(key) = &raw.key {
+                        for (i, row) in raw.rows.iter().enumerate() {
+                            let k = row.get(key).map(key_text).ok_or_else(|| {
+                                RulesetError::in_file(
+                                    file,
+                                    format!("row {} has no key field `{key}`", i + 1),
+                                )
+                            })?;
+                            if index.insert(k.clone(), i).is_some() {
+                                return Err(RulesetError::in_file(
+                                    file,
+                                    format!("duplicate key `{k}` in row {}", i + 1),
+                                ));
+                            }
+                        }
+                    }
+                    TableBody::Rows {
+                        key: raw.key,
+                        rows,
+                        index,
+                    }
+                }
+                "bands" => {
+                    let mut bounds = Vec::new();
+                    for (i, row) in raw.rows.iter().enumerate() {
+                        bounds.push(parse_bounds(row).map_err(|m| {
+                            RulesetError::in_file(file, format!("row {}: {m}", i + 1))
+                        })?);
+                    }
+                    TableBody::Bands {
+                        rows: raw.rows.iter().map(toml_to_dynamic).collect(),
+                        bounds,
+                    }
+                }
+                "values" => {
+                    let values = raw.values.ok_or_else(|| {
+                        RulesetError::in_file(file, "a `values` table needs a [values] section")
+                    })?;
+                    TableBody::Values(toml_to_dynamic(&values))
+                }
+                "calendar" => {
+                    let year = raw.year.ok_or_else(|| {
+                        RulesetError::in_file(file, "a calendar table needs `year`")
+                    })?;
+                    for h in &raw.holidays {
+                        if h.to < h.from {
+                            return Err(RulesetError::in_file(
+                                file,
+                                format!("holiday `{}` ends before it starts", h.name),
+                            ));
+                        }
+                    }
+                    TableBody::Calendar(CalendarYear {
+                        year,
+                        holidays: raw.holidays,
+                        workdays: raw.workdays,
+                    })
+                }
+                other => return Err(RulesetError::in_file(
+                    file,
+                    format!(
+                        "unknown table kind `{other}` (expected rows, bands, values or calendar)"
+                    ),
+                )),
+            };
+        Ok(Table {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            file: file.to_owned(),
+            source: raw.source,
+            body,
+        })
+    }
+
+    /// The row whose key is `key` (tables of kind `rows` with a `key`).
+    pub fn row_by_key(&self, key: &str) -> Option<&Dynamic> {
+        match &self.body {
+            TableBody::Rows { rows, index, .. } => index.get(key).map(|&i| &rows[i]),
+            _ => None,
+        }
+    }
+
+    /// The first band containing `value`, with its 1-based row number.
+    pub fn band(&self, value: f64) -> Option<(usize, &Dynamic)> {
+        match &self.body {
+            TableBody::Bands { rows, bounds } => bounds
+                .iter()
+                .position(|b| b.contains(value))
+                .map(|i| (i + 1, &rows[i])),
+            _ => None,
+        }
+    }
+
+    /// The whole table as a Rhai value: an array of rows, or the values map.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match &self.body {
+            TableBody::Rows { rows, .. } | TableBody::Bands { rows, .. } => {
+                Dynamic::from_array(rows.clone())
+            }
+            TableBody::Values(v) => v.clone(),
+            TableBody::Calendar(c) => {
+                let mut m = Map::new();
+                m.insert("year".into(), Dynamic::from_int(c.year as i64));
+                Dynamic::from_map(m)
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self.body {
+            TableBody::Rows { .. } => "rows",
+            TableBody::Bands { .. } => "bands",
+            TableBody::Values(_) => "values",
+            TableBody::Calendar(_) => "calendar",
+        }
+    }
+}
+
+/// Builds the calendar from every `calendar` table, in order.
+pub fn build_calendar<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Calendar {
+    let mut cal = Calendar::default();
+    for t in tables {
+        if let TableBody::Calendar(y) = &t.body {
+            let holidays = y.holidays.iter().flat_map(|h| {
+                h.from
+                    .iter_days()
+                    .take_while(move |d| *d <= h.to)
+                    .map(move |d| (d, h.name.clone()))
+            });
+            cal.add_year(y.year, holidays, y.workdays.iter().copied());
+        }
+    }
+    cal
+}
+
+fn parse_bounds(row: &toml::Table) -> Result<Bounds, String> {
+    let num = |k: &str| -> Result<Option<f64>, String> {
+        match row.get(k) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(toml::Value::Float(f)) => Ok(Some(*f)),
+            Some(other) => Err(format!("`{k}` must be a number, got {}", other.type_str())),
+        }
+    };
+    let (gte, gt, lt, lte) = (num("gte")?, num("gt")?, num("lt")?, num("lte")?);
+    if gte.is_some() && gt.is_some() {
+        return Err("give `gte` or `gt`, not both".into());
+    }
+    if lt.is_some() && lte.is_some() {
+        return Err("give `lt` or `lte`, not both".into());
+    }
+    Ok(Bounds {
+        lower: gte.map(|v| (v, true)).or(gt.map(|v| (v, false))),
+        upper: lte.map(|v| (v, true)).or(lt.map(|v| (v, false))),
+    })
+}
+
+fn key_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// TOML → Rhai, once at load time, so lookups only clone.
+pub fn toml_to_dynamic(t: &toml::Table) -> Dynamic {
+    let map: Map = t
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), toml_value_to_dynamic(v)))
+        .collect();
+    Dynamic::from_map(map)
+}
+
+fn toml_value_to_dynamic(v: &toml::Value) -> Dynamic {
+    match v {
+        toml::Value::String(s) => Dynamic::from(s.clone()),
+        toml::Value::Integer(i) => Dynamic::from_int(*i),
+        toml::Value::Float(f) => Dynamic::from_float(*f),
+        toml::Value::Boolean(b) => Dynamic::from_bool(*b),
+        toml::Value::Datetime(d) => Dynamic::from(d.to_string()),
+        toml::Value::Array(a) => Dynamic::from_array(a.iter().map(toml_value_to_dynamic).collect()),
+        toml::Value::Table(t) => toml_to_dynamic(t),
+    }
+}
+
+/// A TOML parse error located by line and column.
+pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> RulesetError {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+    RulesetError::new(file, line, column, e.message().trim())
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
