@@ -15,8 +15,9 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 pub struct Calendar {
     holidays: BTreeMap<NaiveDate, String>,
     workdays: BTreeSet<NaiveDate>,
-    /// Years that have a notice; outside them only weekends are known.
-    years: BTreeSet<i32>,
+    /// Years that have a notice, with the ruleset that gave it; outside
+    /// them only weekends are known.
+    years: BTreeMap<i32, String>,
 }
 
 /// What kind of day a date is, and why.
@@ -52,10 +53,11 @@ impl Calendar {
     pub fn add_year(
         &mut self,
         year: i32,
+        origin: &str,
         holidays: impl IntoIterator<Item = (NaiveDate, String)>,
         workdays: impl IntoIterator<Item = NaiveDate>,
     ) {
-        self.years.insert(year);
+        self.years.insert(year, origin.to_owned());
         for (d, name) in holidays {
             self.workdays.remove(&d);
             self.holidays.insert(d, name);
@@ -68,7 +70,12 @@ impl Calendar {
 
     /// Whether a yearly notice is known for `year`.
     pub fn covers(&self, year: i32) -> bool {
-        self.years.contains(&year)
+        self.years.contains_key(&year)
+    }
+
+    /// The ruleset (`id@version`) whose table gave `year`'s notice.
+    pub fn origin(&self, year: i32) -> Option<&str> {
+        self.years.get(&year).map(String::as_str)
     }
 
     pub fn day_kind(&self, date: NaiveDate) -> DayKind {
@@ -91,7 +98,7 @@ impl Calendar {
     /// let d = |s: &str| s.parse::<NaiveDate>().unwrap();
     /// let mut cal = Calendar::default();
     /// let national_day = (1..=7).map(|i| (d(&format!("2021-10-0{i}")), "国庆节".to_string()));
-    /// cal.add_year(2021, national_day, [d("2021-09-26"), d("2021-10-09")]);
+    /// cal.add_year(2021, "demo@1", national_day, [d("2021-09-26"), d("2021-10-09")]);
     /// // Listed on 1 September with 30 days: the 30th day is 1 October, a holiday.
     /// assert_eq!(cal.deadline(d("2021-09-01"), 30).due, d("2021-10-08"));
     /// ```

@@ -259,10 +259,15 @@ impl Rules {
 
 /// The literal rule ids a script passes to `explain`.
 fn explained_ids(ast: &AST) -> Vec<String> {
-    use rhai::{ASTNode, Expr};
+    use rhai::{ASTNode, Expr, Stmt};
     let mut ids = Vec::new();
     ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Expr(Expr::FnCall(call, _))) = path.last() {
+        let call = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, _)))
+            | Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => call,
+            _ => return true,
+        };
+        {
             if call.name == "explain" {
                 if let Some(Expr::StringConstant(id, _)) = call.args.first() {
                     ids.push(id.to_string());
@@ -436,7 +441,10 @@ fn sandbox(
                         kind: "calendar".into(),
                         id: "civil_code_201_203".into(),
                         row: None,
-                        ruleset: String::new(),
+                        ruleset: calendar
+                            .origin(d.nominal.year())
+                            .unwrap_or_default()
+                            .to_owned(),
                         zh,
                         en,
                     });

@@ -79,14 +79,23 @@ impl RulesetError {
 }
 
 /// A rule hit a sandbox limit; `rule` is the entry function that was running.
+/// `line` and `column` are 0 where Rhai does not say (the operations limit).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
-#[error("rule `{rule}` stopped: {limit} ({file}:{line}:{column})")]
+#[error("rule `{rule}` stopped: {limit} (in {file}{})", at(*line, *column))]
 pub struct LimitError {
     pub rule: String,
     pub limit: String,
     pub file: String,
     pub line: usize,
     pub column: usize,
+}
+
+fn at(line: usize, column: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}:{column}")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

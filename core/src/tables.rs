@@ -177,12 +177,14 @@ impl Table {
                         workdays: raw.workdays,
                     })
                 }
-                other => return Err(RulesetError::in_file(
-                    file,
-                    format!(
+                other => {
+                    return Err(RulesetError::in_file(
+                        file,
+                        format!(
                         "unknown table kind `{other}` (expected rows, bands, values or calendar)"
                     ),
-                )),
+                    ))
+                }
             };
         Ok(Table {
             name: name.to_owned(),
@@ -248,7 +250,7 @@ pub fn build_calendar<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Calend
                     .take_while(move |d| *d <= h.to)
                     .map(move |d| (d, h.name.clone()))
             });
-            cal.add_year(y.year, holidays, y.workdays.iter().copied());
+            cal.add_year(y.year, &t.origin, holidays, y.workdays.iter().copied());
         }
     }
     cal

@@ -1,0 +1,397 @@
+//! Errors through the public API: bad input names the JSON path, a bad
+//! ruleset names file/line/column, a runaway rule stops at a sandbox limit.
+
+use hazard_rules::{Error, Input, Ruleset, RulesetFiles, Section};
+
+fn date(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+/// The embedded national chain plus one overlay file set, as `demo/...`.
+fn with_overlay(files: &[(&str, &str)]) -> RulesetFiles {
+    let mut f = RulesetFiles::embedded("national");
+    f.files.insert(
+        "demo/ruleset.toml".into(),
+        "id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
+    );
+    for (path, text) in files {
+        f.files.insert(format!("demo/{path}"), (*text).into());
+    }
+    f.leaf = "demo".into();
+    f
+}
+
+fn input_error(json: &str) -> (String, String) {
+    let rs = Ruleset::embedded("national").unwrap();
+    match rs.evaluate_json(json, date("2024-01-10")) {
+        Err(Error::Input(e)) => (e.path, e.message),
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn input_type_errors_name_the_json_path() {
+    let (path, msg) =
+        input_error(r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-13-01"}}"#);
+    assert_eq!(path, "hazard.found_on");
+    assert!(
+        msg.contains("out of range") || msg.contains("invalid"),
+        "{msg}"
+    );
+
+    let (path, _) = input_error(r#"{"accident": {"deaths": -1}}"#);
+    assert_eq!(path, "accident.deaths");
+
+    let (path, msg) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-01", "sectr": 1}}"#,
+    );
+    assert_eq!(path, "hazard.sectr");
+    assert!(msg.contains("unknown field `sectr`"), "{msg}");
+
+    let (path, _) =
+        input_error(r#"{"risk": {"points": [{"method": "LEC", "l": 6, "e": 6, "c": "x"}]}}"#);
+    assert_eq!(path, "risk.points[0].c");
+}
+
+#[test]
+fn rule_level_input_errors_name_the_json_path() {
+    let (path, msg) =
+        input_error(r#"{"hazard": {"sector": "shipbuilding", "found_on": "2024-01-01"}}"#);
+    assert_eq!(path, "hazard.sector");
+    assert!(msg.contains("shipbuilding"), "{msg}");
+
+    let (path, _) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "items": ["GM-3-1", "GM-99-9"], "found_on": "2024-01-01"}}"#,
+    );
+    assert_eq!(path, "hazard.items[1]");
+
+    // found → verified skips rectification: the event is named.
+    let (path, msg) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-01",
+            "events": [{"stage": "found", "on": "2024-01-01"}, {"stage": "verified", "on": "2024-01-03"}]}}"#,
+    );
+    assert_eq!(path, "hazard.events[1].stage");
+    assert!(msg.contains("cannot follow"), "{msg}");
+
+    let (path, _) =
+        input_error(r#"{"risk": {"points": [{"method": "LEC", "l": 5, "e": 6, "c": 15}]}}"#);
+    assert_eq!(path, "risk.points[0].l");
+}
+
+#[test]
+fn events_out_of_date_order_are_rejected() {
+    let (path, msg) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-05",
+            "events": [{"stage": "found", "on": "2024-01-05"}, {"stage": "assigned", "on": "2024-01-04"}]}}"#,
+    );
+    assert_eq!(path, "hazard.events[1].on");
+    assert!(msg.contains("earlier"), "{msg}");
+}
+
+#[test]
+fn runaway_rule_stops_with_a_limit_error_naming_the_rule() {
+    let files = with_overlay(&[(
+        "rules/loop.rhai",
+        "fn score_risk(risk) {\n    let n = 0;\n    loop { n += 1; }\n}\n",
+    )]);
+    let rs = Ruleset::from_files(files).unwrap();
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    match rs.evaluate(&input, date("2024-01-01")) {
+        Err(Error::Limit(e)) => {
+            assert_eq!(e.rule, "score_risk");
+            assert_eq!(e.file, "demo/rules/loop.rhai");
+            assert_eq!(
+                e.to_string(),
+                "rule `score_risk` stopped: too many operations (in demo/rules/loop.rhai)"
+            );
+            assert!(e.limit.contains("operations"), "{e}");
+        }
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+}
+
+#[test]
+fn deep_recursion_stops_at_the_call_depth_limit() {
+    let files = with_overlay(&[(
+        "rules/deep.rhai",
+        "fn down(n) { down(n + 1) }\nfn score_risk(risk) { down(0) }\n",
+    )]);
+    let rs = Ruleset::from_files(files).unwrap();
+    let input = Input::from_json(r#"{"risk": {}}"#).unwrap();
+    let err = rs.evaluate(&input, date("2024-01-01")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Limit(e) if e.limit.contains("call depth")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn huge_strings_stop_at_the_size_limit() {
+    let files = with_overlay(&[(
+        "rules/big.rhai",
+        "fn score_risk(risk) { let s = \"x\"; loop { s += s; } }\n",
+    )]);
+    let rs = Ruleset::from_files(files).unwrap();
+    let err = rs
+        .evaluate(
+            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
+            date("2024-01-01"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Limit(e) if e.limit.contains("too large")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn manifest_limits_apply() {
+    // A tight operation budget in the overlay's manifest stops the shipped rules.
+    let mut files = with_overlay(&[]);
+    let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
+    manifest.push_str("[limits]\nmax_operations = 50\n");
+    let rs = Ruleset::from_files(files).unwrap();
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "metallurgy", "items": ["GM-3-1"], "found_on": "2024-01-01"}}"#,
+    )
+    .unwrap();
+    let err = rs.evaluate(&input, date("2024-01-10")).unwrap_err();
+    assert_eq!(err.code(), "limit");
+}
+
+fn ruleset_error(files: RulesetFiles) -> hazard_rules::RulesetError {
+    match Ruleset::from_files(files) {
+        Err(Error::Ruleset(e)) => e,
+        other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn script_syntax_errors_name_file_line_and_column() {
+    let e = ruleset_error(with_overlay(&[(
+        "rules/bad.rhai",
+        "fn f(x) {\n    let y = x +;\n}\n",
+    )]));
+    assert_eq!(e.file, "demo/rules/bad.rhai");
+    assert_eq!(e.line, 2);
+    assert!(e.column > 0, "{e}");
+}
+
+#[test]
+fn top_level_statements_are_rejected() {
+    let e = ruleset_error(with_overlay(&[(
+        "rules/top.rhai",
+        "fn f() { 1 }\n\nlet x = 1;\n",
+    )]));
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("demo/rules/top.rhai", 3, 1)
+    );
+}
+
+#[test]
+fn undefined_variables_are_compile_errors() {
+    let e = ruleset_error(with_overlay(&[(
+        "rules/undef.rhai",
+        "fn f() {\n  nope + 1\n}\n",
+    )]));
+    assert_eq!((e.file.as_str(), e.line), ("demo/rules/undef.rhai", 2));
+}
+
+#[test]
+fn table_errors_name_file_line_and_column() {
+    let e = ruleset_error(with_overlay(&[(
+        "tables/t.toml",
+        "kind = \"rows\"\n[[rows]]\nid = \n",
+    )]));
+    assert_eq!((e.file.as_str(), e.line), ("demo/tables/t.toml", 3));
+
+    let e = ruleset_error(with_overlay(&[("tables/t.toml", "kind = \"pie\"\n")]));
+    assert!(e.message.contains("unknown table kind"), "{e}");
+
+    let e = ruleset_error(with_overlay(&[(
+        "tables/b.toml",
+        "kind = \"bands\"\n[[rows]]\ngte = 1\ngt = 2\n",
+    )]));
+    assert!(e.message.contains("row 1"), "{e}");
+}
+
+#[test]
+fn manifest_errors_and_missing_parents() {
+    let mut f = with_overlay(&[]);
+    f.files.insert(
+        "demo/ruleset.toml".into(),
+        "id = \"demo\"\nversion = 1\n".into(),
+    );
+    let e = ruleset_error(f);
+    assert_eq!((e.file.as_str(), e.line), ("demo/ruleset.toml", 2));
+
+    let mut f = with_overlay(&[]);
+    let m = f.files.get_mut("demo/ruleset.toml").unwrap();
+    *m = m.replace("../national", "../nowhere");
+    let e = ruleset_error(f);
+    assert_eq!(e.file, "nowhere/ruleset.toml");
+}
+
+#[test]
+fn a_missing_entry_point_is_reported() {
+    let mut f = RulesetFiles::embedded("national");
+    f.files.remove("national/rules/risk.rhai");
+    let e = ruleset_error(f);
+    assert!(e.message.contains("score_risk(risk)"), "{e}");
+}
+
+#[test]
+fn a_rule_returning_a_wrong_shape_is_a_ruleset_error() {
+    let rs = Ruleset::from_files(with_overlay(&[(
+        "rules/shape.rhai",
+        "fn score_risk(risk) { #{ pionts: [] } }\n",
+    )]))
+    .unwrap();
+    let err = rs
+        .evaluate(
+            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
+            date("2024-01-01"),
+        )
+        .unwrap_err();
+    match err {
+        Error::Ruleset(e) => {
+            assert_eq!(e.file, "demo/rules/shape.rhai");
+            assert!(e.message.contains("score_risk"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn runtime_rule_errors_name_the_file_and_line() {
+    let rs = Ruleset::from_files(with_overlay(&[(
+        "rules/oops.rhai",
+        "fn score_risk(risk) {\n  let t = table(\"no_such_table\");\n  t\n}\n",
+    )]))
+    .unwrap();
+    let err = rs
+        .evaluate(
+            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
+            date("2024-01-01"),
+        )
+        .unwrap_err();
+    match err {
+        Error::Ruleset(e) => {
+            assert_eq!((e.file.as_str(), e.line), ("demo/rules/oops.rhai", 2));
+            assert!(e.message.contains("no_such_table"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn batch_keeps_going_past_a_bad_record() {
+    let rs = Ruleset::default();
+    let good = Input::from_json(r#"{"accident": {"deaths": 1}}"#).unwrap();
+    let bad =
+        Input::from_json(r#"{"hazard": {"sector": "nope", "found_on": "2024-01-01"}}"#).unwrap();
+    let results = rs.evaluate_batch(&[good.clone(), bad, good], date("2024-01-01"));
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[2].is_ok());
+    assert!(matches!(&results[1], Err(Error::Input(e)) if e.path == "hazard.sector"));
+
+    let answers: serde_json::Value = serde_json::from_str(&hazard_rules::ffi::evaluate_batch(
+        &rs,
+        r#"[{"accident": {"deaths": 1}}, {"accident": {"deaths": "x"}}, {}]"#,
+        "2024-01-01",
+    ))
+    .unwrap();
+    assert_eq!(answers.as_array().unwrap().len(), 3);
+    assert_eq!(answers[1]["error"]["path"], "[1].accident.deaths");
+    assert!(answers[2]["ok"].is_object());
+}
+
+#[test]
+fn one_section_alone() {
+    let rs = Ruleset::default();
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "metallurgy", "items": ["GM-3-2"], "found_on": "2024-03-01"},
+            "accident": {"deaths": 12}}"#,
+    )
+    .unwrap();
+    let d = rs
+        .evaluate_section(&input, Section::Rectification, date("2024-03-02"))
+        .unwrap();
+    assert!(d.classification.is_none() && d.response.is_none());
+    assert_eq!(d.rectification.unwrap().period_days, Some(90));
+    // The classification it depends on still explains itself.
+    assert!(d
+        .trace
+        .iter()
+        .any(|t| t.id == "classification.catalogue_item"));
+
+    let d = rs
+        .evaluate_section(&input, Section::Response, date("2024-03-02"))
+        .unwrap();
+    assert_eq!(d.response.unwrap().accident.unwrap().grade, "major");
+    assert!(d.rectification.is_none());
+}
+
+#[test]
+fn trace_names_rulesets_rules_and_table_rows() {
+    let rs = Ruleset::default();
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2021-09-01",
+            "listing": {"level": "county", "listed_on": "2021-09-01"}}}"#,
+    )
+    .unwrap();
+    let d = rs.evaluate(&input, date("2021-09-02")).unwrap();
+    let ids: Vec<_> = d.ruleset.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["national", "zhejiang", "jinhua"]);
+    let listing = d
+        .trace
+        .iter()
+        .find(|t| t.kind == "table" && t.id == "listing_periods")
+        .expect("the listing table row is traced");
+    assert_eq!(listing.row.as_deref(), Some("county"));
+    assert!(listing.ruleset.starts_with("jinhua@"), "{listing:?}");
+    let rule = d
+        .trace
+        .iter()
+        .find(|t| t.id == "rectification.listed_period")
+        .unwrap();
+    assert!(rule.ruleset.starts_with("national@"), "{rule:?}");
+    assert!(!rule.zh.is_empty() && !rule.en.is_empty());
+}
+
+#[test]
+fn bundles_round_trip() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../rulesets/zhejiang/jinhua");
+    let files = RulesetFiles::read_dir(std::path::Path::new(dir)).unwrap();
+    let bundle = files.to_bundle().unwrap();
+    let from_bundle = Ruleset::from_bundle(&bundle).unwrap();
+    let from_dir = Ruleset::load(dir).unwrap();
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "chemicals", "items": ["HG-2"], "found_on": "2024-02-01"}}"#,
+    )
+    .unwrap();
+    let a = from_bundle.evaluate(&input, date("2024-02-20")).unwrap();
+    let b = from_dir.evaluate(&input, date("2024-02-20")).unwrap();
+    assert_eq!(a, b);
+    assert!(!bundle.contains("[[case]]"), "bundles leave test cases out");
+    assert!(matches!(Ruleset::from_bundle("{}"), Err(Error::Ruleset(_))));
+}
+
+#[test]
+fn schema_is_published() {
+    let s = hazard_rules::input_schema();
+    assert!(s["properties"]["hazard"].is_object());
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schema/input.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        s, committed,
+        "schema/input.schema.json is stale: run `hazard-rules schema > schema/input.schema.json`"
+    );
+}
