@@ -84,6 +84,7 @@ fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
             .unwrap_or_else(dash),
         response.unwrap_or_else(dash),
         risk.unwrap_or_else(dash),
+        staffing.unwrap_or_else(dash),
     ];
     row.truncate(HEADERS.len());
     row

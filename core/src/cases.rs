@@ -30,6 +30,9 @@ use crate::ruleset::Ruleset;
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
+    /// Conformance cases: the embedded ruleset to use (e.g. `zhejiang/jinhua`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ruleset: Option<String>,
     pub as_of: chrono::NaiveDate,
     pub input: Value,
     #[serde(default)]
