@@ -59,15 +59,30 @@ fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
         }
         parts.join(", ")
     });
-    let risk = d.risk.as_ref().map(|k| match &k.unit {
-        Some(u) => u.colour.clone(),
-        None => k
+    let risk = d.risk.as_ref().map(|k| match (&k.unit, &k.region) {
+        (Some(u), _) => u.colour.clone(),
+        (None, Some(r)) => format!("region {}", r.colour),
+        (None, None) => k
             .points
             .iter()
             .map(|p| p.colour.as_str())
             .collect::<Vec<_>>()
             .join("/"),
     });
+    let staffing = d
+        .responsibility
+        .as_ref()
+        .and_then(|x| x.staffing.as_ref())
+        .map(|s| {
+            if s.ok {
+                "ok".to_owned()
+            } else {
+                format!(
+                    "short ({}/{} staff, {}/{} officers)",
+                    s.actual_staff, s.required_staff, s.actual_officers, s.required_officers
+                )
+            }
+        });
     let mut row = vec![
         n.to_string(),
         d.id.clone().unwrap_or_default(),

@@ -1,1 +1,85 @@
-fn main() {}
+//! A full decision with the embedded default ruleset, against the same rules
+//! written by hand in Rust (what each team codes today), measured in one run.
+//! Also: loading (parse + compile) the whole default chain.
+//!
+//! Run: `cargo bench -p hazard-rules --bench decision`
+
+use std::hint::black_box;
+
+use chrono::NaiveDate;
+use criterion::{criterion_group, criterion_main, Criterion};
+use hazard_rules::{Input, Ruleset};
+
+mod baseline;
+
+const INPUT: &str = r#"{
+  "id": "bench-1",
+  "hazard": {
+    "sector": "light_industry", "items": ["GM-11-1"], "found_on": "2021-09-01",
+    "listing": {"level": "county", "listed_on": "2021-09-01"},
+    "enterprise": {"name": "某木制品厂", "principal": {"name": "赵永强", "backup": "钱海", "absent": true}},
+    "location": {"township": "城北街道", "village": "三江村", "grid": "第2网格", "grid_member": {"name": "王丽"}},
+    "events": [{"stage": "found", "on": "2021-09-01"}, {"stage": "assigned", "on": "2021-09-02"}]
+  },
+  "accident": {"deaths": 3, "serious_injuries": 4, "direct_loss_cny": 5000000, "occurred_on": "2021-09-03"},
+  "warning": {"typhoon": {"within_hours": 12, "sustained_force": 10}},
+  "risk": {"points": [{"method": "LEC", "l": 6, "e": 6, "c": 15}, {"method": "LS", "l": 4, "s": 5}],
+           "unit": {"sector_group": "other", "standardisation_grade": 2, "open_major_hazards": 1}}
+}"#;
+
+fn bench(c: &mut Criterion) {
+    let rs = Ruleset::default();
+    let input = Input::from_json(INPUT).unwrap();
+    let as_of: NaiveDate = "2021-09-20".parse().unwrap();
+    let hand = baseline::Baseline::new();
+
+    // Same headline answers, or the comparison means nothing.
+    let d = rs.evaluate(&input, as_of).unwrap();
+    let b = hand.decide(&input, as_of);
+    assert_eq!(d.rectification.as_ref().unwrap().due, Some(b.due));
+    assert_eq!(d.classification.as_ref().unwrap().level, b.level);
+    assert_eq!(
+        d.response
+            .as_ref()
+            .unwrap()
+            .accident
+            .as_ref()
+            .unwrap()
+            .grade,
+        b.accident_grade
+    );
+    assert_eq!(
+        d.risk.as_ref().unwrap().unit.as_ref().unwrap().colour,
+        b.unit_colour
+    );
+    assert_eq!(d.rectification.as_ref().unwrap().status, b.status);
+    let warning = d.response.as_ref().unwrap().warning.as_ref().unwrap();
+    assert_eq!(warning.level.as_deref(), b.warning_level);
+    let risk = d.risk.as_ref().unwrap();
+    let colours: Vec<&str> = risk.points.iter().map(|p| p.colour.as_str()).collect();
+    assert_eq!(colours, b.point_colours);
+    let lead = &d.responsibility.as_ref().unwrap().assignments[0];
+    assert_eq!(lead.person, b.lead);
+
+    let mut g = c.benchmark_group("full_decision");
+    g.bench_function("ruleset_default", |bn| {
+        bn.iter(|| rs.evaluate(black_box(&input), as_of).unwrap())
+    });
+    g.bench_function("hand_written_rust_baseline", |bn| {
+        bn.iter(|| hand.decide(black_box(&input), as_of))
+    });
+    g.bench_function("ruleset_default_from_json", |bn| {
+        bn.iter(|| rs.evaluate_json(black_box(INPUT), as_of).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("load");
+    g.sample_size(20);
+    g.bench_function("default_chain_parse_and_compile", |bn| {
+        bn.iter(Ruleset::default)
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The project's test command: installs what is missing, then runs every test.
+# Used by CI (.ci/run) and by developers; works on a fresh Debian machine with
+# Rust (rustup), Python 3.11 and Node 20.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if [ ! -d ../shared ]; then
+  echo "note: ../shared (the domain brief) is not beside the checkout; tests do not need it"
+fi
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, integration, property, conformance, doc)"
+cargo test --workspace --locked
+
+step "ruleset check and test with the CLI"
+cargo build --release --locked -p hazard-rules-cli
+cli=target/release/hazard-rules
+mapfile -t rulesets < <(find rulesets -name ruleset.toml -printf '%h\n' | sort)
+for dir in "${rulesets[@]}"; do
+  "$cli" check "$dir"
+  "$cli" test "$dir"
+done
+
+step "the main job: evaluate the sample hazards with the embedded default ruleset"
+"$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --output table > target/sample-table.txt
+"$cli" eval examples/hazards.jsonl --as-of 2024-06-30 > target/sample.jsonl
+records=$(grep -c . examples/hazards.jsonl)
+decisions=$(grep -c '"decision"' target/sample.jsonl)
+[ "$records" = "$decisions" ] || { echo "only $decisions of $records sample records evaluated"; exit 1; }
+echo "$decisions sample records evaluated"
+
+step "bundle round trip"
+"$cli" bundle rulesets/zhejiang/jinhua -o target/jinhua.bundle.json
+"$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua.bundle.json > target/sample-bundle.jsonl
+cmp target/sample.jsonl target/sample-bundle.jsonl
+
+echo
+echo "all tests passed"
