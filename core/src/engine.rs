@@ -6,7 +6,7 @@
 //! | helper | does |
 //! |---|---|
 //! | `explain(id, zh, en)` | adds a rule entry to the trace |
-//! | `table(name)` | the whole table (array of rows, or the values map) |
+//! | `table(name)` | the whole table (array of rows, or the values map; a values table is traced) |
 //! | `row(name, key)` | a keyed row, traced; an error if there is none |
 //! | `peek_row(name, key)` | a keyed row or `()`, not traced (for checks and ranks) |
 //! | `has_row(name, key)` | whether the row exists |
@@ -30,7 +30,7 @@ use crate::calendar::{self, Calendar, DayKind};
 use crate::decision::TraceEntry;
 use crate::error::{Error, InputError, LimitError, RulesetError};
 use crate::ruleset::LimitsPatch;
-use crate::tables::Table;
+use crate::tables::{Table, TableBody};
 
 /// Sandbox limits. The defaults are far above what the shipped rules need
 /// (a full decision runs well under 5,000 operations) and far below harm.
@@ -372,9 +372,25 @@ fn sandbox(
 
     {
         let get = get.clone();
-        engine.register_fn("table", move |name: &str| -> HelperResult<Dynamic> {
-            Ok(get(name)?.to_dynamic())
-        });
+        engine.register_fn(
+            "table",
+            move |ctx: NativeCallContext, name: &str| -> HelperResult<Dynamic> {
+                let t = get(name)?;
+                // Settings tables are used whole, so reading one is what fired;
+                // row tables read whole are scanned, and the rows used are traced.
+                if let (TableBody::Values(_), Some(buf)) = (&t.body, trace_of(&ctx)) {
+                    buf.push(TraceEntry {
+                        kind: "table".into(),
+                        id: t.name.clone(),
+                        row: None,
+                        ruleset: t.origin.clone(),
+                        zh: t.source.clone().unwrap_or_default(),
+                        en: String::new(),
+                    });
+                }
+                Ok(t.to_dynamic())
+            },
+        );
     }
     {
         let get = get.clone();
