@@ -10,6 +10,7 @@
 //! | `row(name, key)` | a keyed row, traced; an error if there is none |
 //! | `peek_row(name, key)` | a keyed row or `()`, not traced (for checks and ranks) |
 //! | `has_row(name, key)` | whether the row exists |
+//! | `find_row(name, field, value)` | the first row whose `field` equals `value`, or `()`; not traced |
 //! | `band(name, value)` | the band row containing `value` (traced) |
 //! | `deadline(start, days)` | Civil Code counting: `#{nominal, due, skipped}` (traced) |
 //! | `add_days(date, n)`, `days_between(a, b)`, `is_working_day(date)`, `weekday(date)` | dates as `YYYY-MM-DD` text |
@@ -398,6 +399,18 @@ fn sandbox(
             "has_row",
             move |name: &str, key: &str| -> HelperResult<bool> {
                 Ok(get(name)?.row_by_key(key).is_some())
+            },
+        );
+    }
+    {
+        let get = get.clone();
+        engine.register_fn(
+            "find_row",
+            move |name: &str, field: &str, value: Dynamic| -> HelperResult<Dynamic> {
+                Ok(get(name)?
+                    .find_row(field, &value)
+                    .cloned()
+                    .unwrap_or(Dynamic::UNIT))
             },
         );
     }

@@ -203,6 +203,19 @@ impl Table {
         }
     }
 
+    /// The first row whose `field` equals `value` (rows and bands tables).
+    pub fn find_row(&self, field: &str, value: &Dynamic) -> Option<&Dynamic> {
+        let rows = match &self.body {
+            TableBody::Rows { rows, .. } | TableBody::Bands { rows, .. } => rows,
+            _ => return None,
+        };
+        rows.iter().find(|row| {
+            row.read_lock::<Map>()
+                .and_then(|m| m.get(field).map(|v| same_value(v, value)))
+                .unwrap_or(false)
+        })
+    }
+
     /// The first band containing `value`, with its 1-based row number.
     pub fn band(&self, value: f64) -> Option<(usize, &Dynamic)> {
         match &self.body {
@@ -236,6 +249,25 @@ impl Table {
             TableBody::Values(_) => "values",
             TableBody::Calendar(_) => "calendar",
         }
+    }
+}
+
+/// Equality of table values across Rhai's number types (6 == 6.0).
+fn same_value(a: &Dynamic, b: &Dynamic) -> bool {
+    let number = |d: &Dynamic| d.as_int().map(|i| i as f64).or_else(|_| d.as_float());
+    match (number(a), number(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => match (
+            a.clone().into_immutable_string(),
+            b.clone().into_immutable_string(),
+        ) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a
+                .as_bool()
+                .ok()
+                .zip(b.as_bool().ok())
+                .is_some_and(|(x, y)| x == y),
+        },
     }
 }
 
