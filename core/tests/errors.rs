@@ -21,6 +21,13 @@ fn with_overlay(files: &[(&str, &str)]) -> RulesetFiles {
     f
 }
 
+/// Loads the national chain with one overlay rule file and evaluates a risk input.
+fn risk_error(file: &str, source: &str) -> Error {
+    let rs = Ruleset::from_files(with_overlay(&[(file, source)])).unwrap();
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    rs.evaluate(&input, date("2024-01-01")).unwrap_err()
+}
+
 fn input_error(json: &str) -> (String, String) {
     let rs = Ruleset::embedded("national").unwrap();
     match rs.evaluate_json(json, date("2024-01-10")) {
@@ -90,14 +97,12 @@ fn events_out_of_date_order_are_rejected() {
 
 #[test]
 fn runaway_rule_stops_with_a_limit_error_naming_the_rule() {
-    let files = with_overlay(&[(
+    let err = risk_error(
         "rules/loop.rhai",
         "fn score_risk(risk) {\n    let n = 0;\n    loop { n += 1; }\n}\n",
-    )]);
-    let rs = Ruleset::from_files(files).unwrap();
-    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
-    match rs.evaluate(&input, date("2024-01-01")) {
-        Err(Error::Limit(e)) => {
+    );
+    match err {
+        Error::Limit(e) => {
             assert_eq!(e.rule, "score_risk");
             assert_eq!(e.file, "demo/rules/loop.rhai");
             assert_eq!(
@@ -112,13 +117,10 @@ fn runaway_rule_stops_with_a_limit_error_naming_the_rule() {
 
 #[test]
 fn deep_recursion_stops_at_the_call_depth_limit() {
-    let files = with_overlay(&[(
+    let err = risk_error(
         "rules/deep.rhai",
         "fn down(n) { down(n + 1) }\nfn score_risk(risk) { down(0) }\n",
-    )]);
-    let rs = Ruleset::from_files(files).unwrap();
-    let input = Input::from_json(r#"{"risk": {}}"#).unwrap();
-    let err = rs.evaluate(&input, date("2024-01-01")).unwrap_err();
+    );
     assert!(
         matches!(&err, Error::Limit(e) if e.limit.contains("call depth")),
         "{err:?}"
@@ -127,17 +129,10 @@ fn deep_recursion_stops_at_the_call_depth_limit() {
 
 #[test]
 fn huge_strings_stop_at_the_size_limit() {
-    let files = with_overlay(&[(
+    let err = risk_error(
         "rules/big.rhai",
         "fn score_risk(risk) { let s = \"x\"; loop { s += s; } }\n",
-    )]);
-    let rs = Ruleset::from_files(files).unwrap();
-    let err = rs
-        .evaluate(
-            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
-            date("2024-01-01"),
-        )
-        .unwrap_err();
+    );
     assert!(
         matches!(&err, Error::Limit(e) if e.limit.contains("too large")),
         "{err:?}"
@@ -243,17 +238,10 @@ fn a_missing_entry_point_is_reported() {
 
 #[test]
 fn a_rule_returning_a_wrong_shape_is_a_ruleset_error() {
-    let rs = Ruleset::from_files(with_overlay(&[(
+    let err = risk_error(
         "rules/shape.rhai",
         "fn score_risk(risk) { #{ pionts: [] } }\n",
-    )]))
-    .unwrap();
-    let err = rs
-        .evaluate(
-            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
-            date("2024-01-01"),
-        )
-        .unwrap_err();
+    );
     match err {
         Error::Ruleset(e) => {
             assert_eq!(e.file, "demo/rules/shape.rhai");
@@ -265,17 +253,10 @@ fn a_rule_returning_a_wrong_shape_is_a_ruleset_error() {
 
 #[test]
 fn runtime_rule_errors_name_the_file_and_line() {
-    let rs = Ruleset::from_files(with_overlay(&[(
+    let err = risk_error(
         "rules/oops.rhai",
         "fn score_risk(risk) {\n  let t = table(\"no_such_table\");\n  t\n}\n",
-    )]))
-    .unwrap();
-    let err = rs
-        .evaluate(
-            &Input::from_json(r#"{"risk": {}}"#).unwrap(),
-            date("2024-01-01"),
-        )
-        .unwrap_err();
+    );
     match err {
         Error::Ruleset(e) => {
             assert_eq!((e.file.as_str(), e.line), ("demo/rules/oops.rhai", 2));
