@@ -78,7 +78,7 @@ fn evaluate_value(
     section: Option<&str>,
 ) -> Result<Value, Error> {
     let date = as_of(as_of_date)?;
-    let input = Input::from_json(input)?;
+    let input = parse_input(input)?;
     let decision = match section {
         None => ruleset.evaluate(&input, date)?,
         Some(s) => {
@@ -89,6 +89,17 @@ fn evaluate_value(
         }
     };
     Ok(serde_json::to_value(decision).expect("a decision serialises"))
+}
+
+/// Text → JSON value → [`Input`], the way the CLI and the test cases read
+/// records, so every surface reports the same error for the same input (a
+/// binding's caller passed an object, not text: positions in the text the
+/// binding made would mean nothing to it). Only a syntax error names a line
+/// and column.
+fn parse_input(text: &str) -> Result<Input, Error> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::Input(InputError::new("", format!("not JSON: {e}"))))?;
+    Ok(Input::from_value(value)?)
 }
 
 /// Evaluates a JSON array of inputs: a JSON array of answers, one per record.

@@ -106,6 +106,19 @@ fn conformance_cases() {
             Ok(d) => serde_json::to_value(d).unwrap(),
             Err(e) => hazard_rules::ffi::error_value(e),
         };
+        // The bindings' surface (`ffi`, JSON text in and out) gives the same
+        // decision or error object.
+        let answer: serde_json::Value = serde_json::from_str(&hazard_rules::ffi::evaluate(
+            &rs,
+            &case.input.to_string(),
+            &case.as_of.to_string(),
+            None,
+        ))
+        .unwrap();
+        let via_ffi = answer.get("ok").or_else(|| answer.get("error"));
+        if via_ffi != Some(&actual) {
+            failures.push(format!("{name}: ffi::evaluate answers {answer}"));
+        }
         if update {
             case.decision = Some(actual);
             std::fs::write(path, serde_json::to_string_pretty(&case).unwrap() + "\n").unwrap();
