@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::decision::Decision;
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
@@ -59,24 +60,40 @@ fn as_of(text: &str) -> Result<NaiveDate, Error> {
     })
 }
 
-fn answer(r: Result<Value, Error>) -> Answer {
-    match r {
-        Ok(v) => Answer::Ok(v),
-        Err(e) => Answer::Error(error_value(&e)),
+/// An [`Answer`] written straight from the value it carries: a decision is
+/// serialised once, not first into a `Value` tree (which cost three times as
+/// much as the text and was a large part of a binding's conversion time).
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Reply<T> {
+    Ok(T),
+    Error(Value),
+}
+
+impl<T: Serialize> Reply<T> {
+    fn of(r: Result<T, Error>) -> Self {
+        match r {
+            Ok(v) => Reply::Ok(v),
+            Err(e) => Reply::Error(error_value(&e)),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an answer serialises")
     }
 }
 
 /// Evaluates one input (JSON text); `section` limits it to one section.
 pub fn evaluate(ruleset: &Ruleset, input: &str, as_of_date: &str, section: Option<&str>) -> String {
-    answer(evaluate_value(ruleset, input, as_of_date, section)).to_json()
+    Reply::of(evaluate_decision(ruleset, input, as_of_date, section)).to_json()
 }
 
-fn evaluate_value(
+fn evaluate_decision(
     ruleset: &Ruleset,
     input: &str,
     as_of_date: &str,
     section: Option<&str>,
-) -> Result<Value, Error> {
+) -> Result<Decision, Error> {
     let date = as_of(as_of_date)?;
     let input = parse_input(input)?;
     let decision = match section {
@@ -88,7 +105,7 @@ fn evaluate_value(
             ruleset.evaluate_section(&input, s, date)?
         }
     };
-    Ok(serde_json::to_value(decision).expect("a decision serialises"))
+    Ok(decision)
 }
 
 /// Text → JSON value → [`Input`], the way the CLI and the test cases read
@@ -111,17 +128,16 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
         ))
     });
     let date = as_of(as_of_date);
-    let answers: Vec<Answer> = match (records, date) {
-        (Err(e), _) | (_, Err(e)) => vec![Answer::Error(error_value(&e))],
+    let answers: Vec<Reply<Decision>> = match (records, date) {
+        (Err(e), _) | (_, Err(e)) => vec![Reply::Error(error_value(&e))],
         (Ok(records), Ok(date)) => records
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
-                answer(
+                Reply::of(
                     Input::from_value(v)
                         .map_err(|e| Error::Input(InputError::new(prefix(i, &e.path), e.message)))
-                        .and_then(|input| ruleset.evaluate(&input, date))
-                        .map(|d| serde_json::to_value(d).expect("a decision serialises")),
+                        .and_then(|input| ruleset.evaluate(&input, date)),
                 )
             })
             .collect(),
@@ -140,7 +156,7 @@ fn prefix(i: usize, path: &str) -> String {
 /// Checks an input without returning the decision: `{"ok": {"valid": true}}`
 /// or the error (with its `path` for input errors), so a form can highlight it.
 pub fn validate(ruleset: &Ruleset, input: &str, as_of_date: &str) -> String {
-    answer(evaluate_value(ruleset, input, as_of_date, None).map(|_| json!({ "valid": true })))
+    Reply::of(evaluate_decision(ruleset, input, as_of_date, None).map(|_| json!({ "valid": true })))
         .to_json()
 }
 
