@@ -111,6 +111,34 @@ impl Rules {
     }
 }
 
+/// Test hook, not API: loads a chain from a file map that includes its
+/// `tests/*.toml` and runs the chain's own test cases (as `hazard-rules test`
+/// does), answering `{"ok": {"cases": n, "failures": ["name: why", ...]}}`.
+/// The Node and browser tests run every ruleset's cases through the
+/// WebAssembly build with it.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __runRulesetCases)]
+pub fn run_ruleset_cases(files_json: &str) -> String {
+    let loaded = Rules::from_files(files_json);
+    let rules = match loaded {
+        Ok(r) => r,
+        Err(answer) => return answer,
+    };
+    let cases = rules.inner.cases();
+    let failures: Vec<String> = cases
+        .iter()
+        .flat_map(|case| {
+            let outcome = case.run(&rules.inner);
+            let name = format!("{} ({})", case.name, case.file);
+            outcome
+                .failures
+                .into_iter()
+                .map(move |f| format!("{name}: {f}"))
+        })
+        .collect();
+    Answer::Ok(serde_json::json!({ "cases": cases.len(), "failures": failures })).to_json()
+}
+
 /// The embedded rulesets' files (`national/ruleset.toml`, ...) as JSON text of
 /// `{"path": "text"}`: a base to which an in-memory overlay can be added.
 #[wasm_bindgen(js_name = embeddedFiles)]
@@ -166,6 +194,24 @@ mod tests {
         let text = serde_json::json!({ "leaf": "demo", "files": files }).to_string();
         let rules = Rules::from_files(&text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parse(&rules.info())["ok"]["chain"][1]["id"], "demo");
+    }
+
+    #[test]
+    fn ruleset_cases_hook() {
+        let mut files: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&embedded_files()).unwrap();
+        files.insert(
+            "demo/ruleset.toml".into(),
+            "id = \"demo\"\nversion = \"1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
+        );
+        files.insert(
+            "demo/tests/t.toml".into(),
+            "[[case]]\nname = \"deaths\"\nas_of = \"2024-05-01\"\n[case.input.accident]\ndeaths = 3\n[case.expect.response.accident]\ngrade = \"general\"\n".into(),
+        );
+        let text = serde_json::json!({ "leaf": "demo", "files": files }).to_string();
+        let v = parse(&run_ruleset_cases(&text));
+        assert_eq!(v["ok"]["cases"], 1);
+        assert_eq!(v["ok"]["failures"].as_array().unwrap().len(), 1);
     }
 
     #[test]
