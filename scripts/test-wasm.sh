@@ -71,7 +71,7 @@ step "generated TypeScript types match the JSON Schemas"
 (cd "$pkg" && node scripts/gen-types.mjs --check)
 
 step "build the package (wasm32, wasm-bindgen, wasm-opt, tsc)"
-(cd "$pkg" && node scripts/build.mjs --wasm-opt)
+(cd "$pkg" && node scripts/build.mjs)
 
 step "lint: tsc on the package sources, tests, scripts and demo form"
 (cd "$pkg" && npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.check.json)

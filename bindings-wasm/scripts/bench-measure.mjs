@@ -36,17 +36,25 @@ const median = (/** @type {number[]} */ xs) => {
 };
 
 /**
- * µs per call: the median over `batches` batches of `batch` calls.
- * @param {() => unknown} f
+ * µs per call of each function: batches of each run in turn, round after
+ * round, so that load from other processes falls on all of them alike; the
+ * median batch of each.
+ * @param {Record<string, [() => unknown, number]>} fns name → [function, calls per batch]
  */
-function perCall(f, batches = 150, batch = 20) {
-  const samples = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) f();
-    samples.push(((performance.now() - t0) / batch) * 1000);
+function interleaved(fns, rounds = 150) {
+  /** @type {Record<string, number[]>} */
+  const samples = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
+  const names = Object.keys(fns);
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(r + j) % names.length];
+      const [f, calls] = fns[name];
+      const t0 = performance.now();
+      f();
+      samples[name].push(((performance.now() - t0) / calls) * 1000);
+    }
   }
-  return median(samples);
+  return Object.fromEntries(names.map((k) => [k, median(samples[k])]));
 }
 
 /**
@@ -62,13 +70,20 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
   for (let i = 0; i < 300; i++) rules.evaluate(input, { asOf }); // warm up (tier-up)
 
   const batch = 20;
-  const full = perCall(() => rules.evaluate(input, { asOf }), 150, batch);
-  // Inside WebAssembly only: the input parsed once, `batch` evaluations, no conversion.
-  const core = perCall(() => raw.__evaluateRepeated(json, asOf, batch), 150, 1) / batch;
-  // The WebAssembly call with JSON text in and out (serde parse + evaluate + serialise + copies).
-  const wasmCall = perCall(() => raw.evaluate(json, asOf, undefined), 150, batch);
-  const stringify = perCall(() => JSON.stringify(input), 150, 200);
-  const parse = perCall(() => JSON.parse(answer), 150, 200);
+  const repeat = (/** @type {() => unknown} */ f, /** @type {number} */ n) => () => {
+    for (let i = 0; i < n; i++) f();
+  };
+  const t = interleaved({
+    // The package's call: object in, decision object out.
+    full: [repeat(() => rules.evaluate(input, { asOf }), batch), batch],
+    // Inside WebAssembly only: the input parsed once, `batch` evaluations, no conversion.
+    core: [() => raw.__evaluateRepeated(json, asOf, batch), batch],
+    // The WebAssembly call with JSON text in and out (serde parse + evaluate + serialise + copies).
+    wasmCall: [repeat(() => raw.evaluate(json, asOf, undefined), batch), batch],
+    stringify: [repeat(() => JSON.stringify(input), 200), 200],
+    parse: [repeat(() => JSON.parse(answer), 200), 200],
+  });
+  const { full, core, wasmCall, stringify, parse } = t;
   rules.free();
   return {
     full_us: full,

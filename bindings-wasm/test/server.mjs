@@ -24,8 +24,10 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
  * Starts the server; resolves to its base URL and a `close` function.
  * @param {string} [root] directory to serve
  * @param {number} [port] 0 for any free port
+ * @param {{cache?: boolean}} [options] `cache`: let the browser cache files
+ *   (for the benchmark's second visits; the tests always fetch afresh)
  */
-export function serve(root = repoRoot, port = 0) {
+export function serve(root = repoRoot, port = 0, options = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
@@ -40,7 +42,7 @@ export function serve(root = repoRoot, port = 0) {
       res.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': size,
-        'cache-control': 'no-store',
+        'cache-control': options.cache ? 'public, max-age=3600' : 'no-store',
         // Cross-origin isolation: finer performance.now() for the benchmark.
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-embedder-policy': 'require-corp',
