@@ -11,7 +11,7 @@ export * from './api.js';
 initSync({ module: readFileSync(new URL('./wasm/hazard_rules_wasm_bg.wasm', import.meta.url)) });
 markReady();
 
-/** Already done on import in Node; resolves at once. */
-export function init(): Promise<void> {
+/** Already done on import in Node; resolves at once (the argument is ignored). */
+export function init(_moduleOrPath?: unknown): Promise<void> {
   return Promise.resolve();
 }
