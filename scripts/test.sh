@@ -42,5 +42,8 @@ step "bundle round trip"
 "$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua.bundle.json > target/sample-bundle.jsonl
 cmp target/sample.jsonl target/sample-bundle.jsonl
 
+step "WebAssembly binding, npm package and browser demo (scripts/test-wasm.sh)"
+WASM_BINDGEN_JOBS=${WASM_BINDGEN_JOBS:-$(nproc)} bash scripts/test-wasm.sh
+
 echo
 echo "all tests passed"
