@@ -132,25 +132,16 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
         (Err(e), _) | (_, Err(e)) => vec![Reply::Error(error_value(&e))],
         (Ok(records), Ok(date)) => records
             .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
+            .map(|v| {
                 Reply::of(
                     Input::from_value(v)
-                        .map_err(|e| Error::Input(InputError::new(prefix(i, &e.path), e.message)))
+                        .map_err(Error::from)
                         .and_then(|input| ruleset.evaluate(&input, date)),
                 )
             })
             .collect(),
     };
     serde_json::to_string(&answers).expect("answers serialise")
-}
-
-fn prefix(i: usize, path: &str) -> String {
-    if path.is_empty() {
-        format!("[{i}]")
-    } else {
-        format!("[{i}].{path}")
-    }
 }
 
 /// Checks an input without returning the decision: `{"ok": {"valid": true}}`
