@@ -50,7 +50,9 @@ pub fn error_value(err: &Error) -> Value {
     v
 }
 
-fn as_of(text: &str) -> Result<NaiveDate, Error> {
+/// Parses an "as of" date (`YYYY-MM-DD`); the error is an input error at
+/// `as_of`, worded the same in every binding.
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, Error> {
     text.parse::<NaiveDate>().map_err(|e| {
         Error::Input(InputError::new(
             "as_of",
@@ -77,16 +79,11 @@ fn evaluate_value(
     as_of_date: &str,
     section: Option<&str>,
 ) -> Result<Value, Error> {
-    let date = as_of(as_of_date)?;
+    let date = parse_as_of(as_of_date)?;
     let input = Input::from_json(input)?;
     let decision = match section {
         None => ruleset.evaluate(&input, date)?,
-        Some(s) => {
-            let s: Section = s
-                .parse()
-                .map_err(|m: String| Error::Input(InputError::new("section", m)))?;
-            ruleset.evaluate_section(&input, s, date)?
-        }
+        Some(s) => ruleset.evaluate_section(&input, parse_section(s)?, date)?,
     };
     Ok(serde_json::to_value(decision).expect("a decision serialises"))
 }
@@ -99,7 +96,7 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
             format!("expected a JSON array of inputs: {e}"),
         ))
     });
-    let date = as_of(as_of_date);
+    let date = parse_as_of(as_of_date);
     let answers: Vec<Answer> = match (records, date) {
         (Err(e), _) | (_, Err(e)) => vec![Answer::Error(error_value(&e))],
         (Ok(records), Ok(date)) => records
@@ -116,6 +113,13 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
             .collect(),
     };
     serde_json::to_string(&answers).expect("answers serialise")
+}
+
+/// Parses a section name (`classification`, `rectification`, `responsibility`,
+/// `response`, `risk`); the error is an input error at `section`.
+pub fn parse_section(text: &str) -> Result<Section, Error> {
+    text.parse()
+        .map_err(|m: String| Error::Input(InputError::new("section", m)))
 }
 
 fn prefix(i: usize, path: &str) -> String {
