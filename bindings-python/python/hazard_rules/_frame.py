@@ -1,0 +1,134 @@
+"""Batch input and output: reading dicts, pandas DataFrames and Arrow tables
+in chunks, and building the result DataFrame from the extension's column
+buffers. No rule logic here: cells are handed over as they are."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import _hazard_rules as _native
+
+# Rows per chunk: enough to keep every core busy, few enough that a chunk's
+# intermediate results stay a few megabytes (they are most of the memory a
+# batch needs beyond its result).
+CHUNK = 256 * max(2, _native.threads())
+
+
+def _module(obj: Any) -> str:
+    return type(obj).__module__.split(".")[0]
+
+
+def is_dataframe(obj: Any) -> bool:
+    """A pandas DataFrame (without importing pandas)."""
+    return _module(obj) == "pandas" and hasattr(obj, "iloc") and hasattr(obj, "columns")
+
+
+def is_series(obj: Any) -> bool:
+    """A pandas Series (one row of a DataFrame, say)."""
+    return _module(obj) == "pandas" and hasattr(obj, "index") and hasattr(obj, "tolist") and not hasattr(obj, "columns")
+
+
+def is_arrow(obj: Any) -> bool:
+    """A pyarrow Table or RecordBatch."""
+    return _module(obj) == "pyarrow" and hasattr(obj, "column_names") and hasattr(obj, "slice")
+
+
+def column_name(col: Any) -> str:
+    """A DataFrame column label as a dotted input path (MultiIndex levels joined by dots)."""
+    if isinstance(col, tuple):
+        # MultiIndex levels; shorter labels are padded with "" or NaN.
+        return ".".join(str(c) for c in col if c is not None and c == c and str(c) != "")
+    return str(col)
+
+
+def feed(batch: Any, records: Any) -> Optional[Any]:
+    """Feeds ``records`` to the native batch in chunks; returns the index of the
+    result (the DataFrame's own index, or ``None`` for a range)."""
+    if is_dataframe(records):
+        names = [column_name(c) for c in records.columns]
+        for start in range(0, len(records), CHUNK):
+            part = records.iloc[start : start + CHUNK]
+            batch.add_columns(names, [part.iloc[:, j].tolist() for j in range(len(names))])
+        return records.index
+    if not is_arrow(records) and hasattr(records, "__arrow_c_stream__"):
+        # polars, DuckDB and others that speak the Arrow PyCapsule interface.
+        try:
+            import pyarrow as pa
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("reading this table needs pyarrow: pip install 'hazard-rules[arrow]'") from e
+        records = pa.table(records)
+    if is_arrow(records):
+        names = list(records.column_names)
+        for start in range(0, records.num_rows, CHUNK):
+            part = records.slice(start, CHUNK)
+            batch.add_columns(names, [c.to_pylist() for c in part.columns])
+        return None
+    if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
+        raise TypeError(
+            "evaluate_many takes many records (a list of dicts, a DataFrame or an Arrow table); "
+            "use evaluate() for one record"
+        )
+    it = iter(records)
+    while True:
+        chunk = list(itertools.islice(it, CHUNK))
+        if not chunk:
+            break
+        batch.add_records(chunk)
+    return None
+
+
+def chunks(records: Iterable[Any]) -> Iterable[List[Any]]:
+    """A list or iterable of dicts in chunks."""
+    if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
+        raise TypeError("evaluate_list takes many records (a list of dicts); use evaluate() for one record")
+    it = iter(records)
+    while True:
+        chunk = list(itertools.islice(it, CHUNK))
+        if not chunk:
+            return
+        yield chunk
+
+
+def series_cells(row: Any) -> Tuple[List[str], List[Any]]:
+    """A pandas Series (dotted index) as names and cells."""
+    return [column_name(k) for k in row.index], row.tolist()
+
+
+def _object_array(np: Any, values: Sequence[Any]) -> Any:
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any, attrs: Dict[str, Any]) -> Any:
+    """The result DataFrame from ``(name, kind, data, missing)`` column buffers."""
+    try:
+        import numpy as np
+        import pandas as pd
+    except ImportError as e:
+        raise ImportError(
+            "evaluate_many returns a pandas DataFrame: pip install 'hazard-rules[pandas]' "
+            "(or use evaluate_list for a list of decisions)"
+        ) from e
+    data: Dict[str, Any] = {}
+    for name, kind, values, missing in columns:
+        if kind == "int":
+            arr: Any = pd.arrays.IntegerArray(
+                np.frombuffer(values, dtype="<i8"), np.frombuffer(missing, dtype=np.bool_)
+            )
+        elif kind == "float":
+            arr = np.frombuffer(values, dtype="<f8")
+        elif kind == "bool":
+            arr = pd.arrays.BooleanArray(np.frombuffer(values, dtype=np.bool_), np.frombuffer(missing, dtype=np.bool_))
+        elif kind == "date":
+            arr = np.frombuffer(values, dtype="<i8").view("datetime64[s]")
+        else:
+            arr = _object_array(np, values)
+        data[name] = arr
+    if index is None:
+        index = pd.RangeIndex(rows)
+    frame = pd.DataFrame(data, index=index, copy=False)
+    frame.attrs.update(attrs)
+    return frame
