@@ -3,7 +3,7 @@ these are its internals."""
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple, final
 
-__all__ = ["__version__", "Batch", "NativeRuleset", "decision_columns", "decision_schema", "input_schema", "threads"]
+__all__ = ["Batch", "NativeRuleset", "__version__", "decision_columns", "decision_schema", "input_schema", "threads"]
 __version__: str
 
 @final
