@@ -209,6 +209,11 @@ def test_result_columns_and_types(rules: hr.Ruleset) -> None:
     assert str(df["rectification.due"].dtype).startswith("datetime64")
     assert str(df["rectification.days_left"].dtype) == "Int64"
     assert df["risk.points"].dtype == object
+    # Text columns have pandas' text dtype, even when every value is missing.
+    text = "str" if int(pd.__version__.split(".")[0]) >= 3 else "object"
+    for col in ("id", "classification.level", "error", "error_kind", "error_path"):
+        assert str(df[col].dtype) == text, col
+    assert str(rules.evaluate_many([ACCIDENT], AS_OF)["error"].dtype) == text
     assert df.attrs["as_of"] == AS_OF
     assert df.attrs["ruleset"] == "national@2026.1.0 → zhejiang@2026.1.0 → jinhua@2026.1.0"
     # Sections no record has are left out; a section one record has is there for all.

@@ -102,6 +102,10 @@ def _object_array(np: Any, values: Sequence[Any]) -> Any:
     return out
 
 
+def _text_dtype(pd: Any) -> Any:
+    return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+
 def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any, attrs: Dict[str, Any]) -> Any:
     """The result DataFrame from ``(name, kind, data, missing)`` column buffers."""
     try:
@@ -124,6 +128,9 @@ def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any,
             arr = pd.arrays.BooleanArray(np.frombuffer(values, dtype=np.bool_), np.frombuffer(missing, dtype=np.bool_))
         elif kind == "date":
             arr = np.frombuffer(values, dtype="<i8").view("datetime64[s]")
+        elif kind == "str":
+            # pandas' own text dtype: `str` from pandas 3 on, object before.
+            arr = pd.array(_object_array(np, values), dtype=_text_dtype(pd))
         else:
             arr = _object_array(np, values)
         data[name] = arr
