@@ -38,25 +38,42 @@ class _Model:
     """Shared behaviour: ``from_dict`` / ``to_dict`` / ``to_json``."""
 
     __slots__ = ()
-    _load: typing.ClassVar[List[Tuple[str, Callable[[Any], Any]]]]
+    # Set by _prepare: field names, defaults, required names, and a converter
+    # for each field whose JSON form is not already its Python value.
+    _fields: typing.ClassVar[Tuple[str, ...]]
+    _defaults: typing.ClassVar[Dict[str, Any]]
+    _required: typing.ClassVar[frozenset]  # type: ignore[type-arg]
+    _convert: typing.ClassVar[List[Tuple[str, Callable[[Any], Any]]]]
     _omit_none: typing.ClassVar[Tuple[str, ...]] = ()
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> Any:
         """Builds the object from the core's JSON form (as ``json.loads`` gives it)."""
-        unknown = set(data).difference(name for name, _ in cls._load)
-        if unknown:
+        values = {**cls._defaults, **data}
+        if len(values) != len(cls._fields):
+            unknown = set(data).difference(cls._fields)
             raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
-        return cls(**{name: load(data[name]) for name, load in cls._load if name in data})
+        if not cls._required.issubset(data):
+            raise TypeError(f"{cls.__name__} needs field(s) {sorted(cls._required.difference(data))}")
+        for name, convert in cls._convert:
+            value = values[name]
+            if value is not None:
+                values[name] = convert(value)
+        # Frozen dataclasses set each field through object.__setattr__, which
+        # costs more than the rules themselves for a decision with its trace;
+        # the values are complete and converted, so fill the instance directly.
+        obj = object.__new__(cls)
+        obj.__dict__.update(values)
+        return obj
 
     def to_dict(self) -> Dict[str, Any]:
         """The core's JSON form: dates as ``YYYY-MM-DD`` text, lists as lists."""
         out: Dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if value is None and f.name in self._omit_none:
+        for name in self._fields:
+            value = getattr(self, name)
+            if value is None and name in self._omit_none:
                 continue
-            out[f.name] = _dump(value)
+            out[name] = _dump(value)
         return out
 
     def to_json(self, **kwargs: Any) -> str:
@@ -75,29 +92,34 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _loader(tp: Any) -> Callable[[Any], Any]:
-    """A converter from JSON for a field's type, made once per field."""
+def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
+    """How a field's JSON value becomes its Python value; None if it already is."""
     origin = typing.get_origin(tp)
     if origin is typing.Union:
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        load = _loader(inner)
-        return lambda v: None if v is None else load(v)
+        return _converter(inner)  # None stays None (from_dict checks)
     if origin is tuple:
-        load = _loader(typing.get_args(tp)[0])
-        return lambda v: tuple(load(x) for x in v)
+        item = _converter(typing.get_args(tp)[0])
+        if item is None:
+            return tuple
+        return lambda v: tuple(map(item, v))
     if tp is datetime.date:
         return datetime.date.fromisoformat
     if isinstance(tp, type) and issubclass(tp, _Model):
         return tp.from_dict
     if tp is float:
         return float
-    return lambda v: v
+    return None
 
 
 def _prepare(cls: Any) -> None:
-    """Precomputes a loader per field of a result class."""
+    """Precomputes the field tables of a result class."""
     hints = typing.get_type_hints(cls)
-    cls._load = [(f.name, _loader(hints[f.name])) for f in dataclasses.fields(cls)]
+    fields = dataclasses.fields(cls)
+    cls._fields = tuple(f.name for f in fields)
+    cls._defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    cls._required = frozenset(f.name for f in fields if f.default is dataclasses.MISSING)
+    cls._convert = [(f.name, c) for f in fields if (c := _converter(hints[f.name])) is not None]
 
 
 @dataclasses.dataclass(frozen=True)
