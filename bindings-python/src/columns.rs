@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use hazard_rules::Section;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyList, PyString, PyTuple};
+use pyo3::types::{PyByteArray, PyDict, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 use crate::convert::to_py_frozen;
@@ -262,8 +262,20 @@ pub struct Row {
     present: u64,
 }
 
-/// Shares equal values between rows (most cells of a register repeat: levels,
-/// statuses, posts, empty lists), and gives up on columns where they do not.
+/// Memory the sharing maps of one batch may take (keys and entries): a fixed
+/// amount, so sharing costs nothing per record on large batches. The most
+/// frequent values come early and are shared; once it is spent, new values
+/// are simply not looked up again. (8 MB gave the lowest peak memory on
+/// 100,000 generated records; 2 MB shares too little, 32 MB costs more than
+/// it saves.)
+const SHARING_BUDGET: usize = 8 << 20;
+
+/// Rough bytes of one map entry besides its key.
+const ENTRY_BYTES: usize = 64;
+
+/// Shares equal values between the rows of one column (most cells of a
+/// register repeat: levels, statuses, posts, empty lists), and gives up on
+/// columns where they do not (ids).
 struct Cache {
     map: HashMap<String, Py<PyAny>>,
     hits: usize,
@@ -285,59 +297,151 @@ impl Cache {
         &mut self,
         py: Python<'_>,
         key: &str,
-        make: impl FnOnce() -> PyResult<Py<PyAny>>,
+        shared: &mut Shared,
+        make: impl FnOnce(&mut Shared) -> PyResult<Py<PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         if !self.on {
-            return make();
+            return make(shared);
         }
         if let Some(v) = self.map.get(key) {
             self.hits += 1;
             return Ok(v.clone_ref(py));
         }
         self.misses += 1;
-        let v = make()?;
+        let v = make(shared)?;
         if self.misses > 16_384 && self.hits < self.misses / 4 {
-            // Mostly distinct values (ids, names): stop paying for the map.
+            // Mostly distinct values: stop paying for the map.
             self.on = false;
             self.map = HashMap::new();
-        } else {
+        } else if shared.spend(key) {
             self.map.insert(key.to_owned(), v.clone_ref(py));
         }
         Ok(v)
     }
 }
 
+/// What the columns of a batch share: the text inside list cells (names,
+/// posts) and small objects inside them (an assignment, a basis entry), so
+/// equal parts of different rows are one Python object; and the budget.
+pub struct Shared {
+    strings: HashMap<String, Py<PyAny>>,
+    objects: HashMap<String, Py<PyAny>>,
+    budget: usize,
+}
+
+/// Objects larger than this (as JSON) are not worth a lookup.
+const SHARED_OBJECT_BYTES: usize = 512;
+
+impl Shared {
+    fn new() -> Self {
+        Shared {
+            strings: HashMap::new(),
+            objects: HashMap::new(),
+            budget: SHARING_BUDGET,
+        }
+    }
+
+    fn spend(&mut self, key: &str) -> bool {
+        match self.budget.checked_sub(key.len() + ENTRY_BYTES) {
+            Some(left) => {
+                self.budget = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Like `to_py_frozen` (arrays become tuples), sharing equal text and
+    /// equal small objects.
+    fn make<'py>(&mut self, py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+        match v {
+            Value::String(s) => {
+                if let Some(o) = self.strings.get(s) {
+                    return Ok(o.bind(py).clone());
+                }
+                let o = PyString::new(py, s).into_any();
+                if self.spend(s) {
+                    self.strings.insert(s.clone(), o.clone().unbind());
+                }
+                Ok(o)
+            }
+            Value::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|x| self.make(py, x))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyTuple::new(py, items)?.into_any())
+            }
+            Value::Object(map) => {
+                let key = serde_json::to_string(v).unwrap_or_default();
+                let small = key.len() <= SHARED_OBJECT_BYTES;
+                if small {
+                    if let Some(o) = self.objects.get(&key) {
+                        return Ok(o.bind(py).clone());
+                    }
+                }
+                let d = PyDict::new(py);
+                for (k, x) in map {
+                    d.set_item(PyString::intern(py, k), self.make(py, x)?)?;
+                }
+                let o = d.into_any();
+                if small && self.spend(&key) {
+                    self.objects.insert(key, o.clone().unbind());
+                }
+                Ok(o)
+            }
+            other => to_py_frozen(py, other),
+        }
+    }
+}
+
 enum Buf {
-    Objects { vals: Vec<Py<PyAny>>, cache: Cache },
-    Int { vals: Vec<i64>, missing: Vec<u8> },
+    /// Built straight into the Python list the frame's column is made from;
+    /// `len` items are filled (the list may be made full size up front).
+    Objects {
+        list: Py<PyList>,
+        len: usize,
+        cache: Cache,
+    },
+    Int {
+        vals: Vec<i64>,
+        missing: Vec<u8>,
+    },
     Float(Vec<f64>),
-    Bool { vals: Vec<u8>, missing: Vec<u8> },
+    Bool {
+        vals: Vec<u8>,
+        missing: Vec<u8>,
+    },
     Date(Vec<i64>),
 }
 
 const NAT: i64 = i64::MIN;
 
 impl Buf {
-    fn new(kind: Kind, share: bool) -> Buf {
-        match kind {
+    /// `rows`: how many rows are expected, when known. Buffers made at full
+    /// size once do not grow and move while the chunks come and go, which
+    /// would leave the heap fragmented (memory freed but not given back).
+    fn new(py: Python<'_>, kind: Kind, share: bool, rows: usize) -> PyResult<Buf> {
+        Ok(match kind {
             Kind::Int => Buf::Int {
-                vals: Vec::new(),
-                missing: Vec::new(),
+                vals: Vec::with_capacity(rows),
+                missing: Vec::with_capacity(rows),
             },
-            Kind::Float => Buf::Float(Vec::new()),
+            Kind::Float => Buf::Float(Vec::with_capacity(rows)),
             Kind::Bool => Buf::Bool {
-                vals: Vec::new(),
-                missing: Vec::new(),
+                vals: Vec::with_capacity(rows),
+                missing: Vec::with_capacity(rows),
             },
-            Kind::Date => Buf::Date(Vec::new()),
+            Kind::Date => Buf::Date(Vec::with_capacity(rows)),
             Kind::Str | Kind::List | Kind::Any => Buf::Objects {
-                vals: Vec::new(),
+                list: PyList::new(py, (0..rows).map(|_| py.None()))?.unbind(),
+                len: 0,
                 cache: Cache::new(share),
             },
-        }
+        })
     }
 
-    fn push(&mut self, py: Python<'_>, cell: Cell) -> PyResult<()> {
+    fn push(&mut self, py: Python<'_>, cell: Cell, shared: &mut Shared) -> PyResult<()> {
         match (self, cell) {
             (Buf::Int { vals, missing }, Cell::Int(i)) => {
                 vals.push(i);
@@ -360,21 +464,28 @@ impl Buf {
             }
             (Buf::Date(vals), Cell::Date(d)) => vals.push(d * 86_400),
             (Buf::Date(vals), _) => vals.push(NAT),
-            (Buf::Objects { vals, cache }, cell) => {
+            (Buf::Objects { list, len, cache }, cell) => {
                 let obj = match cell {
                     Cell::Null => py.None(),
-                    Cell::Str(s) => cache
-                        .get_or_make(py, &s, || Ok(PyString::new(py, &s).into_any().unbind()))?,
+                    Cell::Str(s) => cache.get_or_make(py, &s, shared, |_| {
+                        Ok(PyString::new(py, &s).into_any().unbind())
+                    })?,
                     Cell::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
                     Cell::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
                     Cell::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
                     Cell::Date(d) => (d * 86_400).into_pyobject(py)?.into_any().unbind(),
                     Cell::Json(v) => {
                         let key = serde_json::to_string(&v).unwrap_or_default();
-                        cache.get_or_make(py, &key, || Ok(to_py_frozen(py, &v)?.unbind()))?
+                        cache.get_or_make(py, &key, shared, |sh| Ok(sh.make(py, &v)?.unbind()))?
                     }
                 };
-                vals.push(obj);
+                let list = list.bind(py);
+                if *len < list.len() {
+                    list.set_item(*len, obj)?;
+                } else {
+                    list.append(obj)?;
+                }
+                *len += 1;
             }
         }
         Ok(())
@@ -388,7 +499,13 @@ impl Buf {
     ) -> PyResult<(&'static str, Bound<'py, PyAny>, Bound<'py, PyAny>)> {
         let none = py.None().into_bound(py);
         Ok(match self {
-            Buf::Objects { vals, .. } => (kind.name(), PyList::new(py, vals)?.into_any(), none),
+            Buf::Objects { list, len, .. } => {
+                let list = list.into_bound(py);
+                if len < list.len() {
+                    list.del_slice(len, list.len())?; // fewer rows than expected
+                }
+                (kind.name(), list.into_any(), none)
+            }
             Buf::Int { vals, missing } => (
                 "int",
                 bytes(
@@ -448,31 +565,34 @@ pub enum Outcome {
 /// The columns of a batch so far.
 pub struct Columns {
     bufs: Vec<Buf>,
-    errors: [Buf; 3],
+    /// `error`, `error_kind`, `error_path`: made at the first error (a
+    /// batch without errors needs no buffers for them).
+    errors: Option<[Buf; 3]>,
+    /// Expected rows (0 if not known).
+    expected: usize,
     trace: Option<Vec<Py<PyAny>>>,
     present: u64,
     rows: usize,
     id_column: Option<usize>,
+    shared: Shared,
 }
 
 impl Columns {
-    pub fn new(layout: &Layout, trace: bool) -> Columns {
-        Columns {
+    pub fn new(py: Python<'_>, layout: &Layout, trace: bool, rows: usize) -> PyResult<Columns> {
+        Ok(Columns {
             bufs: layout
                 .columns
                 .iter()
-                .map(|c| Buf::new(c.kind, c.name != "id"))
-                .collect(),
-            errors: [
-                Buf::new(Kind::Str, false),
-                Buf::new(Kind::Str, true),
-                Buf::new(Kind::Str, true),
-            ],
+                .map(|c| Buf::new(py, c.kind, c.name != "id", rows))
+                .collect::<PyResult<_>>()?,
+            errors: None,
+            expected: rows,
             trace: trace.then(Vec::new),
             present: 1,
             rows: 0,
             id_column: layout.columns.iter().position(|c| c.name == "id"),
-        }
+            shared: Shared::new(),
+        })
     }
 
     pub fn rows(&self) -> usize {
@@ -484,10 +604,12 @@ impl Columns {
             Outcome::Decision { row, trace } => {
                 self.present |= row.present;
                 for (buf, cell) in self.bufs.iter_mut().zip(row.cells) {
-                    buf.push(py, cell)?;
+                    buf.push(py, cell, &mut self.shared)?;
                 }
-                for buf in &mut self.errors {
-                    buf.push(py, Cell::Null)?;
+                if let Some(errors) = &mut self.errors {
+                    for buf in errors {
+                        buf.push(py, Cell::Null, &mut self.shared)?;
+                    }
                 }
                 if let Some(t) = &mut self.trace {
                     t.push(match trace {
@@ -502,16 +624,31 @@ impl Columns {
                         Some(id) if Some(i) == self.id_column => Cell::Str(id.clone()),
                         _ => Cell::Null,
                     };
-                    buf.push(py, cell)?;
+                    buf.push(py, cell, &mut self.shared)?;
                 }
                 let path = match &e {
                     hazard_rules::Error::Input(i) => Cell::Str(i.path.clone()),
                     _ => Cell::Null,
                 };
-                let [message, kind, at] = &mut self.errors;
-                message.push(py, Cell::Str(e.to_string()))?;
-                kind.push(py, Cell::Str(e.code().to_owned()))?;
-                at.push(py, path)?;
+                if self.errors.is_none() {
+                    let mut bufs = [
+                        Buf::new(py, Kind::Str, false, self.expected)?,
+                        Buf::new(py, Kind::Str, true, self.expected)?,
+                        Buf::new(py, Kind::Str, true, self.expected)?,
+                    ];
+                    for buf in &mut bufs {
+                        for _ in 0..self.rows {
+                            buf.push(py, Cell::Null, &mut self.shared)?;
+                        }
+                    }
+                    self.errors = Some(bufs);
+                }
+                let Some([message, kind, at]) = &mut self.errors else {
+                    unreachable!("made above")
+                };
+                message.push(py, Cell::Str(e.to_string()), &mut self.shared)?;
+                kind.push(py, Cell::Str(e.code().to_owned()), &mut self.shared)?;
+                at.push(py, path, &mut self.shared)?;
                 if let Some(t) = &mut self.trace {
                     t.push(py.None());
                 }
@@ -531,12 +668,20 @@ impl Columns {
                 out.append((c.name.as_str(), kind, data, missing))?;
             }
         }
-        for (name, buf) in ["error", "error_kind", "error_path"]
-            .into_iter()
-            .zip(self.errors)
-        {
-            let (kind, data, missing) = buf.finish(py, Kind::Str)?;
-            out.append((name, kind, data, missing))?;
+        let names = ["error", "error_kind", "error_path"];
+        match self.errors {
+            Some(bufs) => {
+                for (name, buf) in names.into_iter().zip(bufs) {
+                    let (kind, data, missing) = buf.finish(py, Kind::Str)?;
+                    out.append((name, kind, data, missing))?;
+                }
+            }
+            // No errors: columns with nothing in them.
+            None => {
+                for name in names {
+                    out.append((name, "missing", py.None(), py.None()))?;
+                }
+            }
         }
         if let Some(t) = self.trace {
             out.append(("trace", "object", PyList::new(py, t)?, py.None()))?;

@@ -275,15 +275,17 @@ struct Batch {
 #[pymethods]
 impl Batch {
     /// `errors` is `collect` (an error is that row's `error`) or `raise`
-    /// (the first error is raised, with its row number).
+    /// (the first error is raised, with its row number); `rows`, when
+    /// known, sizes the result's buffers once.
     #[new]
-    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false))]
+    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, rows=0))]
     fn new(
         py: Python<'_>,
         ruleset: &NativeRuleset,
         as_of_date: &str,
         errors: &str,
         trace: bool,
+        rows: usize,
     ) -> PyResult<Self> {
         let raise_errors = match errors {
             "collect" => false,
@@ -299,7 +301,7 @@ impl Batch {
             as_of: as_of(py, as_of_date)?,
             raise_errors,
             trace,
-            columns: Some(Columns::new(layout(), trace)),
+            columns: Some(Columns::new(py, layout(), trace, rows)?),
             pending: None,
         })
     }

@@ -173,10 +173,11 @@ class Ruleset:
         """
         _check_errors(errors)
         date = _as_of(as_of)
-        batch = _native.Batch(self._native, date, errors, trace)
+        batch = _native.Batch(self._native, date, errors, trace, _frame.row_count(records))
         index = _frame.feed(batch, records)
-        rows, columns = batch.finish()
         attrs = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
+        rows, columns = batch.finish()
+        del batch
         return _frame.build_frame(columns, rows, index, attrs)
 
     def evaluate_list(

@@ -42,14 +42,27 @@ def column_name(col: Any) -> str:
     return str(col)
 
 
+def row_count(records: Any) -> int:
+    """The number of records when it is known up front (0 if not)."""
+    if is_dataframe(records):
+        return len(records)
+    if is_arrow(records):
+        return int(records.num_rows)
+    if isinstance(records, (list, tuple)):
+        return len(records)
+    return 0
+
+
 def feed(batch: Any, records: Any) -> Optional[Any]:
     """Feeds ``records`` to the native batch in chunks; returns the index of the
     result (the DataFrame's own index, or ``None`` for a range)."""
     if is_dataframe(records):
         names = [column_name(c) for c in records.columns]
+        # Column by column: slicing rows of the frame itself could make pandas
+        # consolidate (copy) the caller's frame.
+        columns = [records.iloc[:, j] for j in range(len(names))]
         for start in range(0, len(records), CHUNK):
-            part = records.iloc[start : start + CHUNK]
-            batch.add_columns(names, [part.iloc[:, j].tolist() for j in range(len(names))])
+            batch.add_columns(names, [c.iloc[start : start + CHUNK].tolist() for c in columns])
         return records.index
     if not is_arrow(records) and hasattr(records, "__arrow_c_stream__"):
         # polars, DuckDB and others that speak the Arrow PyCapsule interface.
@@ -96,10 +109,8 @@ def series_cells(row: Any) -> Tuple[List[str], List[Any]]:
 
 
 def _object_array(np: Any, values: Sequence[Any]) -> Any:
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
+    # fromiter keeps tuples whole (np.array would make a 2-D array of them).
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _text_dtype(pd: Any) -> Any:
@@ -107,7 +118,8 @@ def _text_dtype(pd: Any) -> Any:
 
 
 def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any, attrs: Dict[str, Any]) -> Any:
-    """The result DataFrame from ``(name, kind, data, missing)`` column buffers."""
+    """The result DataFrame from ``(name, kind, data, missing)`` column buffers
+    (emptied on the way)."""
     try:
         import numpy as np
         import pandas as pd
@@ -117,7 +129,11 @@ def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any,
             "(or use evaluate_list for a list of decisions)"
         ) from e
     data: Dict[str, Any] = {}
-    for name, kind, values, missing in columns:
+    # Each buffer is dropped as soon as its column is made, so the batch's
+    # data is not held twice over (the caller must not keep `columns`).
+    columns.reverse()
+    while columns:
+        name, kind, values, missing = columns.pop()
         if kind == "int":
             arr: Any = pd.arrays.IntegerArray(
                 np.frombuffer(values, dtype="<i8"), np.frombuffer(missing, dtype=np.bool_)
@@ -128,14 +144,19 @@ def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any,
             arr = pd.arrays.BooleanArray(np.frombuffer(values, dtype=np.bool_), np.frombuffer(missing, dtype=np.bool_))
         elif kind == "date":
             arr = np.frombuffer(values, dtype="<i8").view("datetime64[s]")
+        elif kind == "missing":
+            # A text column with no values (error columns of a batch without errors).
+            arr = pd.array(np.full(rows, None, dtype=object), dtype=_text_dtype(pd))
         elif kind == "str":
             # pandas' own text dtype: `str` from pandas 3 on, object before.
             arr = pd.array(_object_array(np, values), dtype=_text_dtype(pd))
         else:
             arr = _object_array(np, values)
         data[name] = arr
+        del values, missing
     if index is None:
         index = pd.RangeIndex(rows)
+    # copy=False: the columns are not consolidated into 2-D blocks (a copy).
     frame = pd.DataFrame(data, index=index, copy=False)
     frame.attrs.update(attrs)
     return frame
