@@ -42,6 +42,9 @@ step "bundle round trip"
 "$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua.bundle.json > target/sample-bundle.jsonl
 cmp target/sample.jsonl target/sample-bundle.jsonl
 
+step "Python binding, examples and notebook (scripts/test-python.sh)"
+bash scripts/test-python.sh
+
 step "WebAssembly binding, npm package and browser demo (scripts/test-wasm.sh)"
 WASM_BINDGEN_JOBS=${WASM_BINDGEN_JOBS:-$(nproc)} bash scripts/test-wasm.sh
 

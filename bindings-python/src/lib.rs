@@ -1,2 +1,556 @@
-//! Python binding: not implemented yet (issue 5). This crate is a workspace
-//! placeholder so the layout is fixed; it exports nothing.
+//! The extension module `hazard_rules._hazard_rules`, wrapped by the Python
+//! package `hazard_rules` (`python/hazard_rules`).
+//!
+//! It only converts types: Python values become the core's JSON input, the
+//! core evaluates, decisions come back as Python dicts (one record) or as
+//! column buffers (a batch, for a data frame). Rule logic, error wording and
+//! date parsing are the core's (`hazard_rules::ffi`), so every binding gives
+//! the same answers and messages. Batches run on all cores (rayon) with the
+//! GIL released.
+
+mod columns;
+mod convert;
+
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+
+use chrono::NaiveDate;
+use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyTuple};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use columns::{Columns, Layout, Outcome};
+use convert::{to_json, to_py, Mode};
+
+/// The core error as a dict: `kind`, `message` (as in every binding), the
+/// location fields, and `reason` (the message without its location).
+fn error_value(err: &Error) -> Value {
+    let mut v = ffi::error_value(err);
+    let reason = match err {
+        Error::Input(e) => e.message.clone(),
+        Error::Ruleset(e) => e.message.clone(),
+        Error::Limit(e) => e.limit.clone(),
+    };
+    if let Value::Object(m) = &mut v {
+        m.insert("reason".into(), Value::String(reason));
+    }
+    v
+}
+
+/// The Python exception for a core error (classes in `hazard_rules._errors`).
+fn py_error(py: Python<'_>, err: &Error, row: Option<usize>) -> PyErr {
+    static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let made = FROM_CORE
+        .import(py, "hazard_rules._errors", "_from_core")
+        .and_then(|f| f.call1((to_py(py, &error_value(err))?, row)));
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+fn as_of(py: Python<'_>, text: &str) -> PyResult<NaiveDate> {
+    ffi::parse_as_of(text).map_err(|e| py_error(py, &e, None))
+}
+
+fn layout() -> &'static Layout {
+    static LAYOUT: OnceLock<Layout> = OnceLock::new();
+    LAYOUT.get_or_init(Layout::of_decision)
+}
+
+fn decision_json(d: &hazard_rules::Decision) -> Value {
+    serde_json::to_value(d).expect("a decision serialises")
+}
+
+/// A loaded ruleset chain (the Python class `hazard_rules.Ruleset` wraps it).
+#[pyclass(frozen, module = "hazard_rules._hazard_rules")]
+struct NativeRuleset {
+    rules: Arc<Ruleset>,
+}
+
+impl NativeRuleset {
+    fn decide<'py>(
+        &self,
+        py: Python<'py>,
+        value: Value,
+        as_of_date: &str,
+        section: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let date = as_of(py, as_of_date)?;
+        let section = section
+            .map(ffi::parse_section)
+            .transpose()
+            .map_err(|e| py_error(py, &e, None))?;
+        let rules = self.rules.clone();
+        let result = py.detach(move || {
+            let input = Input::from_value(value)?;
+            let d = match section {
+                None => rules.evaluate(&input, date)?,
+                Some(s) => rules.evaluate_section(&input, s, date)?,
+            };
+            Ok::<_, Error>(decision_json(&d))
+        });
+        match result {
+            Ok(v) => to_py(py, &v),
+            Err(e) => Err(py_error(py, &e, None)),
+        }
+    }
+
+    fn wrap(py: Python<'_>, r: Result<Ruleset, Error>) -> PyResult<Self> {
+        match r {
+            Ok(rules) => Ok(NativeRuleset {
+                rules: Arc::new(rules),
+            }),
+            Err(e) => Err(py_error(py, &e, None)),
+        }
+    }
+}
+
+#[pymethods]
+impl NativeRuleset {
+    /// The embedded default chain (national → zhejiang → jinhua).
+    #[staticmethod]
+    fn default(py: Python<'_>) -> Self {
+        NativeRuleset {
+            rules: Arc::new(py.detach(Ruleset::default)),
+        }
+    }
+
+    /// An embedded ruleset: `national`, `zhejiang`, `zhejiang/jinhua`, `henan`.
+    #[staticmethod]
+    fn embedded(py: Python<'_>, leaf: &str) -> PyResult<Self> {
+        let r = py.detach(|| Ruleset::embedded(leaf));
+        Self::wrap(py, r)
+    }
+
+    /// A ruleset directory (and the chain it extends), or a bundle file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let r = py.detach(|| {
+            if path.is_dir() {
+                Ruleset::load(&path)
+            } else {
+                let shown = path.display().to_string();
+                std::fs::read_to_string(&path)
+                    .map_err(|e| {
+                        Error::Ruleset(RulesetError::in_file(shown, format!("cannot read: {e}")))
+                    })
+                    .and_then(|text| Ruleset::from_bundle(&text))
+            }
+        });
+        Self::wrap(py, r)
+    }
+
+    /// A bundle made by `hazard-rules bundle` (JSON text).
+    #[staticmethod]
+    fn from_bundle(py: Python<'_>, text: &str) -> PyResult<Self> {
+        let r = py.detach(|| Ruleset::from_bundle(text));
+        Self::wrap(py, r)
+    }
+
+    /// `{"chain": [...], "tables": [...]}` as `hazard_rules::ffi::info` gives it.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v: Value = serde_json::from_str(&ffi::info(&self.rules))
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_py(py, &v["ok"])
+    }
+
+    /// One record (a dict) as of a date: the decision as a dict, or raises.
+    #[pyo3(signature = (record, as_of_date, section=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        record: &Bound<'py, PyAny>,
+        as_of_date: &str,
+        section: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        as_of(py, as_of_date)?; // checked first, as in `ffi::evaluate`
+        let value = to_json(record, Mode::Record)
+            .map_err(|e| py_error(py, &e.into_error(""), None))?
+            .unwrap_or(Value::Null);
+        self.decide(py, value, as_of_date, section)
+    }
+
+    /// One table row (names are dotted input paths) as of a date: the decision
+    /// as a dict, or raises. Cells are read as in a batch of table rows.
+    #[pyo3(signature = (names, cells, as_of_date, section=None))]
+    fn evaluate_cells<'py>(
+        &self,
+        py: Python<'py>,
+        names: Vec<String>,
+        cells: Vec<Bound<'py, PyAny>>,
+        as_of_date: &str,
+        section: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if names.len() != cells.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "names and cells differ in length",
+            ));
+        }
+        as_of(py, as_of_date)?;
+        check_names(&names)?;
+        let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+        let value = row_value(&names, &paths, &cells).map_err(|e| py_error(py, &e, None))?;
+        self.decide(py, value, as_of_date, section)
+    }
+
+    /// Many records (dicts), in parallel: a list of `(True, decision)` or
+    /// `(False, error)` pairs, in order.
+    fn evaluate_records<'py>(
+        &self,
+        py: Python<'py>,
+        records: &Bound<'py, PyAny>,
+        as_of_date: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let date = as_of(py, as_of_date)?;
+        let values = record_values(records)?;
+        let rules = self.rules.clone();
+        let results: Vec<Result<Value, Error>> = py.detach(move || {
+            values
+                .into_par_iter()
+                .map(|v| {
+                    let input = Input::from_value(v?)?;
+                    Ok(decision_json(&rules.evaluate(&input, date)?))
+                })
+                .collect()
+        });
+        let out = PyList::empty(py);
+        for r in results {
+            let pair = match r {
+                Ok(v) => (true, to_py(py, &v)?),
+                Err(e) => (false, to_py(py, &error_value(&e))?),
+            };
+            out.append(PyTuple::new(
+                py,
+                [pair.0.into_pyobject(py)?.to_owned().into_any(), pair.1],
+            )?)?;
+        }
+        Ok(out)
+    }
+
+    fn __repr__(&self) -> String {
+        let chain: Vec<String> = self
+            .rules
+            .chain_refs()
+            .iter()
+            .map(|r| format!("{}@{}", r.id, r.version))
+            .collect();
+        format!("NativeRuleset({})", chain.join(" → "))
+    }
+}
+
+/// Dicts of a chunk as JSON values; a record that cannot be converted is that record's error.
+fn record_values(records: &Bound<'_, PyAny>) -> PyResult<Vec<Result<Value, Error>>> {
+    let mut out = Vec::new();
+    for item in records.try_iter()? {
+        let item = item?;
+        out.push(
+            to_json(&item, Mode::Record)
+                .map(|v| v.unwrap_or(Value::Null))
+                .map_err(|e| e.into_error("")),
+        );
+    }
+    Ok(out)
+}
+
+/// A batch being evaluated into columns: fed in chunks (so memory stays
+/// proportional to a chunk, not to the batch), each chunk evaluated on all
+/// cores with the GIL released.
+#[pyclass(module = "hazard_rules._hazard_rules")]
+struct Batch {
+    rules: Arc<Ruleset>,
+    as_of: NaiveDate,
+    raise_errors: bool,
+    trace: bool,
+    columns: Option<Columns>,
+    /// The chunk the worker threads are on.
+    /// (In a mutex only because a Python object must be `Sync`.)
+    pending: Option<Mutex<mpsc::Receiver<ChunkResult>>>,
+}
+
+#[pymethods]
+impl Batch {
+    /// `errors` is `collect` (an error is that row's `error`) or `raise`
+    /// (the first error is raised, with its row number); `rows`, when
+    /// known, sizes the result's buffers once.
+    #[new]
+    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, rows=0))]
+    fn new(
+        py: Python<'_>,
+        ruleset: &NativeRuleset,
+        as_of_date: &str,
+        errors: &str,
+        trace: bool,
+        rows: usize,
+    ) -> PyResult<Self> {
+        let raise_errors = match errors {
+            "collect" => false,
+            "raise" => true,
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "errors must be \"collect\" or \"raise\", not {other:?}"
+                )))
+            }
+        };
+        Ok(Batch {
+            rules: ruleset.rules.clone(),
+            as_of: as_of(py, as_of_date)?,
+            raise_errors,
+            trace,
+            columns: Some(Columns::new(py, layout(), trace, rows)?),
+            pending: None,
+        })
+    }
+
+    /// Adds records given as dicts.
+    fn add_records(&mut self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
+        let values = record_values(records)?;
+        self.run(py, values)
+    }
+
+    /// Adds rows given as columns: `names` are dotted input paths
+    /// (`hazard.listing.level`), `columns` equally long lists of cells.
+    fn add_columns(
+        &mut self,
+        py: Python<'_>,
+        names: Vec<String>,
+        columns: Vec<Bound<'_, PyList>>,
+    ) -> PyResult<()> {
+        if names.len() != columns.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "names and columns differ in length",
+            ));
+        }
+        let rows = columns.first().map_or(0, |c| c.len());
+        if columns.iter().any(|c| c.len() != rows) {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "columns differ in length",
+            ));
+        }
+        check_names(&names)?;
+        let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+        let mut values = Vec::with_capacity(rows);
+        for r in 0..rows {
+            let cells = columns
+                .iter()
+                .map(|c| c.get_item(r))
+                .collect::<PyResult<Vec<_>>>()?;
+            values.push(row_value(&names, &paths, &cells));
+        }
+        self.run(py, values)
+    }
+
+    /// Waits for the last chunk and returns `(rows, [(name, kind, data, missing), ...])`.
+    /// Ends the batch.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<(usize, Bound<'py, PyList>)> {
+        if let Some(previous) = self.pending.take() {
+            self.collect(py, previous)?;
+        }
+        let columns = self
+            .columns
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("the batch is finished"))?;
+        let rows = columns.rows();
+        Ok((rows, columns.finish(py, layout())?))
+    }
+}
+
+/// What a chunk gives back from the worker threads (`Err`: a panic, with its message).
+type ChunkResult = Result<Vec<Outcome>, String>;
+
+impl Batch {
+    /// Starts this chunk on the worker threads, then takes in the one before:
+    /// while the rules run on a chunk, Python prepares the next one.
+    fn run(&mut self, py: Python<'_>, values: Vec<Result<Value, Error>>) -> PyResult<()> {
+        if self.columns.is_none() {
+            return Err(PyRuntimeError::new_err("the batch is finished"));
+        }
+        let next = self.submit(values);
+        match self.pending.replace(Mutex::new(next)) {
+            Some(previous) => self.collect(py, previous),
+            None => Ok(()),
+        }
+    }
+
+    fn submit(&self, values: Vec<Result<Value, Error>>) -> mpsc::Receiver<ChunkResult> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let rules = self.rules.clone();
+        let as_of = self.as_of;
+        let trace = self.trace;
+        rayon::spawn(move || {
+            let work = || evaluate_chunk(&rules, values, as_of, trace);
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|p| {
+                    p.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "unknown panic".to_owned())
+                });
+            // The batch may be gone (an error was raised): nothing to tell then.
+            let _ = tx.send(result);
+        });
+        rx
+    }
+
+    fn collect(&mut self, py: Python<'_>, rx: Mutex<mpsc::Receiver<ChunkResult>>) -> PyResult<()> {
+        let rx = rx.into_inner().unwrap_or_else(|p| p.into_inner());
+        let outcomes = py
+            .detach(move || rx.recv())
+            .map_err(|_| PyRuntimeError::new_err("a batch worker stopped"))?
+            .map_err(|m| {
+                PyRuntimeError::new_err(format!("internal error in the rules engine: {m}"))
+            })?;
+        let columns = self
+            .columns
+            .as_mut()
+            .ok_or_else(|| PyRuntimeError::new_err("the batch is finished"))?;
+        for outcome in outcomes {
+            if let (true, Outcome::Error { error: e, .. }) = (self.raise_errors, &outcome) {
+                return Err(py_error(py, e, Some(columns.rows())));
+            }
+            columns.push(py, outcome)?;
+        }
+        Ok(())
+    }
+}
+
+/// The rules on one chunk, on all cores; each decision flattened to its row.
+fn evaluate_chunk(
+    rules: &Ruleset,
+    values: Vec<Result<Value, Error>>,
+    as_of: NaiveDate,
+    trace: bool,
+) -> Vec<Outcome> {
+    let layout = layout();
+    values
+        .into_par_iter()
+        .map(|v| {
+            // The input's id, to show on the row even if the record fails.
+            let id = v
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
+            let decided = v
+                .and_then(|v| Input::from_value(v).map_err(Error::from))
+                .and_then(|input| rules.evaluate(&input, as_of));
+            match decided {
+                Ok(mut d) => {
+                    let steps = std::mem::take(&mut d.trace);
+                    Outcome::Decision {
+                        row: layout.flatten(&decision_json(&d)),
+                        trace: trace
+                            .then(|| serde_json::to_value(&steps).expect("a trace serialises")),
+                    }
+                }
+                Err(error) => Outcome::Error { error, id },
+            }
+        })
+        .collect()
+}
+
+/// Column names must not repeat or sit inside one another (`hazard` and
+/// `hazard.sector`): which would win is not clear.
+fn check_names(names: &[String]) -> PyResult<()> {
+    let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a == b || (b.starts_with(a) && b[a.len()..].starts_with('.')) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "columns `{a}` and `{b}` overlap: give a field either as one column or as dotted columns"
+            )));
+        }
+    }
+    if let Some(bad) = names.iter().find(|n| n.split('.').any(str::is_empty)) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "column `{bad}` has an empty part in its dotted name"
+        )));
+    }
+    Ok(())
+}
+
+/// One table row as a record: each cell at its dotted path; missing cells left out.
+fn row_value(
+    names: &[String],
+    paths: &[Vec<&str>],
+    cells: &[Bound<'_, PyAny>],
+) -> Result<Value, Error> {
+    let mut record = Map::new();
+    for ((name, path), cell) in names.iter().zip(paths).zip(cells) {
+        match to_json(cell, Mode::Cell) {
+            Ok(None) => {}
+            Ok(Some(v)) => insert(&mut record, path, v).map_err(|e| e.into_error(name))?,
+            Err(e) => return Err(e.into_error(name)),
+        }
+    }
+    Ok(Value::Object(record))
+}
+
+/// Puts a cell at its dotted path in the record being built.
+fn insert(
+    record: &mut Map<String, Value>,
+    path: &[&str],
+    value: Value,
+) -> Result<(), convert::ConvError> {
+    let (last, parents) = path.split_last().expect("split gives at least one part");
+    let mut node = record;
+    for part in parents {
+        let entry = node
+            .entry((*part).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        node = entry.as_object_mut().ok_or_else(|| {
+            convert::ConvError::message("the column nests under another column's value")
+        })?;
+    }
+    if node.contains_key(*last) {
+        return Err(convert::ConvError::message(
+            "the column overlaps another column",
+        ));
+    }
+    node.insert((*last).to_owned(), value);
+    Ok(())
+}
+
+/// JSON Schema of the input, as a dict.
+#[pyfunction]
+fn input_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &hazard_rules::input_schema())
+}
+
+/// JSON Schema of the decision, as a dict.
+#[pyfunction]
+fn decision_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &hazard_rules::decision_schema())
+}
+
+/// The batch columns a decision can have: `[(name, kind), ...]`.
+#[pyfunction]
+fn decision_columns() -> Vec<(String, &'static str)> {
+    layout()
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.kind_name()))
+        .collect()
+}
+
+/// Threads a batch uses (rayon; set `RAYON_NUM_THREADS` to change).
+#[pyfunction]
+fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+#[pymodule]
+fn _hazard_rules(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<NativeRuleset>()?;
+    m.add_class::<Batch>()?;
+    m.add_function(wrap_pyfunction!(input_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(decision_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(decision_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(threads, m)?)?;
+    Ok(())
+}

@@ -329,6 +329,11 @@ fn base_engine(limits: Limits) -> Engine {
         .set_strict_variables(true)
         .set_fail_on_invalid_map_property(true)
         .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    // No string interning: Rhai's interner is one lock per engine, taken for
+    // writing on every interpolated string a rule builds (every `explain`),
+    // so threads sharing a ruleset would take turns instead of running in
+    // parallel. The values are the same either way.
+    engine.set_max_strings_interned(0);
     engine.disable_symbol("eval");
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});

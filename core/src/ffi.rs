@@ -51,7 +51,9 @@ pub fn error_value(err: &Error) -> Value {
     v
 }
 
-fn as_of(text: &str) -> Result<NaiveDate, Error> {
+/// Parses an "as of" date (`YYYY-MM-DD`); the error is an input error at
+/// `as_of`, worded the same in every binding.
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, Error> {
     text.parse::<NaiveDate>().map_err(|e| {
         Error::Input(InputError::new(
             "as_of",
@@ -94,16 +96,11 @@ fn evaluate_decision(
     as_of_date: &str,
     section: Option<&str>,
 ) -> Result<Decision, Error> {
-    let date = as_of(as_of_date)?;
+    let date = parse_as_of(as_of_date)?;
     let input = parse_input(input)?;
     let decision = match section {
         None => ruleset.evaluate(&input, date)?,
-        Some(s) => {
-            let s: Section = s
-                .parse()
-                .map_err(|m: String| Error::Input(InputError::new("section", m)))?;
-            ruleset.evaluate_section(&input, s, date)?
-        }
+        Some(s) => ruleset.evaluate_section(&input, parse_section(s)?, date)?,
     };
     Ok(decision)
 }
@@ -127,7 +124,7 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
             format!("expected a JSON array of inputs: {e}"),
         ))
     });
-    let date = as_of(as_of_date);
+    let date = parse_as_of(as_of_date);
     let answers: Vec<Reply<Decision>> = match (records, date) {
         (Err(e), _) | (_, Err(e)) => vec![Reply::Error(error_value(&e))],
         (Ok(records), Ok(date)) => records
@@ -142,6 +139,13 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
             .collect(),
     };
     serde_json::to_string(&answers).expect("answers serialise")
+}
+
+/// Parses a section name (`classification`, `rectification`, `responsibility`,
+/// `response`, `risk`); the error is an input error at `section`.
+pub fn parse_section(text: &str) -> Result<Section, Error> {
+    text.parse()
+        .map_err(|m: String| Error::Input(InputError::new("section", m)))
 }
 
 /// Checks an input without returning the decision: `{"ok": {"valid": true}}`

@@ -1,0 +1,261 @@
+"""The public API: :class:`Ruleset` and the evaluation functions."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from . import _frame
+from . import _hazard_rules as _native
+from ._decision import Decision, RulesetRef
+from ._errors import HazardRulesError, _from_core
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+__all__ = ["Ruleset", "decision_schema", "evaluate", "evaluate_list", "evaluate_many", "input_schema"]
+
+DateLike = Union[datetime.date, str, Any]
+"""A ``datetime.date``, a ``datetime.datetime`` or ``pandas.Timestamp`` (its
+date is used), a ``numpy.datetime64``, or ISO text ``YYYY-MM-DD``."""
+
+SECTIONS = ("classification", "rectification", "responsibility", "response", "risk")
+
+
+def _as_of(value: Any) -> str:
+    """The as-of date as ``YYYY-MM-DD`` text; the core parses and checks it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime.date):
+        try:
+            return f"{int(value.year):04d}-{int(value.month):02d}-{int(value.day):02d}"
+        except (TypeError, ValueError):  # pandas.NaT
+            return str(value)
+    if type(value).__name__ == "datetime64":
+        return str(value)[:10]
+    raise TypeError(
+        f"as_of must be a date, a datetime, a pandas Timestamp or YYYY-MM-DD text, not {type(value).__name__}"
+    )
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("collect", "raise"):
+        raise ValueError(f'errors must be "collect" or "raise", not {errors!r}')
+
+
+class Ruleset:
+    """A loaded, compiled ruleset chain, ready to evaluate.
+
+    Make one with :meth:`default`, :meth:`embedded`, :meth:`load` or
+    :meth:`from_bundle`. A ruleset is immutable and safe to share between
+    threads; loading is the expensive part, so load once and reuse it.
+    """
+
+    __slots__ = ("_chain", "_native")
+
+    def __init__(self, native: Any) -> None:
+        """Wraps a native ruleset; use the constructors instead."""
+        if not isinstance(native, _native.NativeRuleset):
+            raise TypeError("use Ruleset.default(), Ruleset.embedded(), Ruleset.load() or Ruleset.from_bundle()")
+        self._native = native
+        self._chain = tuple(RulesetRef(id=r["id"], version=r["version"]) for r in native.info()["chain"])
+
+    _default: Optional[Ruleset] = None
+    _default_lock = threading.Lock()
+
+    @classmethod
+    def default(cls) -> Ruleset:
+        """The embedded default chain (national → zhejiang → jinhua), loaded once and shared."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls(_native.NativeRuleset.default())
+            return cls._default
+
+    @classmethod
+    def embedded(cls, name: str) -> Ruleset:
+        """An embedded ruleset chain by its leaf: ``national``, ``zhejiang``,
+        ``zhejiang/jinhua`` or ``henan``. Raises :class:`RulesetError` for another name."""
+        return cls(_native.NativeRuleset.embedded(name))
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Ruleset:
+        """A ruleset directory (with the chain it ``extends``) or a bundle file
+        made by ``hazard-rules bundle``. Raises :class:`RulesetError` with
+        ``file``, ``line`` and ``column``."""
+        return cls(_native.NativeRuleset.load(os.fspath(path)))
+
+    @classmethod
+    def from_bundle(cls, text: Union[str, bytes]) -> Ruleset:
+        """A bundle's contents (JSON text or UTF-8 bytes)."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return cls(_native.NativeRuleset.from_bundle(text))
+
+    def info(self) -> Dict[str, Any]:
+        """The chain (id, version, title, description, effective_from of each
+        ruleset, base first) and the tables after overlays (name and the ruleset
+        each came from): ``{"chain": [...], "tables": [...]}``."""
+        info: Dict[str, Any] = self._native.info()
+        return info
+
+    @property
+    def chain(self) -> Tuple[RulesetRef, ...]:
+        """The ruleset chain, base first."""
+        return self._chain
+
+    def __repr__(self) -> str:
+        return "Ruleset(" + " → ".join(f"{r.id}@{r.version}" for r in self.chain) + ")"
+
+    def evaluate(self, record: Any, as_of: DateLike, *, section: Optional[str] = None) -> Decision:
+        """Evaluates one record as of a date.
+
+        Args:
+            record: a dict shaped like the input JSON (``{"hazard": {...}}``;
+                dates as ``datetime.date`` or ISO text), or a pandas Series whose
+                index holds dotted names (a row of a DataFrame).
+            as_of: the date to evaluate at (the library never reads the clock).
+            section: only this section (``classification``, ``rectification``,
+                ``responsibility``, ``response`` or ``risk``) and what it needs.
+
+        Returns:
+            the :class:`Decision`.
+
+        Raises:
+            InputError: the record is invalid (``.path`` names the field).
+            RulesetError, LimitError: a rule failed or ran past a sandbox limit.
+        """
+        date = _as_of(as_of)
+        if _frame.is_series(record):
+            names, cells = _frame.series_cells(record)
+            raw = self._native.evaluate_cells(names, cells, date, section)
+        else:
+            raw = self._native.evaluate(record, date, section)
+        decision: Decision = Decision.from_dict(raw)
+        return decision
+
+    def evaluate_many(
+        self,
+        records: Any,
+        as_of: DateLike,
+        *,
+        errors: str = "collect",
+        trace: bool = False,
+    ) -> pandas.DataFrame:
+        """Evaluates many records on all cores and returns a pandas DataFrame.
+
+        Args:
+            records: a list (or any iterable) of dicts; a pandas DataFrame with
+                flat columns, nested fields by dotted names
+                (``hazard.listing.level``); or a pyarrow Table or RecordBatch
+                (dotted names or struct columns). In tables a missing cell (None,
+                NaN, NaT, NA, empty text) is left out of the record, and text
+                starting with ``[`` or ``{`` is read as JSON, as the CLI reads CSV.
+            as_of: the date to evaluate at.
+            errors: ``"collect"`` (default): a bad record gets its message in
+                the ``error`` column and the batch goes on; ``"raise"``: the
+                first bad record raises its error, with ``.row`` set.
+            trace: add a ``trace`` column (a tuple of trace entries as dicts per row).
+
+        Returns:
+            one row per record, in order (a DataFrame input keeps its index):
+            ``id``; a column per decision field, dotted by section
+            (``classification.level``, ``rectification.due``,
+            ``responsibility.supervising_level``, ``risk.unit.colour``...) for
+            every section at least one record has; then ``error``,
+            ``error_kind`` and ``error_path``. Dates are ``datetime64``,
+            whole numbers nullable ``Int64``, lists are tuples (shared between
+            rows: treat them as read-only). ``frame.attrs`` holds ``as_of`` and
+            ``ruleset``.
+
+        The GIL is released while rules run, so other Python threads go on.
+        """
+        _check_errors(errors)
+        date = _as_of(as_of)
+        batch = _native.Batch(self._native, date, errors, trace, _frame.row_count(records))
+        index = _frame.feed(batch, records)
+        attrs = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
+        rows, columns = batch.finish()
+        del batch
+        return _frame.build_frame(columns, rows, index, attrs)
+
+    def evaluate_list(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        as_of: DateLike,
+        *,
+        errors: str = "collect",
+    ) -> List[Union[Decision, HazardRulesError]]:
+        """Evaluates many dicts on all cores; no pandas needed.
+
+        Returns one item per record, in order: its :class:`Decision`, or (with
+        ``errors="collect"``) the :class:`HazardRulesError` it would raise, with
+        ``.row`` set. With ``errors="raise"`` the first error is raised.
+        """
+        _check_errors(errors)
+        date = _as_of(as_of)
+        out: List[Union[Decision, HazardRulesError]] = []
+        for chunk in _frame.chunks(records):
+            for ok, value in self._native.evaluate_records(chunk, date):
+                if ok:
+                    out.append(Decision.from_dict(value))
+                    continue
+                error = _from_core(value, row=len(out))
+                if errors == "raise":
+                    raise error
+                out.append(error)
+        return out
+
+
+def _rules(ruleset: Optional[Ruleset]) -> Ruleset:
+    if ruleset is None:
+        return Ruleset.default()
+    if not isinstance(ruleset, Ruleset):
+        raise TypeError(f"ruleset must be a hazard_rules.Ruleset, not {type(ruleset).__name__}")
+    return ruleset
+
+
+def evaluate(
+    record: Any, as_of: DateLike, *, ruleset: Optional[Ruleset] = None, section: Optional[str] = None
+) -> Decision:
+    """Evaluates one record with ``ruleset`` (default: :meth:`Ruleset.default`).
+    See :meth:`Ruleset.evaluate`."""
+    return _rules(ruleset).evaluate(record, as_of, section=section)
+
+
+def evaluate_many(
+    records: Any,
+    as_of: DateLike,
+    *,
+    ruleset: Optional[Ruleset] = None,
+    errors: str = "collect",
+    trace: bool = False,
+) -> pandas.DataFrame:
+    """Evaluates many records into a DataFrame with ``ruleset`` (default:
+    :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_many`."""
+    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace)
+
+
+def evaluate_list(
+    records: Iterable[Mapping[str, Any]],
+    as_of: DateLike,
+    *,
+    ruleset: Optional[Ruleset] = None,
+    errors: str = "collect",
+) -> List[Union[Decision, HazardRulesError]]:
+    """Evaluates many dicts into a list of decisions (and errors) with
+    ``ruleset`` (default: :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_list`."""
+    return _rules(ruleset).evaluate_list(records, as_of, errors=errors)
+
+
+def input_schema() -> Dict[str, Any]:
+    """The JSON Schema of an input record (the same as ``hazard-rules schema``)."""
+    schema: Dict[str, Any] = _native.input_schema()
+    return schema
+
+
+def decision_schema() -> Dict[str, Any]:
+    """The JSON Schema of a decision (the same as ``hazard-rules schema --decision``)."""
+    schema: Dict[str, Any] = _native.decision_schema()
+    return schema

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Tests of the Python package (bindings-python/): lint, type checks, the wheel,
+# pytest, the example notebook, and a fresh install running the README's
+# examples. Needs Rust (cargo) and Python >= 3.11 (PYTHON, default python3).
+# Exits non-zero on any failure; nothing is skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+py_dir=$root/bindings-python
+venv=$py_dir/.venv
+out=$root/target/python
+PYTHON=${PYTHON:-python3}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "Python environment ($venv)"
+if [ ! -x "$venv/bin/python" ]; then
+  "$PYTHON" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$py_dir/requirements-dev.txt"
+"$venv/bin/python" --version
+
+step "lint and format (ruff)"
+(cd "$py_dir" && "$venv/bin/ruff" check . && "$venv/bin/ruff" format --check .)
+
+step "build the wheel (maturin, release, abi3)"
+rm -rf "$out/wheels"
+mkdir -p "$out/wheels"
+"$venv/bin/maturin" build --release --locked -m "$py_dir/Cargo.toml" -o "$out/wheels"
+wheels=("$out"/wheels/hazard_rules-*.whl)
+[ "${#wheels[@]}" = 1 ] || { echo "expected one wheel, found: ${wheels[*]}"; exit 1; }
+wheel=${wheels[0]}
+"$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+# A `maturin develop` build left in the source tree would shadow nothing (the
+# tests import the installed wheel), but say so if there is one.
+"$venv/bin/python" -c "import hazard_rules, sys; print('testing', hazard_rules.__file__)"
+
+step "type checks (mypy --strict, stubtest of the extension's stubs)"
+(cd "$py_dir" && "$venv/bin/python" -m mypy && "$venv/bin/python" -m mypy.stubtest hazard_rules._hazard_rules)
+
+step "the CLI (for the error-message cross-check)"
+cargo build --release --locked -p hazard-rules-cli
+export HAZARD_RULES_CLI=$root/target/release/hazard-rules
+
+step "pytest"
+(cd "$py_dir" && "$venv/bin/python" -m pytest -p no:cacheprovider tests)
+
+step "the example notebook, executed headless"
+(cd "$py_dir" && "$venv/bin/python" examples/run_notebook.py examples/analysis.py -o "$out/analysis.ipynb")
+
+step "a fresh venv: install the wheel, run the README examples (first without pandas)"
+fresh=$out/fresh-venv
+rm -rf "$fresh"
+"$PYTHON" -m venv "$fresh"
+"$fresh/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel"
+readme_block() {
+  "$fresh/bin/python" - "$py_dir/README.md" "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+blocks = re.findall(r"<!-- readme-test: (\w+) -->\s*```python\n(.*?)```", text, re.S)
+wanted = [code for kind, code in blocks if kind == sys.argv[2]]
+if not wanted:
+    sys.exit(f"no README block marked readme-test: {sys.argv[2]}")
+for code in wanted:
+    exec(compile(code, f"README.md ({sys.argv[2]})", "exec"), {"__name__": "__main__"})
+PY
+}
+(cd "$out" && "$fresh/bin/python" -c "import importlib.util as u, sys; sys.exit(u.find_spec('pandas') is not None)" \
+  || { echo "pandas is installed in the fresh venv: the plain example would not prove it works without"; exit 1; })
+(cd "$out" && readme_block plain)
+pins=$(grep -E '^(pandas|numpy|pyarrow)==' "$py_dir/requirements-dev.txt")
+# shellcheck disable=SC2086
+"$fresh/bin/python" -m pip install --quiet --disable-pip-version-check $pins
+(cd "$out" && readme_block pandas)
+
+echo
+echo "python tests passed ($(basename "$wheel"))"
