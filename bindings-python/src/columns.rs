@@ -508,38 +508,12 @@ impl Buf {
             }
             Buf::Int { vals, missing } => (
                 "int",
-                bytes(
-                    py,
-                    &vals
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect::<Vec<_>>(),
-                ),
+                le_bytes(py, &vals, |v| v.to_le_bytes()),
                 bytes(py, &missing),
             ),
-            Buf::Float(vals) => (
-                "float",
-                bytes(
-                    py,
-                    &vals
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect::<Vec<_>>(),
-                ),
-                none,
-            ),
+            Buf::Float(vals) => ("float", le_bytes(py, &vals, |v| v.to_le_bytes()), none),
             Buf::Bool { vals, missing } => ("bool", bytes(py, &vals), bytes(py, &missing)),
-            Buf::Date(vals) => (
-                "date",
-                bytes(
-                    py,
-                    &vals
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect::<Vec<_>>(),
-                ),
-                none,
-            ),
+            Buf::Date(vals) => ("date", le_bytes(py, &vals, |v| v.to_le_bytes()), none),
         })
     }
 }
@@ -547,6 +521,15 @@ impl Buf {
 /// A writable buffer (numpy views of `bytes` would be read-only).
 fn bytes<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyAny> {
     PyByteArray::new(py, data).into_any()
+}
+
+/// Numbers as little-endian bytes, the layout the Python side reads with numpy.
+fn le_bytes<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    vals: &[T],
+    to_le: fn(T) -> [u8; N],
+) -> Bound<'py, PyAny> {
+    bytes(py, &vals.iter().flat_map(|&v| to_le(v)).collect::<Vec<_>>())
 }
 
 /// One row's result, made without the GIL.
