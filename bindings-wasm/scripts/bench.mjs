@@ -77,19 +77,9 @@ const node = {
 // ---- Chromium
 let chromium;
 if (browser) {
-  const { chromium: launcher } = await import('playwright-core');
+  const { launchChromium } = await import('../test/chromium.mjs');
   const server = await serve(repo, 0, { cache: true });
-  const b = await launcher.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const b = await launchChromium();
   try {
     const harness = `${server.url}/bindings-wasm/test/browser/harness.html`;
     const startup = async () => {

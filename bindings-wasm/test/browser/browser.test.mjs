@@ -5,13 +5,12 @@
 // invalid field is highlighted, save screenshots to tests/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { launchChromium } from '../chromium.mjs';
 import { serve, repoRoot } from '../server.mjs';
 import { conformanceCases, bundlePath, rulesetTree } from '../node/helpers.mjs';
 import { RUNAWAY_RULE } from '../shared.mjs';
 
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = `${repoRoot}tests/artifacts/`;
 
 /** @type {{url: string, close: () => Promise<unknown>}} */
@@ -24,19 +23,8 @@ const requested = [];
 const pageErrors = [];
 
 before(async () => {
-  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (apt-get install chromium, or set CHROMIUM)`);
   server = await serve();
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 });
 
