@@ -141,3 +141,51 @@ pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
+
+/// How a skipped day is named in `deadline(..).skipped`.
+pub(crate) fn day_label(kind: &DayKind) -> String {
+    match kind {
+        DayKind::Holiday(name) => format!("holiday:{name}"),
+        DayKind::Weekend => "weekend".into(),
+        DayKind::MakeUpWorking => "make-up working day".into(),
+        DayKind::Working => "working day".into(),
+    }
+}
+
+/// The trace text of a Civil Code deadline (zh, en).
+pub(crate) fn deadline_text(
+    cal: &Calendar,
+    start: NaiveDate,
+    days: i64,
+    d: &Deadline,
+) -> (String, String) {
+    let mut zh = format!(
+        "自{start}起算{days}日（起算日不计入），第{days}日为{}",
+        d.nominal
+    );
+    let mut en = format!(
+        "{days} days from {start} (start day not counted): day {days} is {}",
+        d.nominal
+    );
+    if d.skipped.is_empty() {
+        zh.push_str("，为工作日");
+        en.push_str(", a working day");
+    } else {
+        zh.push_str(&format!("，逢休息日或法定节假日，顺延至{}", d.due));
+        en.push_str(&format!(
+            ", a rest day or holiday, so the period ends on {}",
+            d.due
+        ));
+    }
+    if !cal.covers(d.nominal.year()) {
+        zh.push_str(&format!(
+            "；注意：规则集无{}年节假日安排，仅按周末计算",
+            d.nominal.year()
+        ));
+        en.push_str(&format!(
+            "; note: no holiday notice for {} in the ruleset, weekends only",
+            d.nominal.year()
+        ));
+    }
+    (zh, en)
+}

@@ -27,7 +27,7 @@ use rhai::{
     Dynamic, Engine, EvalAltResult, FuncArgs, Map, NativeCallContext, Position, Scope, AST,
 };
 
-use crate::calendar::{self, Calendar, DayKind};
+use crate::calendar::{self, Calendar};
 use crate::decision::TraceEntry;
 use crate::error::{Error, InputError, LimitError, RulesetError};
 use crate::ruleset::LimitsPatch;
@@ -104,6 +104,12 @@ pub(crate) struct Rules {
     /// The file that defines each function (name, arity); a child's entry
     /// replaces its parent's, as in the merged script.
     fn_files: BTreeMap<(String, usize), String>,
+    /// Each rule file's own AST and text, in chain order: what the plan
+    /// compiler lowers.
+    pub(crate) parts: Vec<(String, AST, String)>,
+    pub(crate) rule_origins: Arc<BTreeMap<String, String>>,
+    pub(crate) calendar: Arc<Calendar>,
+    pub(crate) limits: Limits,
 }
 
 const INPUT_ERROR_TAG: &str = "__input_error__";
@@ -122,6 +128,7 @@ impl Rules {
         let compiler = base_engine(limits);
         let mut ast = AST::empty();
         let mut fn_files = BTreeMap::new();
+        let mut parts = Vec::new();
         for (file, origin, text) in scripts {
             let mut part = compiler.compile(text).map_err(|e| {
                 let (line, column) = pos(e.position());
@@ -145,6 +152,7 @@ impl Rules {
             part.set_source(file.as_str());
             // A child's function replaces its parent's of the same name and arity.
             ast = ast.merge(&part);
+            parts.push((file.clone(), part, text.clone()));
         }
         for (name, params) in ENTRY_POINTS {
             if !ast
@@ -160,17 +168,23 @@ impl Rules {
                 ));
             }
         }
+        let calendar = Arc::new(calendar);
+        let rule_origins = Arc::new(rule_origins);
         let engine = sandbox(
             base_engine(limits),
             tables.clone(),
-            Arc::new(calendar),
-            Arc::new(rule_origins),
+            calendar.clone(),
+            rule_origins.clone(),
         );
         Ok(Rules {
             engine,
             ast,
             tables,
             fn_files,
+            parts,
+            rule_origins,
+            calendar,
+            limits,
         })
     }
 
@@ -467,10 +481,12 @@ fn sandbox(
                 let skipped: Vec<Dynamic> = d
                     .skipped
                     .iter()
-                    .map(|(date, kind)| Dynamic::from(format!("{date} {}", day_label(kind))))
+                    .map(|(date, kind)| {
+                        Dynamic::from(format!("{date} {}", calendar::day_label(kind)))
+                    })
                     .collect();
                 if let Some(t) = trace_of(&ctx) {
-                    let (zh, en) = deadline_text(&calendar, start_date, days, &d);
+                    let (zh, en) = calendar::deadline_text(&calendar, start_date, days, &d);
                     t.push(TraceEntry {
                         kind: "calendar".into(),
                         id: "civil_code_201_203".into(),
@@ -554,50 +570,4 @@ fn trace_row(ctx: &NativeCallContext, t: &Table, key: &str, row: &Dynamic) {
         },
         en,
     });
-}
-
-fn day_label(kind: &DayKind) -> String {
-    match kind {
-        DayKind::Holiday(name) => format!("holiday:{name}"),
-        DayKind::Weekend => "weekend".into(),
-        DayKind::MakeUpWorking => "make-up working day".into(),
-        DayKind::Working => "working day".into(),
-    }
-}
-
-fn deadline_text(
-    cal: &Calendar,
-    start: NaiveDate,
-    days: i64,
-    d: &calendar::Deadline,
-) -> (String, String) {
-    let mut zh = format!(
-        "自{start}起算{days}日（起算日不计入），第{days}日为{}",
-        d.nominal
-    );
-    let mut en = format!(
-        "{days} days from {start} (start day not counted): day {days} is {}",
-        d.nominal
-    );
-    if d.skipped.is_empty() {
-        zh.push_str("，为工作日");
-        en.push_str(", a working day");
-    } else {
-        zh.push_str(&format!("，逢休息日或法定节假日，顺延至{}", d.due));
-        en.push_str(&format!(
-            ", a rest day or holiday, so the period ends on {}",
-            d.due
-        ));
-    }
-    if !cal.covers(d.nominal.year()) {
-        zh.push_str(&format!(
-            "；注意：规则集无{}年节假日安排，仅按周末计算",
-            d.nominal.year()
-        ));
-        en.push_str(&format!(
-            "; note: no holiday notice for {} in the ruleset, weekends only",
-            d.nominal.year()
-        ));
-    }
-    (zh, en)
 }

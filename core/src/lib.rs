@@ -33,21 +33,25 @@
 
 pub mod calendar;
 pub mod cases;
+mod compile;
 pub mod decision;
 mod engine;
 pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod input;
+mod plan;
 pub mod ruleset;
 pub mod tables;
 
+pub use compile::FunctionReport;
 pub use decision::Decision;
 pub use engine::{Limits, ENTRY_POINTS};
 pub use error::{Error, InputError, LimitError, RulesetError};
 pub use evaluate::Section;
 pub use input::Input;
-pub use ruleset::{Manifest, Ruleset, RulesetFiles};
+pub use plan::trace::TraceMode;
+pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
 
 /// JSON Schema of [`Input`], for forms and other languages.
 pub fn input_schema() -> serde_json::Value {

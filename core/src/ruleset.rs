@@ -26,9 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::cases::Case;
+use crate::compile::{self, FunctionReport, Sources};
 use crate::decision::RulesetRef;
 use crate::engine::{Limits, Rules};
 use crate::error::{Error, RulesetError};
+use crate::plan::Plan;
 use crate::tables::{self, Table};
 
 /// The default ruleset chain's leaf, embedded in the crate.
@@ -55,6 +57,18 @@ pub struct Manifest {
     pub effective_from: NaiveDate,
     #[serde(default)]
     pub limits: LimitsPatch,
+    /// How the chain must run; unset settings are inherited.
+    #[serde(default)]
+    pub performance: Performance,
+}
+
+/// `[performance]` in a manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Performance {
+    /// Every rule function must compile to the native plan: loading fails
+    /// on any function that would run in the interpreter, naming it and why.
+    pub require_compiled: Option<bool>,
 }
 
 /// Sandbox limits a manifest may set; unset ones are inherited.
@@ -94,6 +108,10 @@ pub struct Ruleset {
     pub(crate) chain: Vec<Manifest>,
     pub(crate) rules: Rules,
     pub(crate) cases: Vec<Case>,
+    /// The compiled plan; `None` only if the tables hold values the plan
+    /// cannot represent, and then everything runs in the interpreter.
+    pub(crate) plan: Option<Plan>,
+    pub(crate) report: Vec<FunctionReport>,
 }
 
 impl std::fmt::Debug for Ruleset {
@@ -158,10 +176,14 @@ impl Ruleset {
         let mut scripts = Vec::new();
         let mut cases: Vec<Case> = Vec::new();
         let mut limits = Limits::default();
+        let mut require_compiled = None;
         for dir in &dirs {
             let manifest = files.manifest(dir)?;
             let origin = format!("{}@{}", manifest.id, manifest.version);
             limits = limits.patched(&manifest.limits);
+            if let Some(r) = manifest.performance.require_compiled {
+                require_compiled = Some((r, files.manifest_path(dir)));
+            }
             for (path, text) in files.under(dir, "tables", ".toml") {
                 let name = stem(path);
                 tables.insert(
@@ -188,10 +210,45 @@ impl Ruleset {
             &scripts,
             &files.manifest_path(&files.leaf),
         )?;
+        let (plan, report) = match compile::compile(&Sources {
+            limits: rules.limits,
+            tables: &rules.tables,
+            calendar: rules.calendar.clone(),
+            parts: &rules.parts,
+            rule_origins: &rules.rule_origins,
+        }) {
+            Some((plan, report)) => (Some(plan), report),
+            None => (None, Vec::new()),
+        };
+        if let Some((true, manifest)) = &require_compiled {
+            if plan.is_none() {
+                return Err(RulesetError::in_file(
+                    manifest,
+                    "`require_compiled`: the tables hold values the compiled plan cannot represent",
+                )
+                .into());
+            }
+            if let Some(f) = report.iter().find(|f| !f.compiled) {
+                return Err(RulesetError::new(
+                    &f.file,
+                    f.line,
+                    f.column,
+                    format!(
+                        "`{}/{}` would run in the interpreter ({}), and `[performance] require_compiled` is set in {manifest}",
+                        f.name,
+                        f.arity,
+                        f.reason.as_deref().unwrap_or("")
+                    ),
+                )
+                .into());
+            }
+        }
         Ok(Ruleset {
             chain,
             rules,
             cases,
+            plan,
+            report,
         })
     }
 
@@ -222,6 +279,18 @@ impl Ruleset {
             .tables
             .values()
             .map(|t| (t.name.as_str(), t.origin.as_str()))
+    }
+
+    /// For each rule function after overlays: compiled to the native plan, or
+    /// interpreted with the first reason and its position (what `hazard-rules
+    /// check` prints).
+    ///
+    /// ```
+    /// let rs = hazard_rules::Ruleset::default();
+    /// assert!(rs.compile_report().iter().all(|f| f.compiled));
+    /// ```
+    pub fn compile_report(&self) -> &[FunctionReport] {
+        &self.report
     }
 
     pub(crate) fn leaf(&self) -> &Manifest {

@@ -1,0 +1,1233 @@
+//! Runs a plan: a tree walk over [`Ex`]/[`St`] with values in a per-thread
+//! [`Scratch`]. Failures are rare, so they travel as a one-byte [`Stop`] and
+//! their details wait in the scratch: an input error (the rule's own
+//! `input_error`, reported as is) or anything else, which the caller answers
+//! by running the same decision through the Rhai interpreter, so every error
+//! message stays exactly the interpreter's.
+
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::trace::{Rec, TraceMode};
+use super::value::write_float;
+use super::{Arm, Ex, Native, Plan, St, TableKind, V};
+use crate::calendar;
+use crate::decision::TraceEntry;
+use crate::error::InputError;
+
+/// Why a decision left the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fault {
+    /// `input_error(path, message)` in a rule: the decision's answer.
+    Input(InputError),
+    /// Anything else (a failing lookup, a type mismatch, a limit): the
+    /// interpreter re-runs the decision to report it in its own words.
+    Other(String),
+}
+
+/// Non-local exits of the tree walk.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    Return(V),
+    Break,
+    Continue,
+    Fail,
+}
+
+type R = Result<V, Stop>;
+
+/// Per-thread memory of decisions, reused: `reset` forgets the contents and
+/// keeps the capacity, so a warm decision does not allocate.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub text: String,
+    lists: Vec<Vec<V>>,
+    nlists: usize,
+    maps: Vec<Vec<(V, V)>>,
+    nmaps: usize,
+    slots: Vec<V>,
+    stack: Vec<V>,
+    pub trace: Vec<Rec>,
+    pub targs: Vec<V>,
+    /// Trace entries that arrive already written (notes, interpreted sections).
+    pub entries: Vec<TraceEntry>,
+    pub ops: u64,
+    depth: usize,
+    pub fault: Option<Fault>,
+    pub mode: TraceMode,
+}
+
+impl Scratch {
+    pub fn reset(&mut self, mode: TraceMode) {
+        self.text.clear();
+        self.nlists = 0;
+        self.nmaps = 0;
+        self.slots.clear();
+        self.stack.clear();
+        self.trace.clear();
+        self.targs.clear();
+        self.entries.clear();
+        self.ops = 0;
+        self.depth = 0;
+        self.fault = None;
+        self.mode = mode;
+    }
+
+    pub fn new_list(&mut self) -> u32 {
+        if self.nlists == self.lists.len() {
+            self.lists.push(Vec::new());
+        } else {
+            self.lists[self.nlists].clear();
+        }
+        self.nlists += 1;
+        self.nlists as u32 - 1
+    }
+
+    pub fn list(&self, id: u32) -> &[V] {
+        &self.lists[id as usize]
+    }
+
+    pub fn list_mut(&mut self, id: u32) -> &mut Vec<V> {
+        &mut self.lists[id as usize]
+    }
+
+    pub fn new_map(&mut self) -> u32 {
+        if self.nmaps == self.maps.len() {
+            self.maps.push(Vec::new());
+        } else {
+            self.maps[self.nmaps].clear();
+        }
+        self.nmaps += 1;
+        self.nmaps as u32 - 1
+    }
+
+    pub fn map(&self, id: u32) -> &[(V, V)] {
+        &self.maps[id as usize]
+    }
+
+    /// Appends an entry whose key sorts after every key already there (the
+    /// frame writes fields in alphabetical order).
+    pub fn map_push(&mut self, id: u32, key: V, value: V) {
+        self.maps[id as usize].push((key, value));
+    }
+
+    pub fn push_text(&mut self, s: &str) -> V {
+        let start = self.text.len();
+        self.text.push_str(s);
+        V::Txt(start as u32, s.len() as u32)
+    }
+
+    pub fn push_date(&mut self, d: NaiveDate) -> V {
+        let start = self.text.len();
+        write_date(&mut self.text, d);
+        V::Txt(start as u32, (self.text.len() - start) as u32)
+    }
+}
+
+/// `YYYY-MM-DD`, as chrono writes it, without going through `fmt` for
+/// ordinary years.
+pub(crate) fn write_date(out: &mut String, d: NaiveDate) {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if (0..=9999).contains(&y) {
+        let b = [
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b'-',
+            b'0' + (day / 10) as u8,
+            b'0' + (day % 10) as u8,
+        ];
+        out.push_str(std::str::from_utf8(&b).expect("ASCII digits"));
+    } else {
+        let _ = write!(out, "{d}");
+    }
+}
+
+/// Parses `YYYY-MM-DD` like `str::parse::<NaiveDate>`, with a fast path for
+/// the usual form.
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |acc, c| {
+                c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+            return NaiveDate::from_ymd_opt(y as i32, m, d);
+        }
+    }
+    s.parse().ok()
+}
+
+/// One evaluation over a plan and a scratch.
+pub(crate) struct Ev<'a> {
+    pub p: &'a Plan,
+    pub s: &'a mut Scratch,
+    base: usize,
+}
+
+impl<'a> Ev<'a> {
+    pub fn new(p: &'a Plan, s: &'a mut Scratch) -> Self {
+        Ev { p, s, base: 0 }
+    }
+
+    #[cold]
+    fn fail(&mut self, msg: impl Into<String>) -> Stop {
+        if self.s.fault.is_none() {
+            self.s.fault = Some(Fault::Other(msg.into()));
+        }
+        Stop::Fail
+    }
+
+    fn text(&self, v: V) -> Option<&str> {
+        self.p.text(v, self.s)
+    }
+
+    fn tick(&mut self) -> Result<(), Stop> {
+        self.s.ops += 1;
+        if self.s.ops > self.p.max_operations {
+            return Err(self.fail("too many operations"));
+        }
+        Ok(())
+    }
+
+    /// Calls a compiled function with arguments already evaluated.
+    pub fn call_entry(&mut self, id: u32, args: &[V]) -> R {
+        let top = self.s.slots.len();
+        self.s.slots.extend_from_slice(args);
+        self.enter(id, top)
+    }
+
+    fn enter(&mut self, id: u32, top: usize) -> R {
+        let Some(f) = self.p.funcs[id as usize].as_ref() else {
+            return Err(self.fail("function not compiled"));
+        };
+        self.s.depth += 1;
+        if self.s.depth > self.p.max_call_levels {
+            self.s.depth -= 1;
+            self.s.slots.truncate(top);
+            return Err(self.fail("call depth exceeded"));
+        }
+        self.s.slots.resize(top + f.slots as usize, V::Unit);
+        for &p in f.copy_params.iter() {
+            let v = self.s.slots[top + p as usize];
+            let c = self.copy(v)?;
+            self.s.slots[top + p as usize] = c;
+        }
+        let saved = self.base;
+        self.base = top;
+        let r = self.block(&f.body);
+        self.base = saved;
+        self.s.slots.truncate(top);
+        self.s.depth -= 1;
+        match r {
+            Ok(v) | Err(Stop::Return(v)) => Ok(v),
+            Err(Stop::Fail) => Err(Stop::Fail),
+            Err(_) => Err(self.fail("`break` or `continue` outside a loop")),
+        }
+    }
+
+    fn block(&mut self, stmts: &[St]) -> R {
+        let mut last = V::Unit;
+        for st in stmts {
+            last = self.stmt(st)?;
+        }
+        Ok(last)
+    }
+
+    fn slot(&self, i: u16) -> V {
+        self.s.slots[self.base + i as usize]
+    }
+
+    fn set_slot(&mut self, i: u16, v: V) {
+        self.s.slots[self.base + i as usize] = v;
+    }
+
+    fn stmt(&mut self, st: &St) -> R {
+        self.tick()?;
+        match st {
+            St::Set(i, e) => {
+                let v = self.ex(e)?;
+                self.set_slot(*i, v);
+                Ok(V::Unit)
+            }
+            St::SetProp(i, key, e, _) => {
+                let v = self.ex(e)?;
+                let target = self.slot(*i);
+                self.map_set(target, V::Sym(*key), v)?;
+                Ok(V::Unit)
+            }
+            St::SetIndex(i, k, e, _) => {
+                let k = self.ex(k)?;
+                let v = self.ex(e)?;
+                let target = self.slot(*i);
+                match (target, k) {
+                    (V::List(id), V::Int(n)) => {
+                        let len = self.s.list(id).len();
+                        let Some(at) = index_of(len, n) else {
+                            return Err(self.fail("array index out of bounds"));
+                        };
+                        self.s.list_mut(id)[at] = v;
+                    }
+                    (V::Map(_), k) if k.is_str() => self.map_set(target, k, v)?,
+                    _ => return Err(self.fail("cannot index-assign")),
+                }
+                Ok(V::Unit)
+            }
+            St::OpAssign(i, op, e, _) => {
+                let rhs = self.ex(e)?;
+                let cur = self.slot(*i);
+                if let (Native::Add, V::List(id)) = (op, cur) {
+                    let extra: &[V] = match rhs {
+                        V::CList(a, n) => &self.p.consts.vals[a as usize..(a + n) as usize],
+                        V::List(r) => self.s.list(r),
+                        _ => return Err(self.fail("`+=` on an array needs an array")),
+                    };
+                    let extra = extra.to_vec();
+                    let list = self.s.list_mut(id);
+                    list.extend(extra);
+                    if list.len() > self.p.max_array_size {
+                        return Err(self.fail("array too large"));
+                    }
+                    return Ok(V::Unit);
+                }
+                let v = self.binary(*op, cur, rhs)?;
+                self.set_slot(*i, v);
+                Ok(V::Unit)
+            }
+            St::Push(i, e, _) => {
+                let v = self.ex(e)?;
+                let V::List(id) = self.slot(*i) else {
+                    return Err(self.fail("push on a value that is not an owned array"));
+                };
+                let list = self.s.list_mut(id);
+                list.push(v);
+                if list.len() > self.p.max_array_size {
+                    return Err(self.fail("array too large"));
+                }
+                Ok(V::Unit)
+            }
+            St::Expr(e) => self.ex(e),
+            St::If(c, then, other, _) => {
+                let c = self.ex(c)?;
+                match c {
+                    V::Bool(true) => self.block(then),
+                    V::Bool(false) => self.block(other),
+                    _ => Err(self.fail("an `if` condition must be a boolean")),
+                }
+            }
+            St::Switch(e, arms, def) => {
+                let v = self.ex(e)?;
+                self.switch(v, arms, def.as_ref())
+            }
+            St::For {
+                var,
+                counter,
+                iter,
+                body,
+                ..
+            } => {
+                let it = self.ex(iter)?;
+                let len = match it {
+                    V::CList(_, n) => n as usize,
+                    V::List(id) => self.s.list(id).len(),
+                    _ => return Err(self.fail("`for` needs an array")),
+                };
+                for k in 0..len {
+                    let item = match it {
+                        V::CList(a, _) => self.p.consts.vals[a as usize + k],
+                        V::List(id) => match self.s.list(id).get(k) {
+                            Some(v) => *v,
+                            None => break,
+                        },
+                        _ => unreachable!("checked above"),
+                    };
+                    self.tick()?;
+                    self.set_slot(*var, item);
+                    if let Some(c) = counter {
+                        self.set_slot(*c, V::Int(k as i64));
+                    }
+                    match self.block(body) {
+                        Ok(_) | Err(Stop::Continue) => {}
+                        Err(Stop::Break) => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(V::Unit)
+            }
+            St::Return(e) => {
+                let v = self.ex(e)?;
+                Err(Stop::Return(v))
+            }
+            St::Break => Err(Stop::Break),
+            St::Continue => Err(Stop::Continue),
+            St::Explain(tpl, args, _) => {
+                self.explain(*tpl, args)?;
+                Ok(V::Unit)
+            }
+            St::InputError(path, msg, _) => {
+                let path = self.ex(path)?;
+                let msg = self.ex(msg)?;
+                match (self.text(path), self.text(msg)) {
+                    (Some(p), Some(m)) => {
+                        let e = InputError::new(p, m);
+                        self.s.fault = Some(Fault::Input(e));
+                        Err(Stop::Fail)
+                    }
+                    _ => Err(self.fail("input_error needs two strings")),
+                }
+            }
+            St::Throw(e, _) => {
+                let _ = self.ex(e)?;
+                Err(self.fail("thrown"))
+            }
+        }
+    }
+
+    fn switch(&mut self, v: V, arms: &[Arm], def: Option<&Ex>) -> R {
+        for arm in arms {
+            if !self.same_literal(v, arm.value) {
+                continue;
+            }
+            let take = match &arm.cond {
+                None => true,
+                Some(c) => match self.ex(c)? {
+                    V::Bool(b) => b,
+                    _ => return Err(self.fail("a switch condition must be a boolean")),
+                },
+            };
+            if take {
+                return self.ex(&arm.body);
+            }
+        }
+        match def {
+            Some(d) => self.ex(d),
+            None => Ok(V::Unit),
+        }
+    }
+
+    /// Whether a value hashes like a switch literal (same type, same value).
+    fn same_literal(&self, v: V, lit: V) -> bool {
+        match (v, lit) {
+            (V::Int(a), V::Int(b)) => a == b,
+            (V::Bool(a), V::Bool(b)) => a == b,
+            (V::Unit, V::Unit) => true,
+            (a, b) if a.is_str() && b.is_str() => self.text(a) == self.text(b),
+            _ => false,
+        }
+    }
+
+    fn explain(&mut self, tpl: u32, args: &[Ex]) -> Result<(), Stop> {
+        let start = self.s.stack.len();
+        for a in args {
+            let v = self.ex(a)?;
+            self.s.stack.push(v);
+        }
+        let t = &self.p.templates[tpl as usize];
+        for seg in t.zh.iter().chain(t.en.iter()) {
+            if let super::Seg::Str(i) = seg {
+                if !self.s.stack[start + *i as usize].is_str() {
+                    self.s.stack.truncate(start);
+                    return Err(self.fail("explain needs strings"));
+                }
+            }
+        }
+        if self.s.mode == TraceMode::Off {
+            self.s.stack.truncate(start);
+            return Ok(());
+        }
+        let at = self.s.targs.len() as u32;
+        for k in 0..args.len() {
+            let v = self.s.stack[start + k];
+            // A container may change after this point; keep its text now.
+            let v = match v {
+                V::List(_) | V::Map(_) => {
+                    let text = self.to_dynamic(v).to_string();
+                    self.s.push_text(&text)
+                }
+                v => v,
+            };
+            self.s.targs.push(v);
+        }
+        self.s.stack.truncate(start);
+        self.s.trace.push(Rec::Rule { tpl, args: at });
+        Ok(())
+    }
+
+    pub fn ex(&mut self, e: &Ex) -> R {
+        match e {
+            Ex::Const(v) => Ok(*v),
+            Ex::Slot(i) => Ok(self.slot(*i)),
+            Ex::Prop(x, key, _) => {
+                let x = self.ex(x)?;
+                self.prop(x, *key)
+            }
+            Ex::Index(x, i, _) => {
+                let x = self.ex(x)?;
+                let i = self.ex(i)?;
+                self.index(x, i)
+            }
+            Ex::Call(id, args, _) => {
+                let top = self.s.slots.len();
+                for a in args.iter() {
+                    match self.ex(a) {
+                        Ok(v) => self.s.slots.push(v),
+                        Err(e) => {
+                            self.s.slots.truncate(top);
+                            return Err(e);
+                        }
+                    }
+                }
+                self.enter(*id, top)
+            }
+            Ex::Native(n, args, _) => {
+                let mut vals = [V::Unit; 3];
+                for (k, a) in args.iter().enumerate() {
+                    vals[k] = self.ex(a)?;
+                }
+                self.native(*n, &vals[..args.len()])
+            }
+            Ex::Lookup(n, t, args, _) => {
+                let mut vals = [V::Unit; 2];
+                for (k, a) in args.iter().enumerate() {
+                    vals[k] = self.ex(a)?;
+                }
+                self.lookup(*n, *t, &vals[..args.len()])
+            }
+            Ex::Interp(parts) => {
+                let start = self.s.stack.len();
+                for p in parts.iter() {
+                    let v = self.ex(p)?;
+                    self.s.stack.push(v);
+                }
+                let at = self.s.text.len();
+                for k in start..self.s.stack.len() {
+                    let v = self.s.stack[k];
+                    self.display_value(v);
+                }
+                self.s.stack.truncate(start);
+                let len = self.s.text.len() - at;
+                if len > self.p.max_string_size {
+                    return Err(self.fail("string too large"));
+                }
+                Ok(V::Txt(at as u32, len as u32))
+            }
+            Ex::Array(items) => {
+                let start = self.s.stack.len();
+                for it in items.iter() {
+                    let v = self.ex(it)?;
+                    self.s.stack.push(v);
+                }
+                let id = self.s.new_list();
+                let (stack, lists) = (&mut self.s.stack, &mut self.s.lists);
+                lists[id as usize].extend(stack.drain(start..));
+                Ok(V::List(id))
+            }
+            Ex::Map(entries) => {
+                let start = self.s.stack.len();
+                for (_, it) in entries.iter() {
+                    let v = self.ex(it)?;
+                    self.s.stack.push(v);
+                }
+                let id = self.s.new_map();
+                for (k, (key, _)) in entries.iter().enumerate() {
+                    let v = self.s.stack[start + k];
+                    self.s.map_push(id, V::Sym(*key), v);
+                }
+                self.s.stack.truncate(start);
+                Ok(V::Map(id))
+            }
+            Ex::And(xs, _) => {
+                for x in xs.iter() {
+                    match self.ex(x)? {
+                        V::Bool(true) => {}
+                        V::Bool(false) => return Ok(V::Bool(false)),
+                        _ => return Err(self.fail("`&&` needs booleans")),
+                    }
+                }
+                Ok(V::Bool(true))
+            }
+            Ex::Or(xs, _) => {
+                for x in xs.iter() {
+                    match self.ex(x)? {
+                        V::Bool(false) => {}
+                        V::Bool(true) => return Ok(V::Bool(true)),
+                        _ => return Err(self.fail("`||` needs booleans")),
+                    }
+                }
+                Ok(V::Bool(false))
+            }
+            Ex::Coalesce(xs) => {
+                let mut v = V::Unit;
+                for x in xs.iter() {
+                    v = self.ex(x)?;
+                    if !v.is_unit() {
+                        break;
+                    }
+                }
+                Ok(v)
+            }
+            Ex::Block(stmts) => self.block(stmts),
+            Ex::Copy(x) => {
+                let v = self.ex(x)?;
+                self.copy(v)
+            }
+        }
+    }
+
+    /// A copy of a container that the copy's owner may mutate.
+    fn copy(&mut self, v: V) -> R {
+        Ok(match v {
+            V::CList(a, n) => {
+                let id = self.s.new_list();
+                let items = &self.p.consts.vals[a as usize..(a + n) as usize];
+                self.s.lists[id as usize].extend_from_slice(items);
+                V::List(id)
+            }
+            V::List(src) => {
+                let id = self.s.new_list();
+                let (lists, _) = (&mut self.s.lists, ());
+                let items = lists[src as usize].clone();
+                lists[id as usize].extend(items);
+                V::List(id)
+            }
+            V::CMap(m) => {
+                let id = self.s.new_map();
+                for (k, v) in self.p.consts.maps[m as usize].iter() {
+                    self.s.maps[id as usize].push((V::Sym(*k), *v));
+                }
+                V::Map(id)
+            }
+            V::Map(src) => {
+                let id = self.s.new_map();
+                let items = self.s.maps[src as usize].clone();
+                self.s.maps[id as usize].extend(items);
+                V::Map(id)
+            }
+            v => v,
+        })
+    }
+
+    pub fn prop(&mut self, x: V, key: u32) -> R {
+        let found = match x {
+            V::CMap(m) => self.p.consts.map_get_sym(m, key),
+            V::Map(id) => self.map_find(id, &self.p.consts.pool[key as usize], Some(key)),
+            _ => None,
+        };
+        match found {
+            Some(v) => Ok(v),
+            None => Err(self.fail("property not found")),
+        }
+    }
+
+    fn map_find(&self, id: u32, key: &str, sym: Option<u32>) -> Option<V> {
+        for (k, v) in self.s.map(id) {
+            match (*k, sym) {
+                (V::Sym(a), Some(b)) if a == b => return Some(*v),
+                (V::Sym(_), Some(_)) => {}
+                (k, _) => {
+                    if self.text(k) == Some(key) {
+                        return Some(*v);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn map_set(&mut self, target: V, key: V, v: V) -> Result<(), Stop> {
+        let V::Map(id) = target else {
+            return Err(self.fail("assignment into a value that is not an owned map"));
+        };
+        let Some(key_text) = self.text(key) else {
+            return Err(self.fail("a map key must be a string"));
+        };
+        let entries = &self.s.maps[id as usize];
+        let mut at = entries.len();
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let kt = self.p.text(*k, self.s).unwrap_or("");
+            match kt.cmp(key_text) {
+                std::cmp::Ordering::Equal => {
+                    self.s.maps[id as usize][i].1 = v;
+                    return Ok(());
+                }
+                std::cmp::Ordering::Greater => {
+                    at = i;
+                    break;
+                }
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        if entries.len() >= self.p.max_map_size {
+            return Err(self.fail("map too large"));
+        }
+        self.s.maps[id as usize].insert(at, (key, v));
+        Ok(())
+    }
+
+    fn index(&mut self, x: V, i: V) -> R {
+        match (x, i) {
+            (V::CList(a, n), V::Int(k)) => match index_of(n as usize, k) {
+                Some(at) => Ok(self.p.consts.vals[a as usize + at]),
+                None => Err(self.fail("array index out of bounds")),
+            },
+            (V::List(id), V::Int(k)) => match index_of(self.s.list(id).len(), k) {
+                Some(at) => Ok(self.s.list(id)[at]),
+                None => Err(self.fail("array index out of bounds")),
+            },
+            (V::CMap(m), k) if k.is_str() => {
+                let key = self.text(k).unwrap_or("");
+                match self.p.consts.map_get(m, key) {
+                    Some(v) => Ok(v),
+                    None => Err(self.fail("property not found")),
+                }
+            }
+            (V::Map(id), k) if k.is_str() => {
+                let key = self.text(k).unwrap_or("");
+                match self.map_find(id, key, None) {
+                    Some(v) => Ok(v),
+                    None => Err(self.fail("property not found")),
+                }
+            }
+            _ => Err(self.fail("cannot index")),
+        }
+    }
+
+    /// Appends Rhai's display of a value to the text buffer.
+    pub fn display_value(&mut self, v: V) {
+        match v {
+            V::Unit => {}
+            V::Bool(b) => self.s.text.push_str(if b { "true" } else { "false" }),
+            V::Int(i) => {
+                let _ = write!(self.s.text, "{i}");
+            }
+            V::Float(f) => write_float(&mut self.s.text, f),
+            V::Sym(i) => self.s.text.push_str(&self.p.consts.pool[i as usize]),
+            V::Txt(a, n) => self.s.text.extend_from_within(a as usize..(a + n) as usize),
+            V::CList(..) | V::List(_) | V::CMap(_) | V::Map(_) => {
+                let text = self.to_dynamic(v).to_string();
+                self.s.text.push_str(&text);
+            }
+        }
+    }
+
+    /// The Rhai value of `v` (for display of containers and for handing
+    /// values to interpreted functions).
+    pub fn to_dynamic(&self, v: V) -> rhai::Dynamic {
+        use rhai::Dynamic;
+        match v {
+            V::Unit => Dynamic::UNIT,
+            V::Bool(b) => Dynamic::from_bool(b),
+            V::Int(i) => Dynamic::from_int(i),
+            V::Float(f) => Dynamic::from_float(f),
+            V::Sym(_) | V::Txt(..) => Dynamic::from(self.text(v).unwrap_or("").to_owned()),
+            V::CList(a, n) => Dynamic::from_array(
+                self.p.consts.vals[a as usize..(a + n) as usize]
+                    .iter()
+                    .map(|x| self.to_dynamic(*x))
+                    .collect(),
+            ),
+            V::List(id) => Dynamic::from_array(
+                self.s
+                    .list(id)
+                    .iter()
+                    .map(|x| self.to_dynamic(*x))
+                    .collect(),
+            ),
+            V::CMap(m) => Dynamic::from_map(
+                self.p.consts.maps[m as usize]
+                    .iter()
+                    .map(|(k, x)| {
+                        (
+                            self.p.consts.pool[*k as usize].as_ref().into(),
+                            self.to_dynamic(*x),
+                        )
+                    })
+                    .collect(),
+            ),
+            V::Map(id) => Dynamic::from_map(
+                self.s
+                    .map(id)
+                    .iter()
+                    .map(|(k, x)| (self.text(*k).unwrap_or("").into(), self.to_dynamic(*x)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A value an interpreted function returned, into the scratch.
+    pub fn from_dynamic(&mut self, d: &rhai::Dynamic) -> V {
+        if d.is_unit() {
+            V::Unit
+        } else if let Ok(b) = d.as_bool() {
+            V::Bool(b)
+        } else if let Ok(i) = d.as_int() {
+            V::Int(i)
+        } else if let Ok(f) = d.as_float() {
+            V::Float(f)
+        } else if let Some(t) = d.read_lock::<rhai::ImmutableString>() {
+            self.s.push_text(t.as_str())
+        } else if let Some(a) = d.read_lock::<rhai::Array>() {
+            let items: Vec<V> = a.iter().map(|x| self.from_dynamic(x)).collect();
+            let id = self.s.new_list();
+            self.s.list_mut(id).extend(items);
+            V::List(id)
+        } else if let Some(m) = d.read_lock::<rhai::Map>() {
+            let entries: Vec<(V, V)> = m
+                .iter()
+                .map(|(k, v)| (self.s.push_text(k.as_str()), self.from_dynamic(v)))
+                .collect();
+            let id = self.s.new_map();
+            for (k, v) in entries {
+                self.s.map_push(id, k, v);
+            }
+            V::Map(id)
+        } else {
+            // Other Rhai types do not occur in decisions; show them as text.
+            self.s.push_text(&d.to_string())
+        }
+    }
+
+    /// Rhai's `==` (values of different non-numeric types are not equal).
+    fn equals(&self, a: V, b: V) -> bool {
+        match (a, b) {
+            (V::Unit, V::Unit) => true,
+            (V::Bool(x), V::Bool(y)) => x == y,
+            (V::Int(x), V::Int(y)) => x == y,
+            (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => a.as_f64() == b.as_f64(),
+            (x, y) if x.is_str() && y.is_str() => self.text(x) == self.text(y),
+            (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) => {
+                let (xs, ys) = (self.items(a), self.items(b));
+                xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| self.equals(*x, *y))
+            }
+            (V::CMap(_) | V::Map(_), V::CMap(_) | V::Map(_)) => {
+                let (xs, ys) = (self.entries(a), self.entries(b));
+                xs.len() == ys.len()
+                    && xs
+                        .iter()
+                        .zip(ys.iter())
+                        .all(|((k1, v1), (k2, v2))| k1 == k2 && self.equals(*v1, *v2))
+            }
+            _ => false,
+        }
+    }
+
+    fn items(&self, v: V) -> &[V] {
+        match v {
+            V::CList(a, n) => &self.p.consts.vals[a as usize..(a + n) as usize],
+            V::List(id) => self.s.list(id),
+            _ => &[],
+        }
+    }
+
+    fn entries(&self, v: V) -> Vec<(&str, V)> {
+        match v {
+            V::CMap(m) => self.p.consts.maps[m as usize]
+                .iter()
+                .map(|(k, x)| (self.p.consts.pool[*k as usize].as_ref(), *x))
+                .collect(),
+            V::Map(id) => self
+                .s
+                .map(id)
+                .iter()
+                .map(|(k, x)| (self.text(*k).unwrap_or(""), *x))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn compare(&mut self, op: Native, a: V, b: V) -> R {
+        use std::cmp::Ordering;
+        let ord: Option<Ordering> = match (a, b) {
+            (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
+            (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => a
+                .as_f64()
+                .unwrap_or(0.0)
+                .partial_cmp(&b.as_f64().unwrap_or(0.0)),
+            (x, y) if x.is_str() && y.is_str() => Some(self.text(x).cmp(&self.text(y))),
+            (V::Unit, V::Unit) => return Ok(V::Bool(false)),
+            (V::Bool(_), V::Bool(_)) | (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) => {
+                return Err(self.fail("no ordering for these values"))
+            }
+            (V::CMap(_) | V::Map(_), V::CMap(_) | V::Map(_)) => {
+                return Err(self.fail("no ordering for maps"))
+            }
+            // Different non-numeric types: every comparison is false.
+            _ => return Ok(V::Bool(false)),
+        };
+        let Some(o) = ord else {
+            return Ok(V::Bool(false));
+        };
+        Ok(V::Bool(match op {
+            Native::Lt => o == Ordering::Less,
+            Native::Le => o != Ordering::Greater,
+            Native::Gt => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        }))
+    }
+
+    fn binary(&mut self, op: Native, a: V, b: V) -> R {
+        match op {
+            Native::Eq => return Ok(V::Bool(self.equals(a, b))),
+            Native::Ne => return Ok(V::Bool(!self.equals(a, b))),
+            Native::Lt | Native::Le | Native::Gt | Native::Ge => return self.compare(op, a, b),
+            _ => {}
+        }
+        match (a, b) {
+            (V::Int(x), V::Int(y)) => {
+                let r = match op {
+                    Native::Add => x.checked_add(y),
+                    Native::Sub => x.checked_sub(y),
+                    Native::Mul => x.checked_mul(y),
+                    Native::Div => x.checked_div(y),
+                    Native::Rem => x.checked_rem(y),
+                    _ => None,
+                };
+                match r {
+                    Some(r) => Ok(V::Int(r)),
+                    None => Err(self.fail("arithmetic error")),
+                }
+            }
+            (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => {
+                let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+                Ok(V::Float(match op {
+                    Native::Add => x + y,
+                    Native::Sub => x - y,
+                    Native::Mul => x * y,
+                    Native::Div => x / y,
+                    Native::Rem => x % y,
+                    _ => return Err(self.fail("bad operator")),
+                }))
+            }
+            (x, y) if op == Native::Add && x.is_str() && y.is_str() => {
+                let start = self.s.text.len();
+                self.display_value(x);
+                self.display_value(y);
+                let len = self.s.text.len() - start;
+                if len > self.p.max_string_size {
+                    return Err(self.fail("string too large"));
+                }
+                Ok(V::Txt(start as u32, len as u32))
+            }
+            (x, V::Unit) if op == Native::Add && x.is_str() => Ok(x),
+            (V::Unit, y) if op == Native::Add && y.is_str() => Ok(y),
+            (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) if op == Native::Add => {
+                let mut items = self.items(a).to_vec();
+                items.extend_from_slice(self.items(b));
+                if items.len() > self.p.max_array_size {
+                    return Err(self.fail("array too large"));
+                }
+                let id = self.s.new_list();
+                self.s.lists[id as usize].extend(items);
+                Ok(V::List(id))
+            }
+            _ => Err(self.fail("no such operator for these values")),
+        }
+    }
+
+    fn table(&mut self, name: V) -> Result<u16, Stop> {
+        let t = self
+            .text(name)
+            .and_then(|n| self.p.table_index.get(n).copied());
+        match t {
+            Some(t) => Ok(t),
+            None => Err(self.fail("no such table")),
+        }
+    }
+
+    fn date(&mut self, v: V) -> Result<NaiveDate, Stop> {
+        match self.text(v).and_then(parse_date) {
+            Some(d) => Ok(d),
+            None => Err(self.fail("not a date")),
+        }
+    }
+
+    /// A helper whose table is known at load time.
+    pub fn lookup(&mut self, n: Native, t: u16, args: &[V]) -> R {
+        let table = &self.p.tables[t as usize];
+        match n {
+            Native::Table => {
+                if table.kind == TableKind::Values && self.s.mode != TraceMode::Off {
+                    self.s.trace.push(Rec::Table { table: t });
+                }
+                Ok(table.whole)
+            }
+            Native::Row | Native::PeekRow | Native::HasRow => {
+                let key = args[0];
+                let Some(k) = self.text(key) else {
+                    return Err(self.fail("a row key must be a string"));
+                };
+                let row = if table.kind == TableKind::Rows {
+                    table.index.get(k).copied()
+                } else {
+                    None
+                };
+                match (n, row) {
+                    (Native::HasRow, r) => Ok(V::Bool(r.is_some())),
+                    (Native::PeekRow, None) => Ok(V::Unit),
+                    (_, None) => Err(self.fail("no such row")),
+                    (_, Some(r)) => {
+                        if n == Native::Row && self.s.mode != TraceMode::Off {
+                            self.s.trace.push(Rec::Row {
+                                table: t,
+                                row: r,
+                                key,
+                            });
+                        }
+                        Ok(V::CMap(table.rows[r as usize]))
+                    }
+                }
+            }
+            Native::FindRow => {
+                let Some(field) = self.text(args[0]) else {
+                    return Err(self.fail("find_row needs a field name"));
+                };
+                let value = args[1];
+                if !matches!(table.kind, TableKind::Rows | TableKind::Bands) {
+                    return Ok(V::Unit);
+                }
+                for &m in &table.rows {
+                    if let Some(cell) = self.p.consts.map_get(m, field) {
+                        if self.same_value(cell, value) {
+                            return Ok(V::CMap(m));
+                        }
+                    }
+                }
+                Ok(V::Unit)
+            }
+            Native::Band => {
+                let Some(x) = args[0].as_f64() else {
+                    return Err(self.fail("band needs a number"));
+                };
+                if table.kind != TableKind::Bands {
+                    return Err(self.fail("not a bands table"));
+                }
+                match table.bounds.iter().position(|b| b.contains(x)) {
+                    Some(r) => {
+                        if self.s.mode != TraceMode::Off {
+                            self.s.trace.push(Rec::Band {
+                                table: t,
+                                row: r as u32,
+                            });
+                        }
+                        Ok(V::CMap(table.rows[r]))
+                    }
+                    None => Err(self.fail("no band holds the value")),
+                }
+            }
+            _ => Err(self.fail("not a table helper")),
+        }
+    }
+
+    /// `tables::same_value`: numbers by value, then text, then booleans.
+    fn same_value(&self, a: V, b: V) -> bool {
+        match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => match (self.text(a), self.text(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => matches!((a, b), (V::Bool(x), V::Bool(y)) if x == y),
+            },
+        }
+    }
+
+    fn native(&mut self, n: Native, a: &[V]) -> R {
+        use Native::*;
+        match n {
+            Eq | Ne | Lt | Le | Gt | Ge | Add | Sub | Mul | Div | Rem => self.binary(n, a[0], a[1]),
+            Neg => match a[0] {
+                V::Int(i) => match i.checked_neg() {
+                    Some(v) => Ok(V::Int(v)),
+                    None => Err(self.fail("arithmetic overflow")),
+                },
+                V::Float(f) => Ok(V::Float(-f)),
+                _ => Err(self.fail("cannot negate")),
+            },
+            Not => match a[0] {
+                V::Bool(b) => Ok(V::Bool(!b)),
+                _ => Err(self.fail("`!` needs a boolean")),
+            },
+            Table | Row | PeekRow | HasRow | FindRow | Band => {
+                let t = self.table(a[0])?;
+                self.lookup(n, t, &a[1..])
+            }
+            Deadline => {
+                let start = self.date(a[0])?;
+                let V::Int(days) = a[1] else {
+                    return Err(self.fail("deadline needs whole days"));
+                };
+                if days < 0 {
+                    return Err(self.fail("negative period"));
+                }
+                let d = self.p.calendar.deadline(start, days as u64);
+                if self.s.mode != TraceMode::Off {
+                    self.s.trace.push(Rec::Calendar {
+                        start,
+                        days: days as u64,
+                    });
+                }
+                let nominal = self.s.push_date(d.nominal);
+                let due = self.s.push_date(d.due);
+                let skipped = self.s.new_list();
+                for (date, kind) in &d.skipped {
+                    let at = self.s.text.len();
+                    write_date(&mut self.s.text, *date);
+                    let _ = write!(self.s.text, " {}", calendar::day_label(kind));
+                    let len = self.s.text.len() - at;
+                    self.s.list_mut(skipped).push(V::Txt(at as u32, len as u32));
+                }
+                let k = &self.p.keys;
+                let (kd, kn, ks) = (k.due, k.nominal, k.skipped);
+                let m = self.s.new_map();
+                self.s.map_push(m, V::Sym(kd), due);
+                self.s.map_push(m, V::Sym(kn), nominal);
+                self.s.map_push(m, V::Sym(ks), V::List(skipped));
+                Ok(V::Map(m))
+            }
+            AddDays => {
+                let d = self.date(a[0])?;
+                let V::Int(k) = a[1] else {
+                    return Err(self.fail("add_days needs whole days"));
+                };
+                Ok(self.s.push_date(calendar::add_days(d, k)))
+            }
+            DaysBetween => {
+                let (x, y) = (self.date(a[0])?, self.date(a[1])?);
+                Ok(V::Int(calendar::days_between(x, y)))
+            }
+            IsWorkingDay => {
+                let d = self.date(a[0])?;
+                Ok(V::Bool(self.p.calendar.day_kind(d).is_working()))
+            }
+            Weekday => {
+                let d = self.date(a[0])?;
+                Ok(V::Int(d.weekday().number_from_monday() as i64))
+            }
+            Contains => match a[0] {
+                s if s.is_str() => match (self.text(s), self.text(a[1])) {
+                    (Some(h), Some(x)) => Ok(V::Bool(h.contains(x))),
+                    _ => Err(self.fail("contains on a string needs a string")),
+                },
+                V::CList(..) | V::List(_) => {
+                    let found = self.items(a[0]).iter().any(|x| self.equals(*x, a[1]));
+                    Ok(V::Bool(found))
+                }
+                V::CMap(m) => match self.text(a[1]) {
+                    Some(k) => Ok(V::Bool(self.p.consts.map_get(m, k).is_some())),
+                    None => Err(self.fail("a map key must be a string")),
+                },
+                V::Map(id) => match self.text(a[1]) {
+                    Some(k) => Ok(V::Bool(self.map_find(id, k, None).is_some())),
+                    None => Err(self.fail("a map key must be a string")),
+                },
+                _ => Err(self.fail("contains on this value")),
+            },
+            StartsWith | EndsWith => match (self.text(a[0]), self.text(a[1])) {
+                (Some(h), Some(x)) => Ok(V::Bool(if n == StartsWith {
+                    h.starts_with(x)
+                } else {
+                    h.ends_with(x)
+                })),
+                _ => Err(self.fail("starts_with needs strings")),
+            },
+            IsEmpty | Len => {
+                let len = match a[0] {
+                    s if s.is_str() => self.text(s).map_or(0, |t| t.chars().count()),
+                    V::CList(_, k) => k as usize,
+                    V::List(id) => self.s.list(id).len(),
+                    V::CMap(m) => self.p.consts.maps[m as usize].len(),
+                    V::Map(id) => self.s.map(id).len(),
+                    _ => return Err(self.fail("len on this value")),
+                };
+                Ok(if n == IsEmpty {
+                    V::Bool(len == 0)
+                } else {
+                    V::Int(len as i64)
+                })
+            }
+            ToFloat => match a[0] {
+                V::Int(i) => Ok(V::Float(i as f64)),
+                V::Float(f) => Ok(V::Float(f)),
+                _ => Err(self.fail("to_float on this value")),
+            },
+            ToInt => match a[0] {
+                V::Int(i) => Ok(V::Int(i)),
+                V::Float(f) if f.is_finite() && f.trunc().abs() < 9.2e18 => {
+                    Ok(V::Int(f.trunc() as i64))
+                }
+                _ => Err(self.fail("to_int on this value")),
+            },
+            Floor | Ceiling | Round => match a[0] {
+                V::Float(f) => Ok(V::Float(match n {
+                    Floor => f.floor(),
+                    Ceiling => f.ceil(),
+                    _ => f.round(),
+                })),
+                _ => Err(self.fail("floor/ceiling/round need a float")),
+            },
+            Abs => match a[0] {
+                V::Int(i) => match i.checked_abs() {
+                    Some(v) => Ok(V::Int(v)),
+                    None => Err(self.fail("arithmetic overflow")),
+                },
+                V::Float(f) => Ok(V::Float(f.abs())),
+                _ => Err(self.fail("abs on this value")),
+            },
+            Keys => {
+                let keys: Vec<V> = match a[0] {
+                    V::CMap(m) => self.p.consts.maps[m as usize]
+                        .iter()
+                        .map(|(k, _)| V::Sym(*k))
+                        .collect(),
+                    V::Map(id) => self.s.map(id).iter().map(|(k, _)| *k).collect(),
+                    _ => return Err(self.fail("keys on this value")),
+                };
+                let id = self.s.new_list();
+                self.s.list_mut(id).extend(keys);
+                Ok(V::List(id))
+            }
+        }
+    }
+}
+
+/// Rhai's array index: negative counts from the end.
+fn index_of(len: usize, i: i64) -> Option<usize> {
+    if i >= 0 {
+        let i = i as usize;
+        (i < len).then_some(i)
+    } else {
+        let back = i.unsigned_abs() as usize;
+        (back <= len).then(|| len - back)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for s in ["2021-10-08", "2024-02-29", "0001-01-01", "9999-12-31"] {
+            let d = parse_date(s).unwrap();
+            let mut out = String::new();
+            write_date(&mut out, d);
+            assert_eq!(out, s);
+            assert_eq!(out, d.to_string());
+        }
+        assert_eq!(parse_date("2021-02-30"), None);
+        assert_eq!(parse_date("x"), None);
+    }
+
+    #[test]
+    fn negative_indexes_count_from_the_end() {
+        assert_eq!(index_of(3, -1), Some(2));
+        assert_eq!(index_of(3, -3), Some(0));
+        assert_eq!(index_of(3, -4), None);
+        assert_eq!(index_of(3, 3), None);
+    }
+}

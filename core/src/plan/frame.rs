@@ -1,0 +1,356 @@
+//! The input as plan values: what `rhai::serde::to_dynamic` makes of the
+//! input types (every field present, `None` as `()`, dates as text, maps with
+//! sorted keys), written straight into the scratch with field names interned
+//! once per plan.
+
+use super::eval::Scratch;
+use super::{Consts, V};
+use crate::input::{
+    Accident, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region, RiskInput,
+    RiskPoint, Township, TyphoonForecast, UnitSignals, Warning,
+};
+
+macro_rules! keys {
+    ($($k:ident),* $(,)?) => {
+        /// Interned names of the input's fields (and of `deadline`'s result).
+        #[derive(Debug, Clone, Copy, Default)]
+        #[allow(non_snake_case)]
+        pub(crate) struct Keys { $(pub $k: u32,)* }
+
+        impl Keys {
+            pub fn new(c: &mut Consts) -> Keys {
+                Keys { $($k: c.sym(stringify!($k)),)* }
+            }
+        }
+    };
+}
+
+keys!(
+    absent,
+    backup,
+    c,
+    cannot_self_remove,
+    certified_officers,
+    commercial_premises,
+    contact,
+    county,
+    deaths,
+    department_head,
+    description,
+    direct_loss_cny,
+    due,
+    e,
+    enterprise,
+    events,
+    extension_days,
+    facts,
+    fixed_on_spot,
+    found_on,
+    grid,
+    grid_member,
+    guarantee_level_m,
+    gust_force,
+    id,
+    industrial_enterprises,
+    items,
+    kind,
+    l,
+    level,
+    listed_on,
+    listing,
+    location,
+    method,
+    name,
+    needs_suspension,
+    nominal,
+    note,
+    occurred_on,
+    on,
+    open_major_hazards,
+    overdue_hazards,
+    points,
+    principal,
+    rainfall_1h_mm,
+    rainfall_24h_mm,
+    recent_accidents,
+    region,
+    rented_dwellings,
+    s,
+    safety_staff,
+    sector,
+    sector_group,
+    serious_injuries,
+    signals,
+    skipped,
+    stage,
+    standardisation_grade,
+    sustained_force,
+    tenant_of,
+    township,
+    township_lead,
+    typhoon,
+    unit,
+    unit_colours,
+    village,
+    village_head,
+    warning_level_m,
+    water_level_m,
+    within_hours,
+);
+
+/// Writes maps with their keys in the order given, which must be sorted
+/// (checked in debug builds), as a Rhai map's are.
+struct MapW<'a> {
+    s: &'a mut Scratch,
+    id: u32,
+}
+
+impl MapW<'_> {
+    fn f(&mut self, key: u32, v: V) -> &mut Self {
+        self.s.map_push(self.id, V::Sym(key), v);
+        self
+    }
+    fn done(&self) -> V {
+        V::Map(self.id)
+    }
+}
+
+fn map(s: &mut Scratch) -> MapW<'_> {
+    let id = s.new_map();
+    MapW { s, id }
+}
+
+fn text(s: &mut Scratch, t: &str) -> V {
+    s.push_text(t)
+}
+
+fn opt_text(s: &mut Scratch, t: &Option<String>) -> V {
+    t.as_deref().map_or(V::Unit, |t| s.push_text(t))
+}
+
+fn opt_f64(v: Option<f64>) -> V {
+    v.map_or(V::Unit, V::Float)
+}
+
+fn list<T>(s: &mut Scratch, items: &[T], mut f: impl FnMut(&mut Scratch, &T) -> V) -> V {
+    let id = s.new_list();
+    for it in items {
+        let v = f(s, it);
+        s.list_mut(id).push(v);
+    }
+    V::List(id)
+}
+
+pub(crate) fn post(s: &mut Scratch, k: &Keys, p: &Option<Post>) -> V {
+    let Some(p) = p else { return V::Unit };
+    let backup = opt_text(s, &p.backup);
+    let name = text(s, &p.name);
+    map(s)
+        .f(k.absent, V::Bool(p.absent))
+        .f(k.backup, backup)
+        .f(k.name, name)
+        .done()
+}
+
+fn landlord(s: &mut Scratch, k: &Keys, l: &Option<Landlord>) -> V {
+    let Some(l) = l else { return V::Unit };
+    let contact = post(s, k, &l.contact);
+    let kind = text(s, &l.kind);
+    let name = text(s, &l.name);
+    map(s)
+        .f(k.contact, contact)
+        .f(k.kind, kind)
+        .f(k.name, name)
+        .done()
+}
+
+fn enterprise(s: &mut Scratch, k: &Keys, e: &Option<Enterprise>) -> V {
+    let Some(e) = e else { return V::Unit };
+    let head = post(s, k, &e.department_head);
+    let name = text(s, &e.name);
+    let principal = post(s, k, &e.principal);
+    let tenant = landlord(s, k, &e.tenant_of);
+    map(s)
+        .f(k.department_head, head)
+        .f(k.name, name)
+        .f(k.principal, principal)
+        .f(k.tenant_of, tenant)
+        .done()
+}
+
+fn location(s: &mut Scratch, k: &Keys, l: &Option<Location>) -> V {
+    let Some(l) = l else { return V::Unit };
+    let county = opt_text(s, &l.county);
+    let grid = opt_text(s, &l.grid);
+    let grid_member = post(s, k, &l.grid_member);
+    let township = text(s, &l.township);
+    let lead = post(s, k, &l.township_lead);
+    let village = opt_text(s, &l.village);
+    let head = post(s, k, &l.village_head);
+    map(s)
+        .f(k.county, county)
+        .f(k.grid, grid)
+        .f(k.grid_member, grid_member)
+        .f(k.township, township)
+        .f(k.township_lead, lead)
+        .f(k.village, village)
+        .f(k.village_head, head)
+        .done()
+}
+
+fn listing(s: &mut Scratch, k: &Keys, l: &Option<Listing>) -> V {
+    let Some(l) = l else { return V::Unit };
+    let level = text(s, &l.level);
+    let on = s.push_date(l.listed_on);
+    map(s).f(k.level, level).f(k.listed_on, on).done()
+}
+
+fn event(s: &mut Scratch, k: &Keys, e: &Event) -> V {
+    let note = opt_text(s, &e.note);
+    let on = s.push_date(e.on);
+    let stage = text(s, &e.stage);
+    map(s)
+        .f(
+            k.extension_days,
+            e.extension_days.map_or(V::Unit, |d| V::Int(d as i64)),
+        )
+        .f(k.note, note)
+        .f(k.on, on)
+        .f(k.stage, stage)
+        .done()
+}
+
+/// `hazard` as the rules see it.
+pub(crate) fn hazard(s: &mut Scratch, k: &Keys, h: &Hazard) -> V {
+    let description = opt_text(s, &h.description);
+    let ent = enterprise(s, k, &h.enterprise);
+    let events = list(s, &h.events, |s, e| event(s, k, e));
+    let facts = map(s)
+        .f(k.cannot_self_remove, V::Bool(h.facts.cannot_self_remove))
+        .f(k.fixed_on_spot, V::Bool(h.facts.fixed_on_spot))
+        .f(k.needs_suspension, V::Bool(h.facts.needs_suspension))
+        .done();
+    let found_on = s.push_date(h.found_on);
+    let id = opt_text(s, &h.id);
+    let items = list(s, &h.items, |s, i| s.push_text(i));
+    let lst = listing(s, k, &h.listing);
+    let loc = location(s, k, &h.location);
+    let sector = text(s, &h.sector);
+    map(s)
+        .f(k.description, description)
+        .f(k.enterprise, ent)
+        .f(k.events, events)
+        .f(k.facts, facts)
+        .f(k.found_on, found_on)
+        .f(k.id, id)
+        .f(k.items, items)
+        .f(k.listing, lst)
+        .f(k.location, loc)
+        .f(k.sector, sector)
+        .done()
+}
+
+pub(crate) fn accident(s: &mut Scratch, k: &Keys, a: &Accident) -> V {
+    let kind = text(s, &a.kind);
+    let occurred = a.occurred_on.map_or(V::Unit, |d| s.push_date(d));
+    map(s)
+        .f(k.deaths, V::Int(a.deaths as i64))
+        .f(k.direct_loss_cny, V::Float(a.direct_loss_cny))
+        .f(k.kind, kind)
+        .f(k.occurred_on, occurred)
+        .f(k.serious_injuries, V::Int(a.serious_injuries as i64))
+        .done()
+}
+
+pub(crate) fn warning(s: &mut Scratch, k: &Keys, w: &Warning) -> V {
+    let region = opt_text(s, &w.region);
+    let signals = s.new_map();
+    for (name, colour) in &w.signals {
+        let (n, c) = (s.push_text(name), s.push_text(colour));
+        s.map_push(signals, n, c);
+    }
+    let typhoon = w.typhoon.as_ref().map_or(V::Unit, |t: &TyphoonForecast| {
+        map(s)
+            .f(
+                k.gust_force,
+                t.gust_force.map_or(V::Unit, |g| V::Int(g as i64)),
+            )
+            .f(k.sustained_force, V::Int(t.sustained_force as i64))
+            .f(k.within_hours, V::Int(t.within_hours as i64))
+            .done()
+    });
+    map(s)
+        .f(k.guarantee_level_m, opt_f64(w.guarantee_level_m))
+        .f(k.rainfall_1h_mm, opt_f64(w.rainfall_1h_mm))
+        .f(k.rainfall_24h_mm, opt_f64(w.rainfall_24h_mm))
+        .f(k.region, region)
+        .f(k.signals, V::Map(signals))
+        .f(k.typhoon, typhoon)
+        .f(k.warning_level_m, opt_f64(w.warning_level_m))
+        .f(k.water_level_m, opt_f64(w.water_level_m))
+        .done()
+}
+
+fn point(s: &mut Scratch, k: &Keys, p: &RiskPoint) -> V {
+    let id = opt_text(s, &p.id);
+    let method = text(s, &p.method);
+    map(s)
+        .f(k.c, opt_f64(p.c))
+        .f(k.e, opt_f64(p.e))
+        .f(k.id, id)
+        .f(k.l, V::Float(p.l))
+        .f(k.method, method)
+        .f(k.s, opt_f64(p.s))
+        .done()
+}
+
+fn unit(s: &mut Scratch, k: &Keys, u: &Option<UnitSignals>) -> V {
+    let Some(u) = u else { return V::Unit };
+    let name = opt_text(s, &u.name);
+    let group = text(s, &u.sector_group);
+    map(s)
+        .f(k.name, name)
+        .f(k.open_major_hazards, V::Int(u.open_major_hazards as i64))
+        .f(k.overdue_hazards, V::Int(u.overdue_hazards as i64))
+        .f(k.recent_accidents, V::Int(u.recent_accidents as i64))
+        .f(k.sector_group, group)
+        .f(
+            k.standardisation_grade,
+            u.standardisation_grade
+                .map_or(V::Unit, |g| V::Int(g as i64)),
+        )
+        .done()
+}
+
+fn region(s: &mut Scratch, k: &Keys, r: &Option<Region>) -> V {
+    let Some(r) = r else { return V::Unit };
+    let name = opt_text(s, &r.name);
+    let colours = list(s, &r.unit_colours, |s, c| s.push_text(c));
+    map(s).f(k.name, name).f(k.unit_colours, colours).done()
+}
+
+pub(crate) fn risk(s: &mut Scratch, k: &Keys, r: &RiskInput) -> V {
+    let points = list(s, &r.points, |s, p| point(s, k, p));
+    let reg = region(s, k, &r.region);
+    let u = unit(s, k, &r.unit);
+    map(s)
+        .f(k.points, points)
+        .f(k.region, reg)
+        .f(k.unit, u)
+        .done()
+}
+
+pub(crate) fn township(s: &mut Scratch, k: &Keys, t: &Township) -> V {
+    let name = opt_text(s, &t.name);
+    map(s)
+        .f(k.certified_officers, V::Int(t.certified_officers as i64))
+        .f(k.commercial_premises, V::Int(t.commercial_premises as i64))
+        .f(
+            k.industrial_enterprises,
+            V::Int(t.industrial_enterprises as i64),
+        )
+        .f(k.name, name)
+        .f(k.rented_dwellings, V::Int(t.rented_dwellings as i64))
+        .f(k.safety_staff, V::Int(t.safety_staff as i64))
+        .done()
+}

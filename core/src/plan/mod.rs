@@ -1,0 +1,442 @@
+//! The compiled plan: what the loader turns a ruleset's Rhai functions into,
+//! and what a decision runs.
+//!
+//! ```text
+//! ruleset files → load (ruleset.rs) → compile (compile/) → Plan (here)
+//!              → evaluate (eval.rs, per thread Scratch) → outcome → Decision | JSON
+//! ```
+//!
+//! A plan holds the tables as constants (rows are maps in an arena, keyed
+//! lookups are hash indexes, bands are bounds), the rule functions as a small
+//! tree IR ([`Ex`], [`St`]) over [`V`] values, and one template per `explain`
+//! call site, so the trace is recorded as ids and arguments and its text is
+//! written only when asked for ([`trace`]).
+
+pub(crate) mod eval;
+pub(crate) mod frame;
+pub(crate) mod output;
+pub(crate) mod trace;
+pub(crate) mod value;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rhai::Dynamic;
+
+use crate::calendar::Calendar;
+use crate::tables::{Bounds, Table, TableBody};
+pub(crate) use value::V;
+
+/// A position in a rule file, for errors and the compile report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Strings, constant arrays and constant maps of a plan.
+#[derive(Default)]
+pub(crate) struct Consts {
+    pub pool: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+    /// Elements of constant arrays (`V::CList`).
+    pub vals: Vec<V>,
+    /// Constant maps (`V::CMap`), entries sorted by key text as in Rhai's `BTreeMap`.
+    pub maps: Vec<Box<[(u32, V)]>>,
+}
+
+impl Consts {
+    pub fn sym(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.pool.len() as u32;
+        self.pool.push(s.into());
+        self.index.insert(s.into(), i);
+        i
+    }
+
+    pub fn find_sym(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    /// A Rhai value from a table or the AST, as a constant.
+    pub fn from_dynamic(&mut self, d: &Dynamic) -> Option<V> {
+        Some(if d.is_unit() {
+            V::Unit
+        } else if let Ok(b) = d.as_bool() {
+            V::Bool(b)
+        } else if let Ok(i) = d.as_int() {
+            V::Int(i)
+        } else if let Ok(f) = d.as_float() {
+            V::Float(f)
+        } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+            V::Sym(self.sym(s.as_str()))
+        } else if let Some(a) = d.read_lock::<rhai::Array>() {
+            let items: Option<Vec<V>> = a.iter().map(|x| self.from_dynamic(x)).collect();
+            let items = items?;
+            let start = self.vals.len() as u32;
+            self.vals.extend(items);
+            V::CList(start, a.len() as u32)
+        } else if let Some(m) = d.read_lock::<rhai::Map>() {
+            let mut entries = Vec::with_capacity(m.len());
+            for (k, v) in m.iter() {
+                let v = self.from_dynamic(v)?;
+                entries.push((self.sym(k.as_str()), v));
+            }
+            self.maps.push(entries.into_boxed_slice());
+            V::CMap(self.maps.len() as u32 - 1)
+        } else {
+            return None;
+        })
+    }
+
+    /// The value of `key` in a constant map.
+    pub fn map_get(&self, map: u32, key: &str) -> Option<V> {
+        let entries = &self.maps[map as usize];
+        entries
+            .binary_search_by(|(k, _)| self.pool[*k as usize].as_ref().cmp(key))
+            .ok()
+            .map(|i| entries[i].1)
+    }
+
+    /// Same as [`Consts::map_get`] with an interned key (no text comparison
+    /// when the key is present under the same symbol).
+    pub fn map_get_sym(&self, map: u32, key: u32) -> Option<V> {
+        let entries = &self.maps[map as usize];
+        if let Some((_, v)) = entries.iter().find(|(k, _)| *k == key) {
+            return Some(*v);
+        }
+        None
+    }
+}
+
+/// What `table(name)` gives and how its rows are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TableKind {
+    Rows,
+    Bands,
+    Values,
+    Calendar,
+}
+
+/// A table as a constant.
+pub(crate) struct PTable {
+    pub name: Box<str>,
+    pub origin: Box<str>,
+    pub source: Option<Box<str>>,
+    pub kind: TableKind,
+    /// `table(name)`: the rows as an array, the values map, or `#{year}`.
+    pub whole: V,
+    /// Row `i` is `CMap(first_row + i)`.
+    pub rows: Vec<u32>,
+    pub index: HashMap<Box<str>, u32>,
+    pub bounds: Vec<Bounds>,
+    /// Per row: the trace label (`zh`/`title` with `（source）`, and `en`).
+    pub labels: Vec<(Box<str>, Box<str>)>,
+}
+
+impl PTable {
+    fn build(t: &Table, c: &mut Consts) -> Option<PTable> {
+        let label = |row: &Dynamic| -> (Box<str>, Box<str>) {
+            let get = |k: &str| {
+                row.read_lock::<rhai::Map>()
+                    .and_then(|m| m.get(k).map(|v| v.to_string()))
+            };
+            let zh = get("zh").or_else(|| get("title")).unwrap_or_default();
+            let en = get("en").unwrap_or_default();
+            let source = t.source.as_deref().unwrap_or("");
+            let zh = if source.is_empty() {
+                zh
+            } else {
+                format!("{zh}（{source}）")
+            };
+            (zh.into(), en.into())
+        };
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        let mut index = HashMap::new();
+        let mut bounds = Vec::new();
+        let (kind, whole) = match &t.body {
+            TableBody::Rows { rows: r, .. } | TableBody::Bands { rows: r, .. } => {
+                let mut items = Vec::with_capacity(r.len());
+                for row in r {
+                    let v = c.from_dynamic(row)?;
+                    let V::CMap(m) = v else { return None };
+                    rows.push(m);
+                    labels.push(label(row));
+                    items.push(v);
+                }
+                let start = c.vals.len() as u32;
+                c.vals.extend(items);
+                let kind = match &t.body {
+                    TableBody::Bands { bounds: b, .. } => {
+                        bounds = b.clone();
+                        TableKind::Bands
+                    }
+                    TableBody::Rows { index: idx, .. } => {
+                        index = idx
+                            .iter()
+                            .map(|(k, &i)| (k.as_str().into(), i as u32))
+                            .collect();
+                        TableKind::Rows
+                    }
+                    _ => unreachable!("rows or bands"),
+                };
+                (kind, V::CList(start, r.len() as u32))
+            }
+            TableBody::Values(v) => (TableKind::Values, c.from_dynamic(v)?),
+            TableBody::Calendar(_) => (TableKind::Calendar, c.from_dynamic(&t.to_dynamic())?),
+        };
+        Some(PTable {
+            name: t.name.as_str().into(),
+            origin: t.origin.as_str().into(),
+            source: t.source.as_deref().map(Into::into),
+            kind,
+            whole,
+            rows,
+            index,
+            bounds,
+            labels,
+        })
+    }
+}
+
+/// Operators, helpers and methods the plan runs natively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Native {
+    // operators
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Neg,
+    Not,
+    // helpers (see engine.rs for their meaning)
+    Table,
+    Row,
+    PeekRow,
+    HasRow,
+    FindRow,
+    Band,
+    Deadline,
+    AddDays,
+    DaysBetween,
+    IsWorkingDay,
+    Weekday,
+    // methods (also callable as functions)
+    Contains,
+    StartsWith,
+    EndsWith,
+    IsEmpty,
+    Len,
+    ToFloat,
+    ToInt,
+    Floor,
+    Ceiling,
+    Round,
+    Abs,
+    Keys,
+}
+
+impl Native {
+    /// The native a Rhai call of `name` with `arity` arguments (receiver
+    /// included for methods) stands for.
+    pub fn resolve(name: &str, arity: usize) -> Option<Native> {
+        use Native::*;
+        Some(match (name, arity) {
+            ("==", 2) => Eq,
+            ("!=", 2) => Ne,
+            ("<", 2) => Lt,
+            ("<=", 2) => Le,
+            (">", 2) => Gt,
+            (">=", 2) => Ge,
+            ("+", 2) => Add,
+            ("-", 2) => Sub,
+            ("*", 2) => Mul,
+            ("/", 2) => Div,
+            ("%", 2) => Rem,
+            ("-", 1) => Neg,
+            ("!", 1) => Not,
+            ("table", 1) => Table,
+            ("row", 2) => Row,
+            ("peek_row", 2) => PeekRow,
+            ("has_row", 2) => HasRow,
+            ("find_row", 3) => FindRow,
+            ("band", 2) => Band,
+            ("deadline", 2) => Deadline,
+            ("add_days", 2) => AddDays,
+            ("days_between", 2) => DaysBetween,
+            ("is_working_day", 1) => IsWorkingDay,
+            ("weekday", 1) => Weekday,
+            ("contains", 2) => Contains,
+            ("starts_with", 2) => StartsWith,
+            ("ends_with", 2) => EndsWith,
+            ("is_empty", 1) => IsEmpty,
+            ("len", 1) => Len,
+            ("to_float", 1) => ToFloat,
+            ("to_int", 1) => ToInt,
+            ("floor", 1) => Floor,
+            ("ceiling", 1) => Ceiling,
+            ("round", 1) => Round,
+            ("abs", 1) => Abs,
+            ("keys", 1) => Keys,
+            _ => return None,
+        })
+    }
+
+    /// Helpers that write to the trace (their calls are never folded away).
+    pub fn traces(self) -> bool {
+        matches!(
+            self,
+            Native::Table | Native::Row | Native::Band | Native::Deadline
+        )
+    }
+}
+
+/// An expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Ex {
+    Const(V),
+    Slot(u16),
+    /// `x.name` (a map's field; an error when missing, as in the sandbox).
+    Prop(Box<Ex>, u32, Pos),
+    /// `x[i]` on an array or a map.
+    Index(Box<Ex>, Box<Ex>, Pos),
+    /// A helper on a table known at load time (`row("sectors", k)`).
+    Lookup(Native, u16, Box<[Ex]>, Pos),
+    /// A call of the plan's function `id`.
+    Call(u32, Box<[Ex]>, Pos),
+    Native(Native, Box<[Ex]>, Pos),
+    /// String interpolation: the parts' display, concatenated.
+    Interp(Box<[Ex]>),
+    Array(Box<[Ex]>),
+    /// A map literal, keys sorted by text.
+    Map(Box<[(u32, Ex)]>),
+    And(Box<[Ex]>, Pos),
+    Or(Box<[Ex]>, Pos),
+    /// `a ?? b`.
+    Coalesce(Box<[Ex]>),
+    /// A statement block used as a value (`if`, `switch`, `{ … }`).
+    Block(Box<[St]>),
+    /// A shallow copy of a container, so that a variable that is mutated owns it.
+    Copy(Box<Ex>),
+}
+
+/// One arm of a `switch`: the literal, an optional condition, the value.
+#[derive(Debug, Clone)]
+pub(crate) struct Arm {
+    pub value: V,
+    pub cond: Option<Ex>,
+    pub body: Ex,
+}
+
+/// A statement. Each has a value (a block's value is its last statement's).
+#[derive(Debug, Clone)]
+pub(crate) enum St {
+    Set(u16, Ex),
+    SetProp(u16, u32, Ex, Pos),
+    SetIndex(u16, Ex, Ex, Pos),
+    /// `x op= e`; `+=` on an array appends in place.
+    OpAssign(u16, Native, Ex, Pos),
+    Push(u16, Ex, Pos),
+    Expr(Ex),
+    If(Ex, Box<[St]>, Box<[St]>, Pos),
+    Switch(Ex, Box<[Arm]>, Option<Ex>),
+    For {
+        var: u16,
+        counter: Option<u16>,
+        iter: Ex,
+        body: Box<[St]>,
+        pos: Pos,
+    },
+    Return(Ex),
+    Break,
+    Continue,
+    /// `explain(id, zh, en)`: template id and its argument expressions.
+    Explain(u32, Box<[Ex]>, Pos),
+    InputError(Ex, Ex, Pos),
+    Throw(Ex, Pos),
+}
+
+/// A piece of an `explain` text.
+#[derive(Debug, Clone)]
+pub(crate) enum Seg {
+    Lit(Box<str>),
+    /// An interpolated argument, shown with Rhai's display.
+    Arg(u16),
+    /// A whole argument that must be a string (a text passed as a variable).
+    Str(u16),
+}
+
+/// One `explain` call site.
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    pub id: Box<str>,
+    pub origin: Box<str>,
+    pub zh: Box<[Seg]>,
+    pub en: Box<[Seg]>,
+}
+
+/// A compiled rule function.
+#[derive(Debug, Clone)]
+pub(crate) struct Func {
+    pub name: Box<str>,
+    pub file: Box<str>,
+    pub params: u16,
+    pub slots: u16,
+    /// Parameters the body mutates, copied on entry (Rhai passes by value).
+    pub copy_params: Box<[u16]>,
+    pub body: Box<[St]>,
+}
+
+/// The whole compiled ruleset.
+pub(crate) struct Plan {
+    pub consts: Consts,
+    pub tables: Vec<PTable>,
+    pub table_index: HashMap<Box<str>, u16>,
+    pub calendar: Arc<Calendar>,
+    pub templates: Vec<Template>,
+    /// Functions by id; `None` where a function could not be lowered.
+    pub funcs: Vec<Option<Func>>,
+    /// Entry point name → function id (when compiled).
+    pub entries: HashMap<&'static str, u32>,
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    /// Interned names of the input's fields (see frame.rs).
+    pub keys: frame::Keys,
+}
+
+impl Plan {
+    /// The constant tables of a chain.
+    pub fn tables_from(
+        tables: &std::collections::BTreeMap<String, Arc<Table>>,
+        consts: &mut Consts,
+    ) -> Option<(Vec<PTable>, HashMap<Box<str>, u16>)> {
+        let mut out = Vec::new();
+        let mut index = HashMap::new();
+        for (name, t) in tables {
+            index.insert(name.as_str().into(), out.len() as u16);
+            out.push(PTable::build(t, consts)?);
+        }
+        Some((out, index))
+    }
+
+    pub fn text<'a>(&'a self, v: V, s: &'a eval::Scratch) -> Option<&'a str> {
+        match v {
+            V::Sym(i) => Some(&self.consts.pool[i as usize]),
+            V::Txt(a, n) => Some(&s.text[a as usize..(a + n) as usize]),
+            _ => None,
+        }
+    }
+}
