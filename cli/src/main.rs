@@ -25,7 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load and validate a ruleset chain; report every error with its location.
+    /// Load and validate a ruleset chain; report every error with its location,
+    /// and for each rule function whether it compiled to the native plan or
+    /// runs in the interpreter (with the first reason and its position).
     Check { dir: PathBuf },
     /// Run a ruleset's test cases, inherited ones included.
     Test {
@@ -131,12 +133,19 @@ fn check(dir: &Path) -> Result<bool, Usage> {
                 .map(|r| format!("{}@{}", r.id, r.version))
                 .collect();
             let tables = rs.tables().count();
+            let report = rs.compile_report();
+            let compiled = report.iter().filter(|f| f.compiled).count();
             println!(
-                "ok: {} ({} tables, {} test cases)",
+                "ok: {} ({} tables, {} test cases; {} of {} rule functions compiled)",
                 chain.join(" → "),
                 tables,
-                rs.cases().len()
+                rs.cases().len(),
+                compiled,
+                report.len()
             );
+            for f in report {
+                println!("  {f}");
+            }
             Ok(true)
         }
         Err(e) => {

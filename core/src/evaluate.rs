@@ -10,7 +10,8 @@ use crate::engine::TraceBuf;
 use crate::error::{Error, InputError};
 use crate::input::Input;
 use crate::plan::eval::{Ev, Fault, Scratch, Stop};
-pub use crate::plan::trace::TraceMode;
+
+use crate::plan::trace::TraceMode;
 use crate::plan::trace::{self, Rec};
 use crate::plan::{frame, output, Plan, V};
 use crate::ruleset::Ruleset;
@@ -276,7 +277,12 @@ impl Ruleset {
         match result {
             Ok(d) => Ok(d),
             Err(Early::Input(e)) => Err(Error::Input(e)),
-            Err(Early::Interpret) => self.interpreted(input, as_of, wanted, mode),
+            Err(Early::Interpret) => {
+                if std::env::var_os("HR_OPS").is_some() {
+                    eprintln!("fallback");
+                }
+                self.interpreted(input, as_of, wanted, mode)
+            }
         }
     }
 
@@ -392,6 +398,17 @@ impl Ruleset {
             let r = self.entry(plan, s, "score_risk", &[r])?;
             d.risk = Some(self.read(plan, s, "score_risk", r)?);
         }
+        if std::env::var_os("HR_OPS").is_some() {
+            eprintln!(
+                "exs {} ops {} trace {} text {} lists {} maps {}",
+                s.exs,
+                s.ops,
+                s.trace.len(),
+                s.text.len(),
+                s.debug_counts().0,
+                s.debug_counts().1
+            );
+        }
         if mode != TraceMode::Off {
             d.trace = trace::render(plan, s, mode);
         }
@@ -423,7 +440,7 @@ impl Ruleset {
             s.entries.push(e);
             s.trace.push(Rec::Entry(s.entries.len() as u32 - 1));
         }
-        Ok(Ev::new(plan, s).from_dynamic(&r))
+        Ok(Ev::new(plan, s).take_dynamic(&r))
     }
 
     fn read<T: serde::de::DeserializeOwned>(

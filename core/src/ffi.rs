@@ -26,6 +26,7 @@ use crate::decision::Decision;
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
+use crate::plan::trace::TraceMode;
 use crate::ruleset::Ruleset;
 
 /// `{"ok": value}` or `{"error": {...}}`.
@@ -87,7 +88,29 @@ impl<T: Serialize> Reply<T> {
 
 /// Evaluates one input (JSON text); `section` limits it to one section.
 pub fn evaluate(ruleset: &Ruleset, input: &str, as_of_date: &str, section: Option<&str>) -> String {
-    Reply::of(evaluate_decision(ruleset, input, as_of_date, section)).to_json()
+    evaluate_with(ruleset, input, as_of_date, section, None)
+}
+
+/// [`evaluate`] with a trace mode: `full` (the default), `ids` (entries
+/// without their sentences) or `off`.
+pub fn evaluate_with(
+    ruleset: &Ruleset,
+    input: &str,
+    as_of_date: &str,
+    section: Option<&str>,
+    trace: Option<&str>,
+) -> String {
+    let mode = trace.map(parse_trace).transpose();
+    Reply::of(mode.and_then(|m| {
+        evaluate_decision(ruleset, input, as_of_date, section, m.unwrap_or_default())
+    }))
+    .to_json()
+}
+
+/// Parses a trace mode (`full`, `ids`, `off`); the error is an input error at `trace`.
+pub fn parse_trace(text: &str) -> Result<TraceMode, Error> {
+    text.parse()
+        .map_err(|m: String| Error::Input(InputError::new("trace", m)))
 }
 
 fn evaluate_decision(
@@ -95,14 +118,15 @@ fn evaluate_decision(
     input: &str,
     as_of_date: &str,
     section: Option<&str>,
+    trace: TraceMode,
 ) -> Result<Decision, Error> {
     let date = parse_as_of(as_of_date)?;
     let input = parse_input(input)?;
-    let decision = match section {
-        None => ruleset.evaluate(&input, date)?,
-        Some(s) => ruleset.evaluate_section(&input, parse_section(s)?, date)?,
+    let sections = match section {
+        None => Section::ALL.to_vec(),
+        Some(s) => vec![parse_section(s)?],
     };
-    Ok(decision)
+    ruleset.evaluate_with(&input, date, &sections, trace)
 }
 
 /// Text → JSON value → [`Input`], the way the CLI and the test cases read
@@ -118,6 +142,23 @@ fn parse_input(text: &str) -> Result<Input, Error> {
 
 /// Evaluates a JSON array of inputs: a JSON array of answers, one per record.
 pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> String {
+    evaluate_batch_with(ruleset, inputs, as_of_date, None)
+}
+
+/// [`evaluate_batch`] with a trace mode (see [`evaluate_with`]).
+pub fn evaluate_batch_with(
+    ruleset: &Ruleset,
+    inputs: &str,
+    as_of_date: &str,
+    trace: Option<&str>,
+) -> String {
+    let mode = match trace.map(parse_trace).transpose() {
+        Ok(m) => m.unwrap_or_default(),
+        Err(e) => {
+            return serde_json::to_string(&[Reply::<Decision>::Error(error_value(&e))])
+                .expect("answers serialise")
+        }
+    };
     let records: Result<Vec<Value>, Error> = serde_json::from_str(inputs).map_err(|e| {
         Error::Input(InputError::new(
             "",
@@ -133,7 +174,7 @@ pub fn evaluate_batch(ruleset: &Ruleset, inputs: &str, as_of_date: &str) -> Stri
                 Reply::of(
                     Input::from_value(v)
                         .map_err(Error::from)
-                        .and_then(|input| ruleset.evaluate(&input, date)),
+                        .and_then(|input| ruleset.evaluate_with(&input, date, &Section::ALL, mode)),
                 )
             })
             .collect(),
@@ -151,8 +192,11 @@ pub fn parse_section(text: &str) -> Result<Section, Error> {
 /// Checks an input without returning the decision: `{"ok": {"valid": true}}`
 /// or the error (with its `path` for input errors), so a form can highlight it.
 pub fn validate(ruleset: &Ruleset, input: &str, as_of_date: &str) -> String {
-    Reply::of(evaluate_decision(ruleset, input, as_of_date, None).map(|_| json!({ "valid": true })))
-        .to_json()
+    Reply::of(
+        evaluate_decision(ruleset, input, as_of_date, None, TraceMode::Off)
+            .map(|_| json!({ "valid": true })),
+    )
+    .to_json()
 }
 
 /// The chain and its tables.

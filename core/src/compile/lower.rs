@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rhai::{ASTNode, Expr, FnCallExpr, Position, Stmt, StmtBlock, AST};
 
 use super::switch;
-use crate::plan::{Arm, Consts, Ex, Func, Native, PTable, Pos, Seg, St, Template, V};
+use crate::plan::{Arm, Consts, Ex, FastMap, Func, Native, Seg, St, Template, V};
 
 /// Why a function is not compiled.
 #[derive(Debug, Clone)]
@@ -49,8 +49,7 @@ pub(crate) struct Lowered {
 
 pub(crate) struct Lowering<'a> {
     pub consts: Consts,
-    pub tables: &'a [PTable],
-    pub table_index: &'a HashMap<Box<str>, u16>,
+    pub table_index: &'a FastMap<Box<str>, u16>,
     pub templates: Vec<Template>,
     pub ids: &'a HashMap<(String, usize), u32>,
     pub rule_origins: &'a BTreeMap<String, String>,
@@ -88,13 +87,6 @@ struct Fl {
 fn before(a: Position, b: Position) -> bool {
     (a.line().unwrap_or(0), a.position().unwrap_or(0))
         <= (b.line().unwrap_or(0), b.position().unwrap_or(0))
-}
-
-fn ppos(p: Position) -> Pos {
-    Pos {
-        line: p.line().unwrap_or(0) as u32,
-        column: p.position().unwrap_or(0) as u32,
-    }
 }
 
 impl Lowering<'_> {
@@ -183,9 +175,6 @@ impl Lowering<'_> {
             let func = match o.err {
                 Some(e) => Err(e),
                 None => Ok(Func {
-                    name: o.name.as_str().into(),
-                    file: file.into(),
-                    params: o.params.len() as u16,
                     slots: fl.slots,
                     copy_params: copy_params.into(),
                     body: o.body.into(),
@@ -242,7 +231,7 @@ impl Lowering<'_> {
                         return no(format!("operator `{syntax}=`"), at);
                     };
                     let rhs = self.ex(fl, m, &be.rhs)?;
-                    return Ok(St::OpAssign(slot, native, rhs, ppos(at)));
+                    return Ok(St::OpAssign(slot, native, rhs));
                 }
                 match &be.lhs {
                     Expr::Variable(v, _, vp) => {
@@ -270,11 +259,11 @@ impl Lowering<'_> {
                         match (&d.rhs, dot) {
                             (Expr::Property(pr, _), true) => {
                                 let key = self.consts.sym(&pr.2);
-                                Ok(St::SetProp(slot, key, rhs, ppos(*p)))
+                                Ok(St::SetProp(slot, key, rhs))
                             }
                             (idx, false) => {
                                 let idx = self.ex(fl, m, idx)?;
-                                Ok(St::SetIndex(slot, idx, rhs, ppos(*p)))
+                                Ok(St::SetIndex(slot, idx, rhs))
                             }
                             _ => no("assignment through a method", *p),
                         }
@@ -283,11 +272,11 @@ impl Lowering<'_> {
                 }
             }
             Stmt::FnCall(call, p) => self.call_stmt(fl, m, call, *p),
-            Stmt::If(x, p) => {
+            Stmt::If(x, _) => {
                 let cond = self.ex(fl, m, &x.expr)?;
                 let then = self.block(fl, m, &x.body)?;
                 let other = self.block(fl, m, &x.branch)?;
-                Ok(St::If(cond, then, other, ppos(*p)))
+                Ok(St::If(cond, then, other))
             }
             Stmt::Switch(x, p) => {
                 let (e, cases) = &**x;
@@ -320,7 +309,7 @@ impl Lowering<'_> {
             }
             Stmt::While(_, p) => no("`while` loop", *p),
             Stmt::Do(_, _, p) => no("`do` loop", *p),
-            Stmt::For(x, p) => {
+            Stmt::For(x, _) => {
                 let (var, counter, flow) = &**x;
                 let mut iter = self.ex(fl, m, &flow.expr)?;
                 if let Expr::Variable(v, _, _) = &flow.expr {
@@ -344,7 +333,6 @@ impl Lowering<'_> {
                     counter,
                     iter,
                     body: body.into(),
-                    pos: ppos(*p),
                 })
             }
             Stmt::Block(b) => Ok(St::Expr(Ex::Block(self.block(fl, m, b)?))),
@@ -360,7 +348,7 @@ impl Lowering<'_> {
                             }
                             let slot = fl.find(&v.1, *vp)?;
                             let item = self.ex(fl, m, &call.args[0])?;
-                            return Ok(St::Push(slot, item, ppos(*p)));
+                            return Ok(St::Push(slot, item));
                         }
                     }
                 }
@@ -376,7 +364,7 @@ impl Lowering<'_> {
                     St::Continue
                 })
             }
-            Stmt::Return(value, flags, p) => {
+            Stmt::Return(value, flags, _) => {
                 let throw = flags.intersects(rhai::ASTFlags::BREAK);
                 fl.tail = !throw;
                 let v = match value {
@@ -385,11 +373,7 @@ impl Lowering<'_> {
                 };
                 fl.tail = false;
                 let v = v?;
-                Ok(if throw {
-                    St::Throw(v, ppos(*p))
-                } else {
-                    St::Return(v)
-                })
+                Ok(if throw { St::Throw(v) } else { St::Return(v) })
             }
             other => no("this statement", other.position()),
         }
@@ -408,7 +392,7 @@ impl Lowering<'_> {
             ("input_error", 2) => {
                 let path = self.ex(fl, m, &call.args[0])?;
                 let msg = self.ex(fl, m, &call.args[1])?;
-                Ok(St::InputError(path, msg, ppos(p)))
+                Ok(St::InputError(path, msg))
             }
             _ => Ok(St::Expr(self.call(fl, m, call, p)?)),
         }
@@ -444,11 +428,7 @@ impl Lowering<'_> {
             zh: zh.into(),
             en: en.into(),
         });
-        Ok(St::Explain(
-            self.templates.len() as u32 - 1,
-            args.into(),
-            ppos(p),
-        ))
+        Ok(St::Explain(self.templates.len() as u32 - 1, args.into()))
     }
 
     /// An `explain` text: literal pieces and arguments.
@@ -493,7 +473,7 @@ impl Lowering<'_> {
         if let Some(&id) = self.ids.get(&(name.to_owned(), arity)) {
             let args = self.args(fl, m, &call.args)?;
             fl.calls.push((id, p));
-            return Ok(Ex::Call(id, args.into(), ppos(p)));
+            return Ok(Ex::Call(id, args.into()));
         }
         match (name, arity) {
             ("explain", 3) | ("input_error", 2) => {
@@ -523,12 +503,12 @@ impl Lowering<'_> {
             if let Expr::StringConstant(t, _) = &call.args[0] {
                 if let Some(&tid) = self.table_index.get(t.as_str()) {
                     let rest = self.args(fl, m, &call.args[1..])?;
-                    return Ok(Ex::Lookup(native, tid, rest.into(), ppos(p)));
+                    return Ok(Ex::Lookup(native, tid, rest.into()));
                 }
             }
         }
         let args = self.args(fl, m, &call.args)?;
-        Ok(Ex::Native(native, args.into(), ppos(p)))
+        Ok(Ex::Native(native, args.into()))
     }
 
     fn args(&mut self, fl: &mut Fl, m: &HashSet<String>, args: &[Expr]) -> L<Vec<Ex>> {
@@ -537,7 +517,7 @@ impl Lowering<'_> {
 
     fn ex(&mut self, fl: &mut Fl, m: &HashSet<String>, e: &Expr) -> L<Ex> {
         Ok(match e {
-            Expr::DynamicConstant(d, p) => match self.consts.from_dynamic(d) {
+            Expr::DynamicConstant(d, p) => match self.consts.constant(d) {
                 Some(v) => Ex::Const(v),
                 None => return no("a constant of a type the compiler does not know", *p),
             },
@@ -585,8 +565,8 @@ impl Lowering<'_> {
             Expr::Stmt(b) => Ex::Block(self.block(fl, m, b)?),
             Expr::FnCall(call, p) => self.call(fl, m, call, *p)?,
             Expr::Dot(..) | Expr::Index(..) => self.chain(fl, m, e)?,
-            Expr::And(xs, p) => Ex::And(self.args(fl, m, xs)?.into(), ppos(*p)),
-            Expr::Or(xs, p) => Ex::Or(self.args(fl, m, xs)?.into(), ppos(*p)),
+            Expr::And(xs, _) => Ex::And(self.args(fl, m, xs)?.into()),
+            Expr::Or(xs, _) => Ex::Or(self.args(fl, m, xs)?.into()),
             Expr::Coalesce(xs, _) => Ex::Coalesce(self.args(fl, m, xs)?.into()),
             other => return no("this expression", other.position()),
         })
@@ -623,9 +603,7 @@ impl Lowering<'_> {
             };
             cur = if dot {
                 match step {
-                    Expr::Property(pr, pp) => {
-                        Ex::Prop(Box::new(cur), self.consts.sym(&pr.2), ppos(*pp))
-                    }
+                    Expr::Property(pr, _) => Ex::Prop(Box::new(cur), self.consts.sym(&pr.2)),
                     Expr::MethodCall(call, mp) => {
                         let name = call.name.as_str();
                         let Some(native) = Native::resolve(name, call.args.len() + 1) else {
@@ -642,13 +620,13 @@ impl Lowering<'_> {
                         }
                         let mut args = vec![cur];
                         args.extend(self.args(fl, m, &call.args)?);
-                        Ex::Native(native, args.into(), ppos(*mp))
+                        Ex::Native(native, args.into())
                     }
                     other => return no("this kind of `.` access", other.position()),
                 }
             } else {
                 let idx = self.ex(fl, m, step)?;
-                Ex::Index(Box::new(cur), Box::new(idx), ppos(step.position()))
+                Ex::Index(Box::new(cur), Box::new(idx))
             };
             match next {
                 Some((d, f, r)) => {

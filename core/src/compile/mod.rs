@@ -77,7 +77,6 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     }
     let mut lw = lower::Lowering {
         consts,
-        tables: &tables,
         table_index: &table_index,
         templates: Vec::new(),
         ids: &ids,
@@ -154,7 +153,7 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     }
     report.sort_by(|a, b| (&a.name, a.arity).cmp(&(&b.name, b.arity)));
 
-    let mut entries = HashMap::new();
+    let mut entries = crate::plan::FastMap::default();
     for (name, params) in ENTRY_POINTS {
         if let Some(&id) = ids.get(&((*name).to_owned(), params.len())) {
             if funcs[id as usize].is_some() {

@@ -53,6 +53,7 @@ pub(crate) struct Scratch {
     /// Trace entries that arrive already written (notes, interpreted sections).
     pub entries: Vec<TraceEntry>,
     pub ops: u64,
+    pub exs: u64,
     depth: usize,
     pub fault: Option<Fault>,
     pub mode: TraceMode,
@@ -69,9 +70,14 @@ impl Scratch {
         self.targs.clear();
         self.entries.clear();
         self.ops = 0;
+        self.exs = 0;
         self.depth = 0;
         self.fault = None;
         self.mode = mode;
+    }
+
+    pub fn debug_counts(&self) -> (usize, usize) {
+        (self.nlists, self.nmaps)
     }
 
     pub fn new_list(&mut self) -> u32 {
@@ -257,13 +263,13 @@ impl<'a> Ev<'a> {
                 self.set_slot(*i, v);
                 Ok(V::Unit)
             }
-            St::SetProp(i, key, e, _) => {
+            St::SetProp(i, key, e) => {
                 let v = self.ex(e)?;
                 let target = self.slot(*i);
                 self.map_set(target, V::Sym(*key), v)?;
                 Ok(V::Unit)
             }
-            St::SetIndex(i, k, e, _) => {
+            St::SetIndex(i, k, e) => {
                 let k = self.ex(k)?;
                 let v = self.ex(e)?;
                 let target = self.slot(*i);
@@ -280,7 +286,7 @@ impl<'a> Ev<'a> {
                 }
                 Ok(V::Unit)
             }
-            St::OpAssign(i, op, e, _) => {
+            St::OpAssign(i, op, e) => {
                 let rhs = self.ex(e)?;
                 let cur = self.slot(*i);
                 if let (Native::Add, V::List(id)) = (op, cur) {
@@ -301,7 +307,7 @@ impl<'a> Ev<'a> {
                 self.set_slot(*i, v);
                 Ok(V::Unit)
             }
-            St::Push(i, e, _) => {
+            St::Push(i, e) => {
                 let v = self.ex(e)?;
                 let V::List(id) = self.slot(*i) else {
                     return Err(self.fail("push on a value that is not an owned array"));
@@ -314,7 +320,7 @@ impl<'a> Ev<'a> {
                 Ok(V::Unit)
             }
             St::Expr(e) => self.ex(e),
-            St::If(c, then, other, _) => {
+            St::If(c, then, other) => {
                 let c = self.ex(c)?;
                 match c {
                     V::Bool(true) => self.block(then),
@@ -331,7 +337,6 @@ impl<'a> Ev<'a> {
                 counter,
                 iter,
                 body,
-                ..
             } => {
                 let it = self.ex(iter)?;
                 let len = match it {
@@ -367,11 +372,11 @@ impl<'a> Ev<'a> {
             }
             St::Break => Err(Stop::Break),
             St::Continue => Err(Stop::Continue),
-            St::Explain(tpl, args, _) => {
+            St::Explain(tpl, args) => {
                 self.explain(*tpl, args)?;
                 Ok(V::Unit)
             }
-            St::InputError(path, msg, _) => {
+            St::InputError(path, msg) => {
                 let path = self.ex(path)?;
                 let msg = self.ex(msg)?;
                 match (self.text(path), self.text(msg)) {
@@ -383,7 +388,7 @@ impl<'a> Ev<'a> {
                     _ => Err(self.fail("input_error needs two strings")),
                 }
             }
-            St::Throw(e, _) => {
+            St::Throw(e) => {
                 let _ = self.ex(e)?;
                 Err(self.fail("thrown"))
             }
@@ -461,19 +466,20 @@ impl<'a> Ev<'a> {
     }
 
     pub fn ex(&mut self, e: &Ex) -> R {
+        self.s.exs += 1;
         match e {
             Ex::Const(v) => Ok(*v),
             Ex::Slot(i) => Ok(self.slot(*i)),
-            Ex::Prop(x, key, _) => {
+            Ex::Prop(x, key) => {
                 let x = self.ex(x)?;
                 self.prop(x, *key)
             }
-            Ex::Index(x, i, _) => {
+            Ex::Index(x, i) => {
                 let x = self.ex(x)?;
                 let i = self.ex(i)?;
                 self.index(x, i)
             }
-            Ex::Call(id, args, _) => {
+            Ex::Call(id, args) => {
                 let top = self.s.slots.len();
                 for a in args.iter() {
                     match self.ex(a) {
@@ -486,14 +492,14 @@ impl<'a> Ev<'a> {
                 }
                 self.enter(*id, top)
             }
-            Ex::Native(n, args, _) => {
+            Ex::Native(n, args) => {
                 let mut vals = [V::Unit; 3];
                 for (k, a) in args.iter().enumerate() {
                     vals[k] = self.ex(a)?;
                 }
                 self.native(*n, &vals[..args.len()])
             }
-            Ex::Lookup(n, t, args, _) => {
+            Ex::Lookup(n, t, args) => {
                 let mut vals = [V::Unit; 2];
                 for (k, a) in args.iter().enumerate() {
                     vals[k] = self.ex(a)?;
@@ -543,7 +549,7 @@ impl<'a> Ev<'a> {
                 self.s.stack.truncate(start);
                 Ok(V::Map(id))
             }
-            Ex::And(xs, _) => {
+            Ex::And(xs) => {
                 for x in xs.iter() {
                     match self.ex(x)? {
                         V::Bool(true) => {}
@@ -553,7 +559,7 @@ impl<'a> Ev<'a> {
                 }
                 Ok(V::Bool(true))
             }
-            Ex::Or(xs, _) => {
+            Ex::Or(xs) => {
                 for x in xs.iter() {
                     match self.ex(x)? {
                         V::Bool(false) => {}
@@ -592,9 +598,11 @@ impl<'a> Ev<'a> {
             }
             V::List(src) => {
                 let id = self.s.new_list();
-                let (lists, _) = (&mut self.s.lists, ());
-                let items = lists[src as usize].clone();
-                lists[id as usize].extend(items);
+                let lists = &mut self.s.lists;
+                for k in 0..lists[src as usize].len() {
+                    let item = lists[src as usize][k];
+                    lists[id as usize].push(item);
+                }
                 V::List(id)
             }
             V::CMap(m) => {
@@ -606,8 +614,11 @@ impl<'a> Ev<'a> {
             }
             V::Map(src) => {
                 let id = self.s.new_map();
-                let items = self.s.maps[src as usize].clone();
-                self.s.maps[id as usize].extend(items);
+                let maps = &mut self.s.maps;
+                for k in 0..maps[src as usize].len() {
+                    let entry = maps[src as usize][k];
+                    maps[id as usize].push(entry);
+                }
                 V::Map(id)
             }
             v => v,
@@ -762,7 +773,7 @@ impl<'a> Ev<'a> {
     }
 
     /// A value an interpreted function returned, into the scratch.
-    pub fn from_dynamic(&mut self, d: &rhai::Dynamic) -> V {
+    pub fn take_dynamic(&mut self, d: &rhai::Dynamic) -> V {
         if d.is_unit() {
             V::Unit
         } else if let Ok(b) = d.as_bool() {
@@ -774,14 +785,14 @@ impl<'a> Ev<'a> {
         } else if let Some(t) = d.read_lock::<rhai::ImmutableString>() {
             self.s.push_text(t.as_str())
         } else if let Some(a) = d.read_lock::<rhai::Array>() {
-            let items: Vec<V> = a.iter().map(|x| self.from_dynamic(x)).collect();
+            let items: Vec<V> = a.iter().map(|x| self.take_dynamic(x)).collect();
             let id = self.s.new_list();
             self.s.list_mut(id).extend(items);
             V::List(id)
         } else if let Some(m) = d.read_lock::<rhai::Map>() {
             let entries: Vec<(V, V)> = m
                 .iter()
-                .map(|(k, v)| (self.s.push_text(k.as_str()), self.from_dynamic(v)))
+                .map(|(k, v)| (self.s.push_text(k.as_str()), self.take_dynamic(v)))
                 .collect();
             let id = self.s.new_map();
             for (k, v) in entries {

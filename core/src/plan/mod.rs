@@ -27,12 +27,29 @@ use crate::calendar::Calendar;
 use crate::tables::{Bounds, Table, TableBody};
 pub(crate) use value::V;
 
-/// A position in a rule file, for errors and the compile report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Pos {
-    pub line: u32,
-    pub column: u32,
+/// FxHash (as in rustc): the plan's maps are keyed by short codes, hashed on
+/// every lookup, where SipHash's protection against flooding buys nothing.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
+
+pub(crate) type FastMap<K, T> = HashMap<K, T, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// Strings, constant arrays and constant maps of a plan.
 #[derive(Default)]
@@ -56,12 +73,8 @@ impl Consts {
         i
     }
 
-    pub fn find_sym(&self, s: &str) -> Option<u32> {
-        self.index.get(s).copied()
-    }
-
     /// A Rhai value from a table or the AST, as a constant.
-    pub fn from_dynamic(&mut self, d: &Dynamic) -> Option<V> {
+    pub fn constant(&mut self, d: &Dynamic) -> Option<V> {
         Some(if d.is_unit() {
             V::Unit
         } else if let Ok(b) = d.as_bool() {
@@ -73,7 +86,7 @@ impl Consts {
         } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
             V::Sym(self.sym(s.as_str()))
         } else if let Some(a) = d.read_lock::<rhai::Array>() {
-            let items: Option<Vec<V>> = a.iter().map(|x| self.from_dynamic(x)).collect();
+            let items: Option<Vec<V>> = a.iter().map(|x| self.constant(x)).collect();
             let items = items?;
             let start = self.vals.len() as u32;
             self.vals.extend(items);
@@ -81,7 +94,7 @@ impl Consts {
         } else if let Some(m) = d.read_lock::<rhai::Map>() {
             let mut entries = Vec::with_capacity(m.len());
             for (k, v) in m.iter() {
-                let v = self.from_dynamic(v)?;
+                let v = self.constant(v)?;
                 entries.push((self.sym(k.as_str()), v));
             }
             self.maps.push(entries.into_boxed_slice());
@@ -130,7 +143,7 @@ pub(crate) struct PTable {
     pub whole: V,
     /// Row `i` is `CMap(first_row + i)`.
     pub rows: Vec<u32>,
-    pub index: HashMap<Box<str>, u32>,
+    pub index: FastMap<Box<str>, u32>,
     pub bounds: Vec<Bounds>,
     /// Per row: the trace label (`zh`/`title` with `（source）`, and `en`).
     pub labels: Vec<(Box<str>, Box<str>)>,
@@ -155,13 +168,13 @@ impl PTable {
         };
         let mut rows = Vec::new();
         let mut labels = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = FastMap::default();
         let mut bounds = Vec::new();
         let (kind, whole) = match &t.body {
             TableBody::Rows { rows: r, .. } | TableBody::Bands { rows: r, .. } => {
                 let mut items = Vec::with_capacity(r.len());
                 for row in r {
-                    let v = c.from_dynamic(row)?;
+                    let v = c.constant(row)?;
                     let V::CMap(m) = v else { return None };
                     rows.push(m);
                     labels.push(label(row));
@@ -185,8 +198,8 @@ impl PTable {
                 };
                 (kind, V::CList(start, r.len() as u32))
             }
-            TableBody::Values(v) => (TableKind::Values, c.from_dynamic(v)?),
-            TableBody::Calendar(_) => (TableKind::Calendar, c.from_dynamic(&t.to_dynamic())?),
+            TableBody::Values(v) => (TableKind::Values, c.constant(v)?),
+            TableBody::Calendar(_) => (TableKind::Calendar, c.constant(&t.to_dynamic())?),
         };
         Some(PTable {
             name: t.name.as_str().into(),
@@ -291,14 +304,6 @@ impl Native {
             _ => return None,
         })
     }
-
-    /// Helpers that write to the trace (their calls are never folded away).
-    pub fn traces(self) -> bool {
-        matches!(
-            self,
-            Native::Table | Native::Row | Native::Band | Native::Deadline
-        )
-    }
 }
 
 /// An expression.
@@ -307,21 +312,21 @@ pub(crate) enum Ex {
     Const(V),
     Slot(u16),
     /// `x.name` (a map's field; an error when missing, as in the sandbox).
-    Prop(Box<Ex>, u32, Pos),
+    Prop(Box<Ex>, u32),
     /// `x[i]` on an array or a map.
-    Index(Box<Ex>, Box<Ex>, Pos),
+    Index(Box<Ex>, Box<Ex>),
     /// A helper on a table known at load time (`row("sectors", k)`).
-    Lookup(Native, u16, Box<[Ex]>, Pos),
+    Lookup(Native, u16, Box<[Ex]>),
     /// A call of the plan's function `id`.
-    Call(u32, Box<[Ex]>, Pos),
-    Native(Native, Box<[Ex]>, Pos),
+    Call(u32, Box<[Ex]>),
+    Native(Native, Box<[Ex]>),
     /// String interpolation: the parts' display, concatenated.
     Interp(Box<[Ex]>),
     Array(Box<[Ex]>),
     /// A map literal, keys sorted by text.
     Map(Box<[(u32, Ex)]>),
-    And(Box<[Ex]>, Pos),
-    Or(Box<[Ex]>, Pos),
+    And(Box<[Ex]>),
+    Or(Box<[Ex]>),
     /// `a ?? b`.
     Coalesce(Box<[Ex]>),
     /// A statement block used as a value (`if`, `switch`, `{ … }`).
@@ -342,28 +347,27 @@ pub(crate) struct Arm {
 #[derive(Debug, Clone)]
 pub(crate) enum St {
     Set(u16, Ex),
-    SetProp(u16, u32, Ex, Pos),
-    SetIndex(u16, Ex, Ex, Pos),
+    SetProp(u16, u32, Ex),
+    SetIndex(u16, Ex, Ex),
     /// `x op= e`; `+=` on an array appends in place.
-    OpAssign(u16, Native, Ex, Pos),
-    Push(u16, Ex, Pos),
+    OpAssign(u16, Native, Ex),
+    Push(u16, Ex),
     Expr(Ex),
-    If(Ex, Box<[St]>, Box<[St]>, Pos),
+    If(Ex, Box<[St]>, Box<[St]>),
     Switch(Ex, Box<[Arm]>, Option<Ex>),
     For {
         var: u16,
         counter: Option<u16>,
         iter: Ex,
         body: Box<[St]>,
-        pos: Pos,
     },
     Return(Ex),
     Break,
     Continue,
     /// `explain(id, zh, en)`: template id and its argument expressions.
-    Explain(u32, Box<[Ex]>, Pos),
-    InputError(Ex, Ex, Pos),
-    Throw(Ex, Pos),
+    Explain(u32, Box<[Ex]>),
+    InputError(Ex, Ex),
+    Throw(Ex),
 }
 
 /// A piece of an `explain` text.
@@ -388,26 +392,26 @@ pub(crate) struct Template {
 /// A compiled rule function.
 #[derive(Debug, Clone)]
 pub(crate) struct Func {
-    pub name: Box<str>,
-    pub file: Box<str>,
-    pub params: u16,
     pub slots: u16,
     /// Parameters the body mutates, copied on entry (Rhai passes by value).
     pub copy_params: Box<[u16]>,
     pub body: Box<[St]>,
 }
 
+/// Table name → position in [`Plan::tables`].
+pub(crate) type TableIndex = FastMap<Box<str>, u16>;
+
 /// The whole compiled ruleset.
 pub(crate) struct Plan {
     pub consts: Consts,
     pub tables: Vec<PTable>,
-    pub table_index: HashMap<Box<str>, u16>,
+    pub table_index: FastMap<Box<str>, u16>,
     pub calendar: Arc<Calendar>,
     pub templates: Vec<Template>,
     /// Functions by id; `None` where a function could not be lowered.
     pub funcs: Vec<Option<Func>>,
     /// Entry point name → function id (when compiled).
-    pub entries: HashMap<&'static str, u32>,
+    pub entries: FastMap<&'static str, u32>,
     pub max_operations: u64,
     pub max_call_levels: usize,
     pub max_string_size: usize,
@@ -422,9 +426,9 @@ impl Plan {
     pub fn tables_from(
         tables: &std::collections::BTreeMap<String, Arc<Table>>,
         consts: &mut Consts,
-    ) -> Option<(Vec<PTable>, HashMap<Box<str>, u16>)> {
+    ) -> Option<(Vec<PTable>, TableIndex)> {
         let mut out = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = FastMap::default();
         for (name, t) in tables {
             index.insert(name.as_str().into(), out.len() as u16);
             out.push(PTable::build(t, consts)?);

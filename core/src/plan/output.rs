@@ -65,15 +65,12 @@ impl<'de, 'a: 'de> Deserializer<'de> for De<'a> {
             }),
             V::CMap(m) => w.visit_map(Map {
                 de: self,
-                keys: self.p.consts.maps[m as usize]
-                    .iter()
-                    .map(|(k, v)| (V::Sym(*k), *v))
-                    .collect(),
+                entries: Entries::Const(&self.p.consts.maps[m as usize]),
                 at: 0,
             }),
             V::Map(id) => w.visit_map(Map {
                 de: self,
-                keys: self.s.map(id).to_vec(),
+                entries: Entries::Scratch(self.s.map(id)),
                 at: 0,
             }),
         }
@@ -113,9 +110,23 @@ impl<'de, 'a: 'de> SeqAccess<'de> for Seq<'a, '_> {
     }
 }
 
+enum Entries<'a> {
+    Const(&'a [(u32, V)]),
+    Scratch(&'a [(V, V)]),
+}
+
+impl Entries<'_> {
+    fn get(&self, i: usize) -> Option<(V, V)> {
+        match self {
+            Entries::Const(e) => e.get(i).map(|(k, v)| (V::Sym(*k), *v)),
+            Entries::Scratch(e) => e.get(i).copied(),
+        }
+    }
+}
+
 struct Map<'a> {
     de: De<'a>,
-    keys: Vec<(V, V)>,
+    entries: Entries<'a>,
     at: usize,
 }
 
@@ -125,13 +136,13 @@ impl<'de, 'a: 'de> MapAccess<'de> for Map<'a> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        let Some((k, _)) = self.keys.get(self.at) else {
+        let Some((k, _)) = self.entries.get(self.at) else {
             return Ok(None);
         };
-        seed.deserialize(self.de.at(*k)).map(Some)
+        seed.deserialize(self.de.at(k)).map(Some)
     }
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, DeError> {
-        let (_, v) = self.keys[self.at];
+        let (_, v) = self.entries.get(self.at).unwrap_or((V::Unit, V::Unit));
         self.at += 1;
         seed.deserialize(self.de.at(v))
     }

@@ -45,19 +45,6 @@ impl V {
             _ => None,
         }
     }
-
-    /// Rhai's type name, for messages.
-    pub(crate) fn type_name(self) -> &'static str {
-        match self {
-            V::Unit => "()",
-            V::Bool(_) => "bool",
-            V::Int(_) => "i64",
-            V::Float(_) => "f64",
-            V::Sym(_) | V::Txt(..) => "string",
-            V::CList(..) | V::List(_) => "array",
-            V::CMap(_) | V::Map(_) => "map",
-        }
-    }
 }
 
 /// Rhai's display of a float (`rhai::FloatWrapper`): whole numbers keep
