@@ -1,6 +1,9 @@
 //! A full decision with the embedded default ruleset, against the same rules
-//! written by hand in Rust (what each team codes today), measured in one run.
-//! Also: loading (parse + compile) the whole default chain.
+//! written by hand in Rust (what each team codes today), measured in one run:
+//! the compiled plan (outcome with trace records; owned decision with trace
+//! ids or full text), the interpreter it replaced, a bare baseline (headline
+//! fields only) and a fair one (every output and the trace ids). Also: each
+//! section alone, and loading (parse + compile) the whole default chain.
 //!
 //! Run: `cargo bench -p hazard-rules --bench decision`
 
@@ -8,9 +11,10 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
-use hazard_rules::{Input, Ruleset};
+use hazard_rules::{Input, Ruleset, Section, TraceMode};
 
 mod baseline;
+mod fair_baseline;
 
 const INPUT: &str = r#"{
   "id": "bench-1",
@@ -32,6 +36,7 @@ fn bench(c: &mut Criterion) {
     let input = Input::from_json(INPUT).unwrap();
     let as_of: NaiveDate = "2021-09-20".parse().unwrap();
     let hand = baseline::Baseline::new();
+    let fair = fair_baseline::FairBaseline::new();
 
     // Same headline answers, or the comparison means nothing.
     let d = rs.evaluate(&input, as_of).unwrap();
@@ -60,17 +65,70 @@ fn bench(c: &mut Criterion) {
     assert_eq!(colours, b.point_colours);
     let lead = &d.responsibility.as_ref().unwrap().assignments[0];
     assert_eq!(lead.person, b.lead);
+    // The fair baseline: every output field and the trace's (kind, id, row).
+    fair.check_against(&d, &fair.decide(&input, as_of));
+
+    // The compiled path and the interpreter agree on the whole decision.
+    assert_eq!(
+        serde_json::to_value(&d).unwrap(),
+        serde_json::to_value(rs.evaluate_interpreted(&input, as_of).unwrap()).unwrap()
+    );
+    let mut ev = rs.evaluator();
 
     let mut g = c.benchmark_group("full_decision");
+    // The rules with trace records (ids and arguments), no owned output.
+    g.bench_function("plan_outcome_trace_records", |bn| {
+        bn.iter(|| {
+            let out = ev
+                .run(black_box(&input), as_of, &Section::ALL, TraceMode::Full)
+                .unwrap();
+            black_box(out.fired().count())
+        })
+    });
+    g.bench_function("plan_outcome_trace_off", |bn| {
+        bn.iter(|| {
+            let out = ev
+                .run(black_box(&input), as_of, &Section::ALL, TraceMode::Off)
+                .unwrap();
+            black_box(out.fired().count())
+        })
+    });
+    // Owned `Decision`, trace as ids: the same work as the fair baseline.
+    g.bench_function("plan_decision_trace_ids", |bn| {
+        bn.iter(|| {
+            rs.evaluate_with(black_box(&input), as_of, &Section::ALL, TraceMode::Ids)
+                .unwrap()
+        })
+    });
+    // Owned `Decision` with every trace sentence in Chinese and English.
     g.bench_function("ruleset_default", |bn| {
         bn.iter(|| rs.evaluate(black_box(&input), as_of).unwrap())
+    });
+    g.bench_function("interpreter", |bn| {
+        bn.iter(|| rs.evaluate_interpreted(black_box(&input), as_of).unwrap())
     });
     g.bench_function("hand_written_rust_baseline", |bn| {
         bn.iter(|| hand.decide(black_box(&input), as_of))
     });
+    g.bench_function("fair_hand_written_baseline", |bn| {
+        bn.iter(|| fair.decide(black_box(&input), as_of))
+    });
     g.bench_function("ruleset_default_from_json", |bn| {
         bn.iter(|| rs.evaluate_json(black_box(INPUT), as_of).unwrap())
     });
+    g.finish();
+
+    let mut g = c.benchmark_group("section_alone");
+    for section in Section::ALL {
+        g.bench_function(section.name(), |bn| {
+            bn.iter(|| {
+                let out = ev
+                    .run(black_box(&input), as_of, &[section], TraceMode::Full)
+                    .unwrap();
+                black_box(out.fired().count())
+            })
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group("load");

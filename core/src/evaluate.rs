@@ -9,11 +9,8 @@ use crate::decision::{Decision, Response, Responsibility, TraceEntry};
 use crate::engine::TraceBuf;
 use crate::error::{Error, InputError};
 use crate::input::Input;
-use crate::plan::eval::{Ev, Fault, Scratch, Stop};
 
 use crate::plan::trace::TraceMode;
-use crate::plan::trace::{self, Rec};
-use crate::plan::{frame, output, Plan, V};
 use crate::ruleset::Ruleset;
 
 /// A part of the decision that can be asked for alone.
@@ -242,23 +239,8 @@ impl Ruleset {
     }
 }
 
-thread_local! {
-    /// One scratch per thread, reused by every decision on it.
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// How a compiled decision ended early.
-enum Early {
-    /// The rule's own input error: the decision's answer.
-    Input(InputError),
-    /// Anything else: the interpreter answers instead, in its own words.
-    Interpret,
-}
-
 impl Ruleset {
-    /// A decision through the compiled plan, with the interpreter for the
-    /// sections whose functions did not compile and for every failure other
-    /// than a rule's own input error.
+    /// A decision through the compiled plan, on this thread's evaluator.
     fn run(
         &self,
         input: &Input,
@@ -266,27 +248,24 @@ impl Ruleset {
         wanted: &[Section],
         mode: TraceMode,
     ) -> Result<Decision, Error> {
-        let Some(plan) = &self.plan else {
-            return self.interpreted(input, as_of, wanted, mode);
-        };
-        input.validate()?;
-        let result = SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut s) => self.run_plan(plan, &mut s, input, as_of, wanted, mode),
-            Err(_) => self.run_plan(plan, &mut Scratch::default(), input, as_of, wanted, mode),
-        });
-        match result {
-            Ok(d) => Ok(d),
-            Err(Early::Input(e)) => Err(Error::Input(e)),
-            Err(Early::Interpret) => {
-                if std::env::var_os("HR_OPS").is_some() {
-                    eprintln!("fallback");
-                }
-                self.interpreted(input, as_of, wanted, mode)
-            }
-        }
+        crate::outcome::with_scratch(|s| {
+            crate::outcome::run(self, s, input, as_of, wanted, mode)?.to_decision()
+        })
     }
 
-    fn interpreted(
+    /// One entry function in the interpreter, with the trace it wrote.
+    pub(crate) fn call_interpreted(
+        &self,
+        name: &str,
+        args: Vec<Dynamic>,
+    ) -> Result<(Dynamic, Vec<TraceEntry>), Error> {
+        let buf = TraceBuf::default();
+        let v = self.rules.call(name, args, &buf)?;
+        Ok((v, buf.take()))
+    }
+
+    /// The interpreter alone, with the trace cut to `mode`.
+    pub(crate) fn interpreted(
         &self,
         input: &Input,
         as_of: NaiveDate,
@@ -303,153 +282,5 @@ impl Ruleset {
             TraceMode::Off => d.trace.clear(),
         }
         Ok(d)
-    }
-
-    fn run_plan(
-        &self,
-        plan: &Plan,
-        s: &mut Scratch,
-        input: &Input,
-        as_of: NaiveDate,
-        wanted: &[Section],
-        mode: TraceMode,
-    ) -> Result<Decision, Early> {
-        s.reset(mode);
-        let want = |x: Section| wanted.contains(&x);
-        let leaf = self.leaf();
-        if as_of < leaf.effective_from && mode != TraceMode::Off {
-            s.entries.push(TraceEntry {
-                kind: "note".into(),
-                id: "effective_from".into(),
-                row: None,
-                ruleset: format!("{}@{}", leaf.id, leaf.version),
-                zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
-                en: format!(
-                    "as-of date {as_of} is before the ruleset's effective date {}",
-                    leaf.effective_from
-                ),
-            });
-            s.trace.push(Rec::Entry(0));
-        }
-        let as_of_v = s.push_date(as_of);
-        let k = plan.keys;
-        let mut d = Decision {
-            id: input.id.clone(),
-            as_of,
-            ruleset: self.chain_refs(),
-            classification: None,
-            rectification: None,
-            responsibility: None,
-            response: None,
-            risk: None,
-            trace: Vec::new(),
-        };
-        if let Some(h) = &input.hazard {
-            if want(Section::Classification)
-                || want(Section::Rectification)
-                || want(Section::Responsibility)
-            {
-                let hazard = frame::hazard(s, &k, h);
-                let cls = self.entry(plan, s, "classify", &[hazard])?;
-                if want(Section::Classification) {
-                    d.classification = Some(self.read(plan, s, "classify", cls)?);
-                }
-                if want(Section::Rectification) {
-                    let r = self.entry(plan, s, "rectify", &[hazard, cls, as_of_v])?;
-                    d.rectification = Some(self.read(plan, s, "rectify", r)?);
-                }
-                if want(Section::Responsibility) {
-                    let r = self.entry(plan, s, "assign", &[hazard, cls])?;
-                    d.responsibility = Some(self.read(plan, s, "assign", r)?);
-                }
-            }
-        }
-        if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
-            let t = frame::township(s, &k, t);
-            let r = self.entry(plan, s, "check_staffing", &[t])?;
-            let staffing = self.read(plan, s, "check_staffing", r)?;
-            d.responsibility
-                .get_or_insert_with(|| Responsibility {
-                    assignments: Vec::new(),
-                    supervising_level: None,
-                    staffing: None,
-                })
-                .staffing = Some(staffing);
-        }
-        if want(Section::Response) && (input.accident.is_some() || input.warning.is_some()) {
-            let mut response = Response {
-                accident: None,
-                warning: None,
-            };
-            if let Some(a) = &input.accident {
-                let a = frame::accident(s, &k, a);
-                let r = self.entry(plan, s, "grade_accident", &[a, as_of_v])?;
-                response.accident = Some(self.read(plan, s, "grade_accident", r)?);
-            }
-            if let Some(w) = &input.warning {
-                let w = frame::warning(s, &k, w);
-                let r = self.entry(plan, s, "respond_to_warning", &[w])?;
-                response.warning = Some(self.read(plan, s, "respond_to_warning", r)?);
-            }
-            d.response = Some(response);
-        }
-        if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
-            let r = frame::risk(s, &k, risk);
-            let r = self.entry(plan, s, "score_risk", &[r])?;
-            d.risk = Some(self.read(plan, s, "score_risk", r)?);
-        }
-        if std::env::var_os("HR_OPS").is_some() {
-            eprintln!(
-                "exs {} ops {} trace {} text {} lists {} maps {}",
-                s.exs,
-                s.ops,
-                s.trace.len(),
-                s.text.len(),
-                s.debug_counts().0,
-                s.debug_counts().1
-            );
-        }
-        if mode != TraceMode::Off {
-            d.trace = trace::render(plan, s, mode);
-        }
-        Ok(d)
-    }
-
-    /// Calls an entry point: compiled when it is, else in the interpreter
-    /// (its trace entries are kept as written).
-    fn entry(&self, plan: &Plan, s: &mut Scratch, name: &str, args: &[V]) -> Result<V, Early> {
-        if let Some(&id) = plan.entries.get(name) {
-            let r = Ev::new(plan, s).call_entry(id, args);
-            return match r {
-                Ok(v) => Ok(v),
-                Err(Stop::Fail) => match s.fault.take() {
-                    Some(Fault::Input(e)) => Err(Early::Input(e)),
-                    _ => Err(Early::Interpret),
-                },
-                Err(_) => Err(Early::Interpret),
-            };
-        }
-        let ev = Ev::new(plan, s);
-        let dyn_args: Vec<Dynamic> = args.iter().map(|a| ev.to_dynamic(*a)).collect();
-        let buf = TraceBuf::default();
-        let r = self
-            .rules
-            .call(name, dyn_args, &buf)
-            .map_err(|_| Early::Interpret)?;
-        for e in buf.take() {
-            s.entries.push(e);
-            s.trace.push(Rec::Entry(s.entries.len() as u32 - 1));
-        }
-        Ok(Ev::new(plan, s).take_dynamic(&r))
-    }
-
-    fn read<T: serde::de::DeserializeOwned>(
-        &self,
-        plan: &Plan,
-        s: &Scratch,
-        _entry: &str,
-        v: V,
-    ) -> Result<T, Early> {
-        output::read(plan, s, v).map_err(|_| Early::Interpret)
     }
 }

@@ -40,6 +40,7 @@ pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod input;
+mod outcome;
 mod plan;
 pub mod ruleset;
 pub mod tables;
@@ -50,6 +51,7 @@ pub use engine::{Limits, ENTRY_POINTS};
 pub use error::{Error, InputError, LimitError, RulesetError};
 pub use evaluate::Section;
 pub use input::Input;
+pub use outcome::{Evaluator, Outcome};
 pub use plan::trace::TraceMode;
 pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
 

@@ -537,15 +537,11 @@ impl Lowering<'_> {
                 let mut entries = Vec::new();
                 for (k, v) in x.0.iter() {
                     let value = self.ex(fl, m, v)?;
-                    entries.push((k.name.to_string(), value));
+                    entries.push((self.consts.sym(&k.name), value));
                 }
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                Ex::Map(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (self.consts.sym(&k), v))
-                        .collect(),
-                )
+                let mut order: Vec<u16> = (0..entries.len() as u16).collect();
+                order.sort_by_key(|&i| x.0[i as usize].0.name.as_str());
+                Ex::Map(entries.into(), order.into())
             }
             Expr::Unit(_) => Ex::Const(V::Unit),
             Expr::Variable(v, _, p) => {

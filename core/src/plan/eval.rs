@@ -53,7 +53,6 @@ pub(crate) struct Scratch {
     /// Trace entries that arrive already written (notes, interpreted sections).
     pub entries: Vec<TraceEntry>,
     pub ops: u64,
-    pub exs: u64,
     depth: usize,
     pub fault: Option<Fault>,
     pub mode: TraceMode,
@@ -70,14 +69,9 @@ impl Scratch {
         self.targs.clear();
         self.entries.clear();
         self.ops = 0;
-        self.exs = 0;
         self.depth = 0;
         self.fault = None;
         self.mode = mode;
-    }
-
-    pub fn debug_counts(&self) -> (usize, usize) {
-        (self.nlists, self.nmaps)
     }
 
     pub fn new_list(&mut self) -> u32 {
@@ -466,7 +460,6 @@ impl<'a> Ev<'a> {
     }
 
     pub fn ex(&mut self, e: &Ex) -> R {
-        self.s.exs += 1;
         match e {
             Ex::Const(v) => Ok(*v),
             Ex::Slot(i) => Ok(self.slot(*i)),
@@ -535,16 +528,16 @@ impl<'a> Ev<'a> {
                 lists[id as usize].extend(stack.drain(start..));
                 Ok(V::List(id))
             }
-            Ex::Map(entries) => {
+            Ex::Map(entries, order) => {
                 let start = self.s.stack.len();
                 for (_, it) in entries.iter() {
                     let v = self.ex(it)?;
                     self.s.stack.push(v);
                 }
                 let id = self.s.new_map();
-                for (k, (key, _)) in entries.iter().enumerate() {
-                    let v = self.s.stack[start + k];
-                    self.s.map_push(id, V::Sym(*key), v);
+                for &k in order.iter() {
+                    let v = self.s.stack[start + k as usize];
+                    self.s.map_push(id, V::Sym(entries[k as usize].0), v);
                 }
                 self.s.stack.truncate(start);
                 Ok(V::Map(id))

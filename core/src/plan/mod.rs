@@ -323,8 +323,9 @@ pub(crate) enum Ex {
     /// String interpolation: the parts' display, concatenated.
     Interp(Box<[Ex]>),
     Array(Box<[Ex]>),
-    /// A map literal, keys sorted by text.
-    Map(Box<[(u32, Ex)]>),
+    /// A map literal: entries in source order (Rhai evaluates them so),
+    /// and the order of their keys' text, in which the map stores them.
+    Map(Box<[(u32, Ex)]>, Box<[u16]>),
     And(Box<[Ex]>),
     Or(Box<[Ex]>),
     /// `a ?? b`.

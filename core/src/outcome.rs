@@ -1,0 +1,336 @@
+//! A compiled decision before it becomes a [`Decision`]: section results and
+//! trace records in an evaluator's scratch memory. Making the owned
+//! `Decision` (strings for every field and sentence) costs more than the
+//! rules themselves, so hot paths read the [`Outcome`] and materialise only
+//! what they need.
+
+use chrono::NaiveDate;
+
+use crate::decision::{Decision, Response, Responsibility, TraceEntry};
+use crate::error::{Error, InputError};
+use crate::evaluate::Section;
+use crate::input::Input;
+use crate::plan::eval::{Ev, Fault, Scratch, Stop};
+use crate::plan::trace::{self, Rec, TraceMode};
+use crate::plan::{frame, output, Plan, V};
+use crate::ruleset::Ruleset;
+
+/// Evaluates decisions with memory of its own, reused from one decision to
+/// the next (a warm evaluator does not allocate for the rules). One per
+/// thread: it is `Send` but not shared.
+///
+/// ```
+/// use hazard_rules::{Input, Ruleset, Section, TraceMode};
+/// let rs = Ruleset::default();
+/// let mut ev = rs.evaluator();
+/// let input = Input::from_json(r#"{"accident": {"deaths": 3}}"#).unwrap();
+/// let out = ev.run(&input, "2024-06-30".parse().unwrap(), &Section::ALL, TraceMode::Full).unwrap();
+/// assert!(out.fired().any(|id| id == "response.accident_grade"));
+/// let d = out.to_decision().unwrap();
+/// assert_eq!(d.response.unwrap().accident.unwrap().grade, "large");
+/// ```
+pub struct Evaluator<'r> {
+    rules: &'r Ruleset,
+    scratch: Scratch,
+}
+
+impl Ruleset {
+    /// An evaluator for this ruleset (see [`Evaluator`]).
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator {
+            rules: self,
+            scratch: Scratch::default(),
+        }
+    }
+}
+
+impl<'r> Evaluator<'r> {
+    /// Runs the sections an input calls for (see [`Ruleset::evaluate_with`]).
+    pub fn run<'s>(
+        &'s mut self,
+        input: &'s Input,
+        as_of: NaiveDate,
+        sections: &[Section],
+        mode: TraceMode,
+    ) -> Result<Outcome<'s>, Error> {
+        run(self.rules, &mut self.scratch, input, as_of, sections, mode)
+    }
+}
+
+/// The result of [`Evaluator::run`].
+pub struct Outcome<'a> {
+    inner: Inner<'a>,
+}
+
+enum Inner<'a> {
+    Plan(Planned<'a>),
+    /// The interpreter's decision (a section that did not compile failed,
+    /// or the plan stopped on a failure the interpreter words).
+    Decided(Decision),
+}
+
+struct Planned<'a> {
+    rules: &'a Ruleset,
+    plan: &'a Plan,
+    s: &'a mut Scratch,
+    input: &'a Input,
+    as_of: NaiveDate,
+    wanted: Vec<Section>,
+    mode: TraceMode,
+    r: Results,
+}
+
+/// The value each entry function returned.
+#[derive(Default)]
+struct Results {
+    classification: Option<V>,
+    rectification: Option<V>,
+    assignment: Option<V>,
+    staffing: Option<V>,
+    accident: Option<V>,
+    warning: Option<V>,
+    response: bool,
+    risk: Option<V>,
+}
+
+impl Outcome<'_> {
+    /// The ids of the trace entries, in order: rule ids, table names,
+    /// `civil_code_201_203` for calendar counts.
+    pub fn fired(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.inner {
+            Inner::Decided(d) => Box::new(d.trace.iter().map(|t| t.id.as_str())),
+            Inner::Plan(p) => Box::new(p.s.trace.iter().map(move |r| match *r {
+                Rec::Rule { tpl, .. } => p.plan.templates[tpl as usize].id.as_ref(),
+                Rec::Row { table, .. } | Rec::Band { table, .. } | Rec::Table { table } => {
+                    p.plan.tables[table as usize].name.as_ref()
+                }
+                Rec::Calendar { .. } => "civil_code_201_203",
+                Rec::Entry(i) => p.s.entries[i as usize].id.as_str(),
+            })),
+        }
+    }
+
+    /// The owned decision, with the trace written as the mode asks.
+    pub fn to_decision(self) -> Result<Decision, Error> {
+        match self.inner {
+            Inner::Decided(d) => Ok(d),
+            Inner::Plan(p) => {
+                let (rules, input, as_of, mode) = (p.rules, p.input, p.as_of, p.mode);
+                let wanted = p.wanted.clone();
+                match materialise(p) {
+                    Some(d) => Ok(d),
+                    // A result the output types reject: the interpreter says how.
+                    None => rules.interpreted(input, as_of, &wanted, mode),
+                }
+            }
+        }
+    }
+}
+
+fn materialise(p: Planned) -> Option<Decision> {
+    let (plan, s, r) = (p.plan, &mut *p.s, &p.r);
+    let mut d = Decision {
+        id: p.input.id.clone(),
+        as_of: p.as_of,
+        ruleset: p.rules.chain_refs(),
+        classification: match r.classification {
+            Some(v) if p.wanted.contains(&Section::Classification) => {
+                Some(output::read(plan, s, v).ok()?)
+            }
+            _ => None,
+        },
+        rectification: match r.rectification {
+            Some(v) => Some(output::read(plan, s, v).ok()?),
+            None => None,
+        },
+        responsibility: match r.assignment {
+            Some(v) => Some(output::read::<Responsibility>(plan, s, v).ok()?),
+            None => None,
+        },
+        response: None,
+        risk: match r.risk {
+            Some(v) => Some(output::read(plan, s, v).ok()?),
+            None => None,
+        },
+        trace: Vec::new(),
+    };
+    if let Some(v) = r.staffing {
+        let staffing = output::read(plan, s, v).ok()?;
+        d.responsibility
+            .get_or_insert_with(|| Responsibility {
+                assignments: Vec::new(),
+                supervising_level: None,
+                staffing: None,
+            })
+            .staffing = Some(staffing);
+    }
+    if r.response {
+        d.response = Some(Response {
+            accident: match r.accident {
+                Some(v) => Some(output::read(plan, s, v).ok()?),
+                None => None,
+            },
+            warning: match r.warning {
+                Some(v) => Some(output::read(plan, s, v).ok()?),
+                None => None,
+            },
+        });
+    }
+    if p.mode != TraceMode::Off {
+        d.trace = trace::render(plan, s, p.mode);
+    }
+    Some(d)
+}
+
+thread_local! {
+    /// The scratch of `Ruleset::evaluate` on this thread.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch (a fresh one if it is in use).
+pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// How a compiled decision ended early.
+enum Early {
+    /// The rule's own input error: the decision's answer.
+    Input(InputError),
+    /// Anything else: the interpreter answers instead, in its own words.
+    Interpret,
+}
+
+pub(crate) fn run<'a>(
+    rules: &'a Ruleset,
+    s: &'a mut Scratch,
+    input: &'a Input,
+    as_of: NaiveDate,
+    wanted: &[Section],
+    mode: TraceMode,
+) -> Result<Outcome<'a>, Error> {
+    let decided = |d| Outcome {
+        inner: Inner::Decided(d),
+    };
+    let Some(plan) = &rules.plan else {
+        return Ok(decided(rules.interpreted(input, as_of, wanted, mode)?));
+    };
+    input.validate()?;
+    match execute(rules, plan, s, input, as_of, wanted, mode) {
+        Ok(r) => Ok(Outcome {
+            inner: Inner::Plan(Planned {
+                rules,
+                plan,
+                s,
+                input,
+                as_of,
+                wanted: wanted.to_vec(),
+                mode,
+                r,
+            }),
+        }),
+        Err(Early::Input(e)) => Err(Error::Input(e)),
+        Err(Early::Interpret) => Ok(decided(rules.interpreted(input, as_of, wanted, mode)?)),
+    }
+}
+
+/// The entry functions an input calls for, in the interpreter's order.
+fn execute(
+    rules: &Ruleset,
+    plan: &Plan,
+    s: &mut Scratch,
+    input: &Input,
+    as_of: NaiveDate,
+    wanted: &[Section],
+    mode: TraceMode,
+) -> Result<Results, Early> {
+    s.reset(mode);
+    let want = |x: Section| wanted.contains(&x);
+    let leaf = rules.leaf();
+    if as_of < leaf.effective_from && mode != TraceMode::Off {
+        s.entries.push(TraceEntry {
+            kind: "note".into(),
+            id: "effective_from".into(),
+            row: None,
+            ruleset: format!("{}@{}", leaf.id, leaf.version),
+            zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
+            en: format!(
+                "as-of date {as_of} is before the ruleset's effective date {}",
+                leaf.effective_from
+            ),
+        });
+        s.trace.push(Rec::Entry(0));
+    }
+    let as_of_v = s.push_date(as_of);
+    let k = plan.keys;
+    let mut r = Results::default();
+    if let Some(h) = &input.hazard {
+        if want(Section::Classification)
+            || want(Section::Rectification)
+            || want(Section::Responsibility)
+        {
+            let hazard = frame::hazard(s, &k, h);
+            let cls = entry(rules, plan, s, "classify", &[hazard])?;
+            r.classification = Some(cls);
+            if want(Section::Rectification) {
+                r.rectification = Some(entry(rules, plan, s, "rectify", &[hazard, cls, as_of_v])?);
+            }
+            if want(Section::Responsibility) {
+                r.assignment = Some(entry(rules, plan, s, "assign", &[hazard, cls])?);
+            }
+        }
+    }
+    if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
+        let t = frame::township(s, &k, t);
+        r.staffing = Some(entry(rules, plan, s, "check_staffing", &[t])?);
+    }
+    if want(Section::Response) && (input.accident.is_some() || input.warning.is_some()) {
+        r.response = true;
+        if let Some(a) = &input.accident {
+            let a = frame::accident(s, &k, a);
+            r.accident = Some(entry(rules, plan, s, "grade_accident", &[a, as_of_v])?);
+        }
+        if let Some(w) = &input.warning {
+            let w = frame::warning(s, &k, w);
+            r.warning = Some(entry(rules, plan, s, "respond_to_warning", &[w])?);
+        }
+    }
+    if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
+        let v = frame::risk(s, &k, risk);
+        r.risk = Some(entry(rules, plan, s, "score_risk", &[v])?);
+    }
+    Ok(r)
+}
+
+/// Calls an entry point: compiled when it is, else in the interpreter (its
+/// trace entries are kept as written).
+fn entry(
+    rules: &Ruleset,
+    plan: &Plan,
+    s: &mut Scratch,
+    name: &str,
+    args: &[V],
+) -> Result<V, Early> {
+    if let Some(&id) = plan.entries.get(name) {
+        return match Ev::new(plan, s).call_entry(id, args) {
+            Ok(v) => Ok(v),
+            Err(Stop::Fail) => match s.fault.take() {
+                Some(Fault::Input(e)) => Err(Early::Input(e)),
+                _ => Err(Early::Interpret),
+            },
+            Err(_) => Err(Early::Interpret),
+        };
+    }
+    let ev = Ev::new(plan, s);
+    let args: Vec<rhai::Dynamic> = args.iter().map(|a| ev.to_dynamic(*a)).collect();
+    let (value, entries) = rules
+        .call_interpreted(name, args)
+        .map_err(|_| Early::Interpret)?;
+    for e in entries {
+        s.entries.push(e);
+        s.trace.push(Rec::Entry(s.entries.len() as u32 - 1));
+    }
+    Ok(Ev::new(plan, s).take_dynamic(&value))
+}
