@@ -66,7 +66,7 @@ enum Inner<'a> {
     Plan(Planned<'a>),
     /// The interpreter's decision (a section that did not compile failed,
     /// or the plan stopped on a failure the interpreter words).
-    Decided(Decision),
+    Decided(Box<Decision>),
 }
 
 struct Planned<'a> {
@@ -113,7 +113,7 @@ impl Outcome<'_> {
     /// The owned decision, with the trace written as the mode asks.
     pub fn to_decision(self) -> Result<Decision, Error> {
         match self.inner {
-            Inner::Decided(d) => Ok(d),
+            Inner::Decided(d) => Ok(*d),
             Inner::Plan(p) => {
                 let (rules, input, as_of, mode) = (p.rules, p.input, p.as_of, p.mode);
                 let wanted = p.wanted.clone();
@@ -212,7 +212,7 @@ pub(crate) fn run<'a>(
     mode: TraceMode,
 ) -> Result<Outcome<'a>, Error> {
     let decided = |d| Outcome {
-        inner: Inner::Decided(d),
+        inner: Inner::Decided(Box::new(d)),
     };
     let Some(plan) = &rules.plan else {
         return Ok(decided(rules.interpreted(input, as_of, wanted, mode)?));

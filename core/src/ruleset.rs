@@ -57,7 +57,7 @@ pub struct Manifest {
     pub effective_from: NaiveDate,
     #[serde(default)]
     pub limits: LimitsPatch,
-    /// How the chain must run; unset settings are inherited.
+    /// How this ruleset's functions must run.
     #[serde(default)]
     pub performance: Performance,
 }
@@ -66,8 +66,10 @@ pub struct Manifest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Performance {
-    /// Every rule function must compile to the native plan: loading fails
-    /// on any function that would run in the interpreter, naming it and why.
+    /// Every rule function of this ruleset (its own `rules/*.rhai`) must
+    /// compile to the native plan: loading fails on one that would run in the
+    /// interpreter, naming it, where and why. Not inherited: each ruleset of
+    /// a chain decides for its own functions.
     pub require_compiled: Option<bool>,
 }
 
@@ -176,13 +178,13 @@ impl Ruleset {
         let mut scripts = Vec::new();
         let mut cases: Vec<Case> = Vec::new();
         let mut limits = Limits::default();
-        let mut require_compiled = None;
+        let mut require_compiled = Vec::new();
         for dir in &dirs {
             let manifest = files.manifest(dir)?;
             let origin = format!("{}@{}", manifest.id, manifest.version);
             limits = limits.patched(&manifest.limits);
-            if let Some(r) = manifest.performance.require_compiled {
-                require_compiled = Some((r, files.manifest_path(dir)));
+            if manifest.performance.require_compiled == Some(true) {
+                require_compiled.push((format!("{dir}/rules/"), files.manifest_path(dir)));
             }
             for (path, text) in files.under(dir, "tables", ".toml") {
                 let name = stem(path);
@@ -220,7 +222,9 @@ impl Ruleset {
             Some((plan, report)) => (Some(plan), report),
             None => (None, Vec::new()),
         };
-        if let Some((true, manifest)) = &require_compiled {
+        // Each ruleset's own functions, when its manifest asks: an overlay's
+        // choice does not bind its parent's, nor the parent's its overlays'.
+        for (rules_dir, manifest) in &require_compiled {
             if plan.is_none() {
                 return Err(RulesetError::in_file(
                     manifest,
@@ -228,7 +232,12 @@ impl Ruleset {
                 )
                 .into());
             }
-            if let Some(f) = report.iter().find(|f| !f.compiled) {
+            let own = |f: &&FunctionReport| {
+                !f.compiled
+                    && f.file.starts_with(rules_dir.as_str())
+                    && !f.reason.as_deref().unwrap_or("").starts_with("calls ")
+            };
+            if let Some(f) = report.iter().find(own) {
                 return Err(RulesetError::new(
                     &f.file,
                     f.line,

@@ -1,0 +1,173 @@
+//! The compiled plan through the public API: what compiles, what a ruleset
+//! that requires it gets, the interpreted fallback per section, trace modes,
+//! and an evaluator reused across decisions.
+
+use hazard_rules::{Error, Input, Ruleset, RulesetFiles, Section, TraceMode};
+
+fn date(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+/// The embedded national chain plus an overlay `demo` with these files.
+fn overlay(manifest_extra: &str, files: &[(&str, &str)]) -> RulesetFiles {
+    let mut f = RulesetFiles::embedded("national");
+    f.files.insert(
+        "demo/ruleset.toml".into(),
+        format!("id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n{manifest_extra}"),
+    );
+    for (path, text) in files {
+        f.files.insert(format!("demo/{path}"), (*text).into());
+    }
+    f.leaf = "demo".into();
+    f
+}
+
+/// A province rule with a `while` loop: outside the compiled subset.
+const WHILE_RULE: &str = "// Ranks by counting down.\n\
+fn score_risk(risk) {\n\
+    let n = 3;\n\
+    while n > 0 { n -= 1; }\n\
+    explain(\"demo.counted\", `数到${n}`, `counted to ${n}`);\n\
+    #{ points: [], unit: (), region: () }\n\
+}\n";
+
+#[test]
+fn every_shipped_rule_function_compiles() {
+    for leaf in ["national", "zhejiang", "zhejiang/jinhua", "henan"] {
+        let rs = Ruleset::embedded(leaf).unwrap();
+        let report = rs.compile_report();
+        assert!(report.len() >= 20, "{leaf}: {report:?}");
+        let interpreted: Vec<String> = report
+            .iter()
+            .filter(|f| !f.compiled)
+            .map(|f| f.to_string())
+            .collect();
+        assert!(interpreted.is_empty(), "{leaf}: {interpreted:?}");
+    }
+}
+
+#[test]
+fn the_report_names_the_construct_and_its_position() {
+    let rs = Ruleset::from_files(overlay("", &[("rules/slow.rhai", WHILE_RULE)])).unwrap();
+    let f = rs
+        .compile_report()
+        .iter()
+        .find(|f| f.name == "score_risk")
+        .unwrap();
+    assert!(!f.compiled);
+    assert_eq!(f.file, "demo/rules/slow.rhai");
+    assert_eq!((f.line, f.column), (4, 1), "{f}");
+    assert_eq!(
+        f.to_string(),
+        "demo/rules/slow.rhai:4:1: score_risk/1: interpreted: `while` loop"
+    );
+    // The rest of the chain still compiles.
+    assert!(rs
+        .compile_report()
+        .iter()
+        .filter(|f| f.name != "score_risk")
+        .all(|f| f.compiled));
+}
+
+#[test]
+fn an_interpreted_section_runs_beside_compiled_ones() {
+    let rs = Ruleset::from_files(overlay("", &[("rules/slow.rhai", WHILE_RULE)])).unwrap();
+    let input = Input::from_json(
+        r#"{"risk": {"points": []}, "accident": {"deaths": 3},
+            "hazard": {"sector": "metallurgy", "items": ["GM-3-1"], "found_on": "2024-01-01"}}"#,
+    )
+    .unwrap();
+    let d = rs.evaluate(&input, date("2024-03-01")).unwrap();
+    let i = rs.evaluate_interpreted(&input, date("2024-03-01")).unwrap();
+    assert_eq!(d, i);
+    let counted = d.trace.iter().find(|t| t.id == "demo.counted").unwrap();
+    assert_eq!(counted.zh, "数到0");
+    assert_eq!(counted.ruleset, "demo@0.1");
+}
+
+#[test]
+fn require_compiled_rejects_an_interpreted_function_with_its_position() {
+    let files = overlay(
+        "[performance]\nrequire_compiled = true\n",
+        &[("rules/slow.rhai", WHILE_RULE)],
+    );
+    match Ruleset::from_files(files) {
+        Err(Error::Ruleset(e)) => {
+            assert_eq!(
+                (e.file.as_str(), e.line, e.column),
+                ("demo/rules/slow.rhai", 4, 1)
+            );
+            assert!(e.message.contains("`while` loop"), "{e}");
+            assert!(e.message.contains("require_compiled"), "{e}");
+        }
+        other => panic!("expected a ruleset error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_parent_requirement_does_not_bind_an_overlay() {
+    // National requires compiled functions; the overlay's own may be interpreted.
+    let rs = Ruleset::from_files(overlay("", &[("rules/slow.rhai", WHILE_RULE)]));
+    assert!(rs.is_ok(), "{rs:?}");
+}
+
+#[test]
+fn trace_modes_keep_what_they_promise() {
+    let rs = Ruleset::default();
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "light_industry", "items": ["GM-11-1"], "found_on": "2021-09-01",
+            "listing": {"level": "county", "listed_on": "2021-09-01"}},
+            "risk": {"points": [{"method": "LS", "l": 4, "s": 5}]}}"#,
+    )
+    .unwrap();
+    let as_of = date("2024-06-30");
+    let full = rs.evaluate(&input, as_of).unwrap();
+    let ids = rs
+        .evaluate_with(&input, as_of, &Section::ALL, TraceMode::Ids)
+        .unwrap();
+    let off = rs
+        .evaluate_with(&input, as_of, &Section::ALL, TraceMode::Off)
+        .unwrap();
+    assert!(full
+        .trace
+        .iter()
+        .all(|t| !t.zh.is_empty() || t.kind == "table"));
+    assert_eq!(ids.trace.len(), full.trace.len());
+    for (a, b) in ids.trace.iter().zip(&full.trace) {
+        assert_eq!(
+            (&a.kind, &a.id, &a.row, &a.ruleset),
+            (&b.kind, &b.id, &b.row, &b.ruleset)
+        );
+        assert!(a.zh.is_empty() && a.en.is_empty());
+    }
+    assert!(off.trace.is_empty());
+    // The outputs do not depend on the trace.
+    let strip = |mut d: hazard_rules::Decision| {
+        d.trace.clear();
+        d
+    };
+    assert_eq!(strip(full.clone()), strip(ids));
+    assert_eq!(strip(full), strip(off));
+}
+
+#[test]
+fn an_evaluator_gives_the_same_decisions_when_reused() {
+    let rs = Ruleset::default();
+    let mut ev = rs.evaluator();
+    let inputs = [
+        r#"{"accident": {"deaths": 3, "occurred_on": "2021-09-30"}}"#,
+        r#"{"warning": {"signals": {"rainstorm": "red", "heat": "orange"}, "rainfall_24h_mm": 260}}"#,
+        r#"{"hazard": {"sector": "nope", "found_on": "2024-01-01"}}"#,
+        r#"{"risk": {"region": {"unit_colours": ["red", "red", "blue"]}}}"#,
+    ];
+    for round in 0..3 {
+        for text in inputs {
+            let input = Input::from_json(text).unwrap();
+            let expected = rs.evaluate(&input, date("2024-06-30"));
+            let got = ev
+                .run(&input, date("2024-06-30"), &Section::ALL, TraceMode::Full)
+                .and_then(|o| o.to_decision());
+            assert_eq!(got, expected, "round {round}: {text}");
+        }
+    }
+}
