@@ -42,6 +42,14 @@ step "bundle round trip"
 "$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua.bundle.json > target/sample-bundle.jsonl
 cmp target/sample.jsonl target/sample-bundle.jsonl
 
+step "precompiled plan round trip"
+"$cli" compile rulesets/zhejiang/jinhua -o target/jinhua.plan
+"$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua.plan > target/sample-plan.jsonl
+cmp target/sample.jsonl target/sample-plan.jsonl
+"$cli" compile target/jinhua.bundle.json -o target/jinhua-from-bundle.plan
+"$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua-from-bundle.plan > target/sample-plan2.jsonl
+cmp target/sample.jsonl target/sample-plan2.jsonl
+
 step "Python binding, examples and notebook (scripts/test-python.sh)"
 bash scripts/test-python.sh
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hazard_rules::{ffi, Error, Input, InputError, Ruleset, RulesetFiles};
+use hazard_rules::{
+    ffi, Decision, Error, Input, InputError, Ruleset, RulesetFiles, Section, TraceMode,
+};
 use serde_json::Value;
 
 mod table;
@@ -52,6 +54,18 @@ enum Command {
         /// Output: JSON Lines (default) or a readable table.
         #[arg(long, value_enum, default_value = "jsonl")]
         output: Output,
+        /// Trace: `full` (every entry with its sentences), `ids` (entries
+        /// without sentences) or `off`.
+        #[arg(long, default_value = "full")]
+        trace: String,
+    },
+    /// Compile a ruleset chain (directory or bundle) into a precompiled plan,
+    /// which loads without parsing TOML or Rhai (`eval --ruleset FILE` reads it).
+    Compile {
+        /// Ruleset directory or bundle file.
+        ruleset: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Write a ruleset chain as one file for browsers.
     Bundle {
@@ -96,8 +110,10 @@ fn main() -> ExitCode {
             ruleset,
             format,
             output,
-        } => eval(file, as_of, ruleset, format, output),
+            trace,
+        } => eval(file, as_of, ruleset, format, output, &trace),
         Command::Bundle { dir, output } => bundle(&dir, &output),
+        Command::Compile { ruleset, output } => compile(&ruleset, &output),
         Command::Schema { decision } => {
             let schema = if decision {
                 hazard_rules::decision_schema()
@@ -209,13 +225,40 @@ fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
     Ok(true)
 }
 
+fn compile(path: &Path, output: &Path) -> Result<bool, Usage> {
+    let rs = match load_ruleset(Some(path.to_path_buf())) {
+        Ok(rs) => rs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    let bytes = match rs.to_compiled() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    std::fs::write(output, &bytes)
+        .map_err(|e| Usage(format!("cannot write {}: {e}", output.display())))?;
+    println!("wrote {} ({} bytes)", output.display(), bytes.len());
+    Ok(true)
+}
+
+/// A ruleset directory, a bundle, or a precompiled plan (told by its first bytes).
 fn load_ruleset(path: Option<PathBuf>) -> Result<Ruleset, String> {
     match path {
         None => Ok(Ruleset::default()),
         Some(p) if p.is_dir() => Ruleset::load(&p).map_err(|e| e.to_string()),
         Some(p) => {
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let bytes =
+                std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            if hazard_rules::precompiled::is_compiled(&bytes) {
+                return Ruleset::from_compiled(&bytes).map_err(|e| e.to_string());
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("{} is neither a bundle nor a compiled plan", p.display()))?;
             Ruleset::from_bundle(&text).map_err(|e| e.to_string())
         }
     }
@@ -227,7 +270,9 @@ fn eval(
     ruleset: Option<PathBuf>,
     format: Option<Format>,
     output: Output,
+    trace: &str,
 ) -> Result<bool, Usage> {
+    let trace: TraceMode = trace.parse().map_err(Usage)?;
     let as_of = as_of.ok_or_else(|| {
         Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
     })?;
@@ -262,30 +307,129 @@ fn eval(
                 .map_err(|e| Usage(format!("cannot read standard input: {e}")))?;
         }
     }
-    let records = read_records(&text, format);
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut ok = true;
     let mut rows = Vec::new();
-    for (n, record) in records.into_iter().enumerate() {
-        let result = record
-            .and_then(|v| Input::from_value(v).map_err(Error::from))
-            .and_then(|i| rs.evaluate(&i, as_of));
-        ok &= result.is_ok();
-        match output {
-            Output::Jsonl => {
-                let line = match &result {
-                    Ok(d) => serde_json::json!({ "record": n + 1, "decision": d }),
-                    Err(e) => serde_json::json!({ "record": n + 1, "error": ffi::error_value(e) }),
-                };
-                let _ = writeln!(out, "{line}");
+    let mut n = 0;
+    // Records are read, decided and written a chunk at a time, the chunk
+    // spread over the cores, so memory stays bounded and output in order.
+    for chunk in chunks(&text, format) {
+        let results = decide_all(&rs, chunk, as_of, trace);
+        for result in results {
+            n += 1;
+            ok &= result.is_ok();
+            match output {
+                Output::Jsonl => {
+                    let _ = match &result {
+                        Ok(d) => serde_json::to_writer(
+                            &mut out,
+                            &Line {
+                                record: n,
+                                decision: Some(d),
+                                error: None,
+                            },
+                        ),
+                        Err(e) => serde_json::to_writer(
+                            &mut out,
+                            &Line {
+                                record: n,
+                                decision: None,
+                                error: Some(ffi::error_value(e)),
+                            },
+                        ),
+                    };
+                    let _ = out.write_all(b"\n");
+                }
+                Output::Table => rows.push((n, result)),
             }
-            Output::Table => rows.push((n + 1, result)),
         }
     }
     if let Output::Table = output {
         let _ = write!(out, "{}", table::render(&rows));
     }
+    let _ = out.flush();
     Ok(ok)
+}
+
+/// One line of `eval`'s JSON Lines output.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'a Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Value>,
+    record: usize,
+}
+
+/// Records a chunk at a time: JSON Lines in slices of lines; JSON and CSV whole.
+fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Result<Value, Error>>> + '_> {
+    const CHUNK: usize = 4096;
+    match format {
+        Format::Jsonl => {
+            let mut lines = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .peekable();
+            Box::new(std::iter::from_fn(move || {
+                lines.peek()?;
+                let batch: Vec<(usize, &str)> = lines.by_ref().take(CHUNK).collect();
+                Some(
+                    batch
+                        .into_iter()
+                        .map(|(i, l)| {
+                            serde_json::from_str(l).map_err(|e| {
+                                Error::Input(InputError::new(
+                                    format!("<line {}>", i + 1),
+                                    e.to_string(),
+                                ))
+                            })
+                        })
+                        .collect(),
+                )
+            }))
+        }
+        _ => Box::new(std::iter::once(read_records(text, format))),
+    }
+}
+
+/// Decides records on every core, keeping their order.
+fn decide_all(
+    rs: &Ruleset,
+    records: Vec<Result<Value, Error>>,
+    as_of: chrono::NaiveDate,
+    trace: TraceMode,
+) -> Vec<Result<Decision, Error>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = records.len().div_ceil(threads).max(1);
+    let mut records = records;
+    let mut parts = Vec::new();
+    while records.len() > per {
+        let rest = records.split_off(per);
+        parts.push(records);
+        records = rest;
+    }
+    parts.push(records);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    part.into_iter()
+                        .map(|record| {
+                            record
+                                .and_then(|v| Input::from_value(v).map_err(Error::from))
+                                .and_then(|i| rs.evaluate_with(&i, as_of, &Section::ALL, trace))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("an evaluation thread does not panic"))
+            .collect()
+    })
 }
 
 /// Splits input text into records; a record that cannot be read is that record's error.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 /// Holidays and make-up working days, merged from a ruleset's calendar tables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Calendar {
     holidays: BTreeMap<NaiveDate, String>,
     workdays: BTreeSet<NaiveDate>,

@@ -163,7 +163,9 @@ impl Ruleset {
             });
         }
         let as_of_text = Dynamic::from(as_of.to_string());
-        let rules = &self.rules;
+        let Some(rules) = &self.rules else {
+            return Err(no_interpreter());
+        };
         let mut d = Decision {
             id: input.id.clone(),
             as_of,
@@ -260,7 +262,10 @@ impl Ruleset {
         args: Vec<Dynamic>,
     ) -> Result<(Dynamic, Vec<TraceEntry>), Error> {
         let buf = TraceBuf::default();
-        let v = self.rules.call(name, args, &buf)?;
+        let Some(rules) = &self.rules else {
+            return Err(no_interpreter());
+        };
+        let v = rules.call(name, args, &buf)?;
         Ok((v, buf.take()))
     }
 
@@ -283,4 +288,12 @@ impl Ruleset {
         }
         Ok(d)
     }
+}
+
+/// What the interpreter-only calls say on a ruleset read from a precompiled plan.
+fn no_interpreter() -> Error {
+    Error::Ruleset(crate::error::RulesetError::in_file(
+        "<compiled plan>",
+        "this ruleset was read from a precompiled plan, which has no interpreter: load the ruleset's files to compare with the interpreter",
+    ))
 }

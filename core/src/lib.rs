@@ -42,6 +42,7 @@ pub mod ffi;
 pub mod input;
 mod outcome;
 mod plan;
+pub mod precompiled;
 pub mod ruleset;
 pub mod tables;
 

@@ -120,7 +120,8 @@ impl Outcome<'_> {
                 match materialise(p) {
                     Some(d) => Ok(d),
                     // A result the output types reject: the interpreter says how.
-                    None => rules.interpreted(input, as_of, &wanted, mode),
+                    None if rules.rules.is_some() => rules.interpreted(input, as_of, &wanted, mode),
+                    None => Err(plan_error("?", None)),
                 }
             }
         }
@@ -199,8 +200,33 @@ pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
 enum Early {
     /// The rule's own input error: the decision's answer.
     Input(InputError),
-    /// Anything else: the interpreter answers instead, in its own words.
-    Interpret,
+    /// Anything else: the interpreter answers instead, in its own words
+    /// (the entry function and the plan's own account, for a ruleset read
+    /// from a precompiled plan, which has no interpreter).
+    Interpret(String, Option<Fault>),
+}
+
+/// The plan's account of a failure, where no interpreter can give its own.
+fn plan_error(entry: &str, fault: Option<Fault>) -> Error {
+    use crate::error::{LimitError, RulesetError};
+    match fault {
+        Some(Fault::Limit(what)) => Error::Limit(LimitError {
+            rule: entry.to_owned(),
+            limit: what,
+            file: "<compiled plan>".into(),
+            line: 0,
+            column: 0,
+        }),
+        Some(Fault::Input(e)) => Error::Input(e),
+        Some(Fault::Other(msg)) => Error::Ruleset(RulesetError::in_file(
+            "<compiled plan>",
+            format!("rule `{entry}` failed: {msg}"),
+        )),
+        None => Error::Ruleset(RulesetError::in_file(
+            "<compiled plan>",
+            format!("rule `{entry}` returned an invalid result"),
+        )),
+    }
 }
 
 pub(crate) fn run<'a>(
@@ -232,7 +258,10 @@ pub(crate) fn run<'a>(
             }),
         }),
         Err(Early::Input(e)) => Err(Error::Input(e)),
-        Err(Early::Interpret) => Ok(decided(rules.interpreted(input, as_of, wanted, mode)?)),
+        Err(Early::Interpret(entry, fault)) => match rules.rules {
+            Some(_) => Ok(decided(rules.interpreted(input, as_of, wanted, mode)?)),
+            None => Err(plan_error(&entry, fault)),
+        },
     }
 }
 
@@ -318,16 +347,16 @@ fn entry(
             Ok(v) => Ok(v),
             Err(Stop::Fail) => match s.fault.take() {
                 Some(Fault::Input(e)) => Err(Early::Input(e)),
-                _ => Err(Early::Interpret),
+                fault => Err(Early::Interpret(name.to_owned(), fault)),
             },
-            Err(_) => Err(Early::Interpret),
+            Err(_) => Err(Early::Interpret(name.to_owned(), None)),
         };
     }
     let ev = Ev::new(plan, s);
     let args: Vec<rhai::Dynamic> = args.iter().map(|a| ev.to_dynamic(*a)).collect();
     let (value, entries) = rules
         .call_interpreted(name, args)
-        .map_err(|_| Early::Interpret)?;
+        .map_err(|_| Early::Interpret(name.to_owned(), None))?;
     for e in entries {
         s.entries.push(e);
         s.trace.push(Rec::Entry(s.entries.len() as u32 - 1));

@@ -108,7 +108,9 @@ const BUNDLE_FORMAT: &str = "hazard-rules-bundle/1";
 /// between threads (`Send + Sync`); loading is the expensive part.
 pub struct Ruleset {
     pub(crate) chain: Vec<Manifest>,
-    pub(crate) rules: Rules,
+    /// The Rhai interpreter: the oracle, and the fallback for functions that
+    /// do not compile. `None` for a ruleset read from a precompiled plan.
+    pub(crate) rules: Option<Rules>,
     pub(crate) cases: Vec<Case>,
     /// The compiled plan; `None` only if the tables hold values the plan
     /// cannot represent, and then everything runs in the interpreter.
@@ -254,7 +256,7 @@ impl Ruleset {
         }
         Ok(Ruleset {
             chain,
-            rules,
+            rules: Some(rules),
             cases,
             plan,
             report,
@@ -283,11 +285,21 @@ impl Ruleset {
     }
 
     /// Names of the tables after overlays, with the ruleset each came from.
-    pub fn tables(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.rules
-            .tables
-            .values()
-            .map(|t| (t.name.as_str(), t.origin.as_str()))
+    pub fn tables(&self) -> Box<dyn Iterator<Item = (&str, &str)> + '_> {
+        match (&self.rules, &self.plan) {
+            (Some(rules), _) => Box::new(
+                rules
+                    .tables
+                    .values()
+                    .map(|t| (t.name.as_str(), t.origin.as_str())),
+            ),
+            (None, Some(plan)) => Box::new(
+                plan.tables
+                    .iter()
+                    .map(|t| (t.name.as_ref(), t.origin.as_ref())),
+            ),
+            (None, None) => Box::new(std::iter::empty()),
+        }
     }
 
     /// For each rule function after overlays: compiled to the native plan, or

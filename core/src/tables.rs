@@ -47,7 +47,7 @@ pub enum TableBody {
 }
 
 /// A band's edges. Both sides may be open; each side is inclusive or not.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, Deserialize)]
 pub struct Bounds {
     pub lower: Option<(f64, bool)>,
     pub upper: Option<(f64, bool)>,

@@ -171,3 +171,98 @@ fn an_evaluator_gives_the_same_decisions_when_reused() {
         }
     }
 }
+
+/// Every conformance case's input, for the round trips below.
+fn conformance_inputs() -> Vec<(Input, chrono::NaiveDate)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let case: hazard_rules::cases::Case = serde_json::from_str(&text).unwrap();
+        if case.ruleset.is_some() {
+            continue;
+        }
+        if let Ok(input) = Input::from_value(case.input) {
+            out.push((input, case.as_of));
+        }
+    }
+    assert!(out.len() > 20);
+    out
+}
+
+#[test]
+fn a_precompiled_plan_decides_as_the_ruleset_it_was_made_from() {
+    let rs = Ruleset::default();
+    let bytes = rs.to_compiled().unwrap();
+    assert!(hazard_rules::precompiled::is_compiled(&bytes));
+    let compiled = Ruleset::from_compiled(&bytes).unwrap();
+    assert_eq!(compiled.chain_refs(), rs.chain_refs());
+    assert_eq!(compiled.tables().count(), rs.tables().count());
+    let mut cases = conformance_inputs();
+    for c in Ruleset::embedded("zhejiang/jinhua").unwrap().cases() {
+        if let Ok(input) = Input::from_value(c.input.clone()) {
+            cases.push((input, c.as_of));
+        }
+    }
+    for (input, as_of) in &cases {
+        assert_eq!(
+            compiled.evaluate(input, *as_of),
+            rs.evaluate(input, *as_of),
+            "{input:?}"
+        );
+    }
+    // No interpreter inside.
+    let (input, as_of) = &cases[0];
+    assert!(compiled.evaluate_interpreted(input, *as_of).is_err());
+}
+
+#[test]
+fn a_damaged_or_foreign_plan_is_refused_without_panicking() {
+    let bytes = Ruleset::embedded("national")
+        .unwrap()
+        .to_compiled()
+        .unwrap();
+    let refuse = |b: &[u8]| match Ruleset::from_compiled(b) {
+        Err(Error::Ruleset(e)) => e.to_string(),
+        Ok(_) => String::new(),
+        Err(other) => panic!("{other:?}"),
+    };
+    assert!(refuse(b"{\"format\": \"hazard-rules-bundle/1\"}").contains("not a compiled plan"));
+    let mut other_format = bytes.clone();
+    other_format[7] = 9;
+    assert!(
+        refuse(&other_format).contains("format 9"),
+        "{}",
+        refuse(&other_format)
+    );
+    // Every cut, and a spread of flipped bytes, either loads or is refused.
+    for cut in (0..bytes.len()).step_by(97) {
+        let _ = Ruleset::from_compiled(&bytes[..cut]);
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let input = Input::from_json(
+        r#"{"hazard": {"sector": "metallurgy", "items": ["GM-3-1"], "found_on": "2024-01-01"},
+            "accident": {"deaths": 3}, "risk": {"points": [{"method": "LS", "l": 4, "s": 5}]}}"#,
+    )
+    .unwrap();
+    for _ in 0..300 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut damaged = bytes.clone();
+        let at = 11 + (seed as usize) % (damaged.len() - 11);
+        damaged[at] ^= 1 << (seed >> 60 & 7);
+        if let Ok(rs) = Ruleset::from_compiled(&damaged) {
+            // A plan that passes the checks decides or fails cleanly.
+            let _ = rs.evaluate(&input, date("2024-06-30"));
+        }
+    }
+}
+
+#[test]
+fn only_a_fully_compiled_chain_has_a_precompiled_form() {
+    let rs = Ruleset::from_files(overlay("", &[("rules/slow.rhai", WHILE_RULE)])).unwrap();
+    let e = rs.to_compiled().unwrap_err();
+    assert!(e.to_string().contains("score_risk"), "{e}");
+    assert!(e.to_string().contains("`while` loop"), "{e}");
+}

@@ -55,6 +55,9 @@ pub(crate) struct Lowering<'a> {
     pub rule_origins: &'a BTreeMap<String, String>,
     pub results: Vec<Option<Lowered>>,
     pub switch_values: HashMap<u64, V>,
+    /// `table(name)` of each table, and the tables whose reading is traced.
+    pub wholes: Vec<V>,
+    pub traced_tables: HashSet<u16>,
 }
 
 /// A function being lowered: its header and the statements seen so far.
@@ -503,6 +506,11 @@ impl Lowering<'_> {
             if let Expr::StringConstant(t, _) = &call.args[0] {
                 if let Some(&tid) = self.table_index.get(t.as_str()) {
                     let rest = self.args(fl, m, &call.args[1..])?;
+                    // A rows or bands table read whole is a constant (only
+                    // a values table is traced when read).
+                    if native == Native::Table && !self.traced_tables.contains(&tid) {
+                        return Ok(Ex::Const(self.wholes[tid as usize]));
+                    }
                     return Ok(Ex::Lookup(native, tid, rest.into()));
                 }
             }
@@ -599,7 +607,17 @@ impl Lowering<'_> {
             };
             cur = if dot {
                 match step {
-                    Expr::Property(pr, _) => Ex::Prop(Box::new(cur), self.consts.sym(&pr.2)),
+                    Expr::Property(pr, _) => {
+                        let key = self.consts.sym(&pr.2);
+                        match cur {
+                            // A field of a table row or setting known at load time.
+                            Ex::Const(V::CMap(m)) if self.consts.map_get_sym(m, key).is_some() => {
+                                Ex::Const(self.consts.map_get_sym(m, key).expect("checked"))
+                            }
+                            Ex::Slot(i) => Ex::SlotProp(i, key),
+                            cur => Ex::Prop(Box::new(cur), key),
+                        }
+                    }
                     Expr::MethodCall(call, mp) => {
                         let name = call.name.as_str();
                         let Some(native) = Native::resolve(name, call.args.len() + 1) else {

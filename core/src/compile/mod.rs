@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rhai::AST;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::engine::{Limits, ENTRY_POINTS};
@@ -20,7 +20,7 @@ use crate::plan::{frame, Consts, Plan};
 use crate::tables::Table;
 
 /// Whether a rule function was compiled, and if not, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionReport {
     pub name: String,
     pub arity: usize,
@@ -28,7 +28,7 @@ pub struct FunctionReport {
     pub file: String,
     pub compiled: bool,
     /// The first construct outside the compiled subset, when interpreted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
     /// Where `reason` is (the function's start when compiled).
     pub line: usize,
@@ -83,6 +83,13 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
         rule_origins: src.rule_origins,
         results: (0..ids.len()).map(|_| None).collect(),
         switch_values: HashMap::new(),
+        wholes: tables.iter().map(|t| t.whole).collect(),
+        traced_tables: tables
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.kind == crate::plan::TableKind::Values)
+            .map(|(i, _)| i as u16)
+            .collect(),
     };
     for (file, ast, text) in src.parts {
         lw.file(file, ast, text);
@@ -157,7 +164,7 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     for (name, params) in ENTRY_POINTS {
         if let Some(&id) = ids.get(&((*name).to_owned(), params.len())) {
             if funcs[id as usize].is_some() {
-                entries.insert(*name, id);
+                entries.insert((*name).into(), id);
             }
         }
     }

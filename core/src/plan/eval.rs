@@ -21,15 +21,19 @@ use crate::error::InputError;
 pub(crate) enum Fault {
     /// `input_error(path, message)` in a rule: the decision's answer.
     Input(InputError),
-    /// Anything else (a failing lookup, a type mismatch, a limit): the
-    /// interpreter re-runs the decision to report it in its own words.
+    /// A sandbox limit (operations, call depth, sizes).
+    Limit(String),
+    /// Anything else (a failing lookup, a type mismatch): the interpreter
+    /// re-runs the decision to report it in its own words.
     Other(String),
 }
 
-/// Non-local exits of the tree walk.
-#[derive(Debug)]
+/// Non-local exits of the tree walk. A returned value waits in
+/// `Ev::ret`, so that `Result<V, Stop>` stays 16 bytes and travels in
+/// registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {
-    Return(V),
+    Return,
     Break,
     Continue,
     Fail,
@@ -170,11 +174,25 @@ pub(crate) struct Ev<'a> {
     pub p: &'a Plan,
     pub s: &'a mut Scratch,
     base: usize,
+    ret: V,
 }
 
 impl<'a> Ev<'a> {
     pub fn new(p: &'a Plan, s: &'a mut Scratch) -> Self {
-        Ev { p, s, base: 0 }
+        Ev {
+            p,
+            s,
+            base: 0,
+            ret: V::Unit,
+        }
+    }
+
+    #[cold]
+    fn limit(&mut self, what: &str) -> Stop {
+        if self.s.fault.is_none() {
+            self.s.fault = Some(Fault::Limit(what.to_owned()));
+        }
+        Stop::Fail
     }
 
     #[cold]
@@ -192,7 +210,7 @@ impl<'a> Ev<'a> {
     fn tick(&mut self) -> Result<(), Stop> {
         self.s.ops += 1;
         if self.s.ops > self.p.max_operations {
-            return Err(self.fail("too many operations"));
+            return Err(self.limit("too many operations"));
         }
         Ok(())
     }
@@ -212,7 +230,7 @@ impl<'a> Ev<'a> {
         if self.s.depth > self.p.max_call_levels {
             self.s.depth -= 1;
             self.s.slots.truncate(top);
-            return Err(self.fail("call depth exceeded"));
+            return Err(self.limit("call depth exceeded"));
         }
         self.s.slots.resize(top + f.slots as usize, V::Unit);
         for &p in f.copy_params.iter() {
@@ -227,7 +245,8 @@ impl<'a> Ev<'a> {
         self.s.slots.truncate(top);
         self.s.depth -= 1;
         match r {
-            Ok(v) | Err(Stop::Return(v)) => Ok(v),
+            Ok(v) => Ok(v),
+            Err(Stop::Return) => Ok(std::mem::replace(&mut self.ret, V::Unit)),
             Err(Stop::Fail) => Err(Stop::Fail),
             Err(_) => Err(self.fail("`break` or `continue` outside a loop")),
         }
@@ -293,7 +312,7 @@ impl<'a> Ev<'a> {
                     let list = self.s.list_mut(id);
                     list.extend(extra);
                     if list.len() > self.p.max_array_size {
-                        return Err(self.fail("array too large"));
+                        return Err(self.limit("array too large"));
                     }
                     return Ok(V::Unit);
                 }
@@ -309,7 +328,7 @@ impl<'a> Ev<'a> {
                 let list = self.s.list_mut(id);
                 list.push(v);
                 if list.len() > self.p.max_array_size {
-                    return Err(self.fail("array too large"));
+                    return Err(self.limit("array too large"));
                 }
                 Ok(V::Unit)
             }
@@ -361,8 +380,8 @@ impl<'a> Ev<'a> {
                 Ok(V::Unit)
             }
             St::Return(e) => {
-                let v = self.ex(e)?;
-                Err(Stop::Return(v))
+                self.ret = self.ex(e)?;
+                Err(Stop::Return)
             }
             St::Break => Err(Stop::Break),
             St::Continue => Err(Stop::Continue),
@@ -467,6 +486,10 @@ impl<'a> Ev<'a> {
                 let x = self.ex(x)?;
                 self.prop(x, *key)
             }
+            Ex::SlotProp(i, key) => {
+                let x = self.slot(*i);
+                self.prop(x, *key)
+            }
             Ex::Index(x, i) => {
                 let x = self.ex(x)?;
                 let i = self.ex(i)?;
@@ -513,7 +536,7 @@ impl<'a> Ev<'a> {
                 self.s.stack.truncate(start);
                 let len = self.s.text.len() - at;
                 if len > self.p.max_string_size {
-                    return Err(self.fail("string too large"));
+                    return Err(self.limit("string too large"));
                 }
                 Ok(V::Txt(at as u32, len as u32))
             }
@@ -669,7 +692,7 @@ impl<'a> Ev<'a> {
             }
         }
         if entries.len() >= self.p.max_map_size {
-            return Err(self.fail("map too large"));
+            return Err(self.limit("map too large"));
         }
         self.s.maps[id as usize].insert(at, (key, v));
         Ok(())
@@ -915,7 +938,7 @@ impl<'a> Ev<'a> {
                 self.display_value(y);
                 let len = self.s.text.len() - start;
                 if len > self.p.max_string_size {
-                    return Err(self.fail("string too large"));
+                    return Err(self.limit("string too large"));
                 }
                 Ok(V::Txt(start as u32, len as u32))
             }
@@ -925,7 +948,7 @@ impl<'a> Ev<'a> {
                 let mut items = self.items(a).to_vec();
                 items.extend_from_slice(self.items(b));
                 if items.len() > self.p.max_array_size {
-                    return Err(self.fail("array too large"));
+                    return Err(self.limit("array too large"));
                 }
                 let id = self.s.new_list();
                 self.s.lists[id as usize].extend(items);
@@ -1213,6 +1236,12 @@ fn index_of(len: usize, i: i64) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_travel_in_two_registers() {
+        assert_eq!(std::mem::size_of::<V>(), 16);
+        assert_eq!(std::mem::size_of::<R>(), 16);
+    }
 
     #[test]
     fn dates_round_trip() {

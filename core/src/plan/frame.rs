@@ -13,7 +13,7 @@ use crate::input::{
 macro_rules! keys {
     ($($k:ident),* $(,)?) => {
         /// Interned names of the input's fields (and of `deadline`'s result).
-        #[derive(Debug, Clone, Copy, Default)]
+        #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
         #[allow(non_snake_case)]
         pub(crate) struct Keys { $(pub $k: u32,)* }
 

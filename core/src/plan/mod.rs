@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rhai::Dynamic;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::tables::{Bounds, Table, TableBody};
@@ -52,9 +53,11 @@ impl std::hash::Hasher for FxHasher {
 pub(crate) type FastMap<K, T> = HashMap<K, T, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// Strings, constant arrays and constant maps of a plan.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Consts {
     pub pool: Vec<Box<str>>,
+    /// Rebuilt when a precompiled plan is read.
+    #[serde(skip)]
     index: HashMap<Box<str>, u32>,
     /// Elements of constant arrays (`V::CList`).
     pub vals: Vec<V>,
@@ -63,6 +66,16 @@ pub(crate) struct Consts {
 }
 
 impl Consts {
+    /// Rebuilds the string index (not stored in a precompiled plan).
+    pub fn reindex(&mut self) {
+        self.index = self
+            .pool
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
+    }
+
     pub fn sym(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
@@ -125,7 +138,7 @@ impl Consts {
 }
 
 /// What `table(name)` gives and how its rows are found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum TableKind {
     Rows,
     Bands,
@@ -134,6 +147,7 @@ pub(crate) enum TableKind {
 }
 
 /// A table as a constant.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct PTable {
     pub name: Box<str>,
     pub origin: Box<str>,
@@ -216,7 +230,7 @@ impl PTable {
 }
 
 /// Operators, helpers and methods the plan runs natively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Native {
     // operators
     Eq,
@@ -260,6 +274,18 @@ pub(crate) enum Native {
 }
 
 impl Native {
+    /// How many arguments it takes (a method's receiver included; for a
+    /// table helper, the table name included).
+    pub fn arity(self) -> usize {
+        use Native::*;
+        match self {
+            Neg | Not | Table | IsWorkingDay | Weekday | IsEmpty | Len | ToFloat | ToInt
+            | Floor | Ceiling | Round | Abs | Keys => 1,
+            FindRow => 3,
+            _ => 2,
+        }
+    }
+
     /// The native a Rhai call of `name` with `arity` arguments (receiver
     /// included for methods) stands for.
     pub fn resolve(name: &str, arity: usize) -> Option<Native> {
@@ -307,12 +333,14 @@ impl Native {
 }
 
 /// An expression.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Ex {
     Const(V),
     Slot(u16),
     /// `x.name` (a map's field; an error when missing, as in the sandbox).
     Prop(Box<Ex>, u32),
+    /// `x.name` where `x` is a local (the commonest shape).
+    SlotProp(u16, u32),
     /// `x[i]` on an array or a map.
     Index(Box<Ex>, Box<Ex>),
     /// A helper on a table known at load time (`row("sectors", k)`).
@@ -337,7 +365,7 @@ pub(crate) enum Ex {
 }
 
 /// One arm of a `switch`: the literal, an optional condition, the value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Arm {
     pub value: V,
     pub cond: Option<Ex>,
@@ -345,7 +373,7 @@ pub(crate) struct Arm {
 }
 
 /// A statement. Each has a value (a block's value is its last statement's).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum St {
     Set(u16, Ex),
     SetProp(u16, u32, Ex),
@@ -372,7 +400,7 @@ pub(crate) enum St {
 }
 
 /// A piece of an `explain` text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Seg {
     Lit(Box<str>),
     /// An interpolated argument, shown with Rhai's display.
@@ -382,7 +410,7 @@ pub(crate) enum Seg {
 }
 
 /// One `explain` call site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Template {
     pub id: Box<str>,
     pub origin: Box<str>,
@@ -391,7 +419,7 @@ pub(crate) struct Template {
 }
 
 /// A compiled rule function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Func {
     pub slots: u16,
     /// Parameters the body mutates, copied on entry (Rhai passes by value).
@@ -403,6 +431,7 @@ pub(crate) struct Func {
 pub(crate) type TableIndex = FastMap<Box<str>, u16>;
 
 /// The whole compiled ruleset.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Plan {
     pub consts: Consts,
     pub tables: Vec<PTable>,
@@ -412,7 +441,7 @@ pub(crate) struct Plan {
     /// Functions by id; `None` where a function could not be lowered.
     pub funcs: Vec<Option<Func>>,
     /// Entry point name → function id (when compiled).
-    pub entries: FastMap<&'static str, u32>,
+    pub entries: FastMap<Box<str>, u32>,
     pub max_operations: u64,
     pub max_call_levels: usize,
     pub max_string_size: usize,
@@ -442,6 +471,274 @@ impl Plan {
             V::Sym(i) => Some(&self.consts.pool[i as usize]),
             V::Txt(a, n) => Some(&s.text[a as usize..(a + n) as usize]),
             _ => None,
+        }
+    }
+}
+
+impl Plan {
+    /// Checks that every index in a plan read from a file points inside it,
+    /// so that a damaged or hostile file is refused at load instead of
+    /// failing (or panicking) during a decision.
+    pub fn check(&self) -> Result<(), String> {
+        let c = &self.consts;
+        let v_ok = |v: &V| match *v {
+            V::Sym(i) => (i as usize) < c.pool.len(),
+            V::CList(a, n) => (a as usize)
+                .checked_add(n as usize)
+                .is_some_and(|e| e <= c.vals.len()),
+            V::CMap(m) => (m as usize) < c.maps.len(),
+            V::Txt(..) | V::List(_) | V::Map(_) => false,
+            _ => true,
+        };
+        let bad = |what: &str| Err(format!("damaged plan: {what}"));
+        if !c.vals.iter().all(v_ok) {
+            return bad("a constant array");
+        }
+        for m in &c.maps {
+            if !m
+                .iter()
+                .all(|(k, v)| (*k as usize) < c.pool.len() && v_ok(v))
+            {
+                return bad("a constant map");
+            }
+        }
+        for t in &self.tables {
+            let rows_ok = t.rows.iter().all(|&m| (m as usize) < c.maps.len());
+            let index_ok = t.index.values().all(|&r| (r as usize) < t.rows.len());
+            if !v_ok(&t.whole) || !rows_ok || !index_ok || t.labels.len() != t.rows.len() {
+                return bad(&format!("table `{}`", t.name));
+            }
+            if t.kind == TableKind::Bands && t.bounds.len() != t.rows.len() {
+                return bad(&format!("table `{}`", t.name));
+            }
+        }
+        if !self
+            .table_index
+            .values()
+            .all(|&t| (t as usize) < self.tables.len())
+        {
+            return bad("the table index");
+        }
+        for &id in self.entries.values() {
+            if !matches!(self.funcs.get(id as usize), Some(Some(_))) {
+                return bad("an entry point");
+            }
+        }
+        let k = &self.keys;
+        if [k.due, k.nominal, k.skipped]
+            .iter()
+            .any(|&s| s as usize >= c.pool.len())
+        {
+            return bad("the field names");
+        }
+        let mut w = Walk { p: self, slots: 0 };
+        for f in self.funcs.iter().flatten() {
+            w.slots = f.slots;
+            if f.copy_params.iter().any(|&p| p >= f.slots) {
+                return bad("a function's parameters");
+            }
+            w.stmts(&f.body).map_err(|e| format!("damaged plan: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The walk of [`Plan::check`] over one function.
+struct Walk<'a> {
+    p: &'a Plan,
+    slots: u16,
+}
+
+impl Walk<'_> {
+    fn slot(&self, i: u16) -> Result<(), String> {
+        if i < self.slots {
+            Ok(())
+        } else {
+            Err("a variable outside its function".into())
+        }
+    }
+
+    fn v(&self, v: &V) -> Result<(), String> {
+        let c = &self.p.consts;
+        let ok = match *v {
+            V::Sym(i) => (i as usize) < c.pool.len(),
+            V::CList(a, n) => (a as usize)
+                .checked_add(n as usize)
+                .is_some_and(|e| e <= c.vals.len()),
+            V::CMap(m) => (m as usize) < c.maps.len(),
+            V::Txt(..) | V::List(_) | V::Map(_) => false,
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err("a constant".into())
+        }
+    }
+
+    fn sym(&self, s: u32) -> Result<(), String> {
+        self.v(&V::Sym(s))
+    }
+
+    fn stmts(&self, body: &[St]) -> Result<(), String> {
+        body.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&self, s: &St) -> Result<(), String> {
+        match s {
+            St::Set(i, e) | St::Push(i, e) => {
+                self.slot(*i)?;
+                self.ex(e)
+            }
+            St::SetProp(i, k, e) => {
+                self.slot(*i)?;
+                self.sym(*k)?;
+                self.ex(e)
+            }
+            St::SetIndex(i, k, e) => {
+                self.slot(*i)?;
+                self.ex(k)?;
+                self.ex(e)
+            }
+            St::OpAssign(i, _, e) => {
+                self.slot(*i)?;
+                self.ex(e)
+            }
+            St::Expr(e) | St::Return(e) | St::Throw(e) => self.ex(e),
+            St::If(c, a, b) => {
+                self.ex(c)?;
+                self.stmts(a)?;
+                self.stmts(b)
+            }
+            St::Switch(e, arms, def) => {
+                self.ex(e)?;
+                for a in arms.iter() {
+                    self.v(&a.value)?;
+                    if let Some(c) = &a.cond {
+                        self.ex(c)?;
+                    }
+                    self.ex(&a.body)?;
+                }
+                def.as_ref().map_or(Ok(()), |d| self.ex(d))
+            }
+            St::For {
+                var,
+                counter,
+                iter,
+                body,
+            } => {
+                self.slot(*var)?;
+                if let Some(c) = counter {
+                    self.slot(*c)?;
+                }
+                self.ex(iter)?;
+                self.stmts(body)
+            }
+            St::Break | St::Continue => Ok(()),
+            St::Explain(t, args) => {
+                let Some(t) = self.p.templates.get(*t as usize) else {
+                    return Err("a trace template".into());
+                };
+                for seg in t.zh.iter().chain(t.en.iter()) {
+                    if let Seg::Arg(i) | Seg::Str(i) = seg {
+                        if *i as usize >= args.len() {
+                            return Err("a trace template's argument".into());
+                        }
+                    }
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            St::InputError(a, b) => {
+                self.ex(a)?;
+                self.ex(b)
+            }
+        }
+    }
+
+    fn ex(&self, e: &Ex) -> Result<(), String> {
+        match e {
+            Ex::Const(v) => self.v(v),
+            Ex::Slot(i) => self.slot(*i),
+            Ex::SlotProp(i, k) => {
+                self.slot(*i)?;
+                self.sym(*k)
+            }
+            Ex::Prop(x, k) => {
+                self.sym(*k)?;
+                self.ex(x)
+            }
+            Ex::Index(x, i) => {
+                self.ex(x)?;
+                self.ex(i)
+            }
+            Ex::Lookup(n, t, args) => {
+                if *t as usize >= self.p.tables.len() || args.len() + 1 != n.arity() {
+                    return Err("a table lookup".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Call(f, args) => {
+                if !matches!(self.p.funcs.get(*f as usize), Some(Some(_))) {
+                    return Err("a call".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Native(n, args) => {
+                if args.len() != n.arity() {
+                    return Err("a helper call".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Interp(xs) | Ex::Array(xs) | Ex::And(xs) | Ex::Or(xs) | Ex::Coalesce(xs) => {
+                xs.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Map(entries, order) => {
+                let n = entries.len();
+                let mut seen = vec![false; n];
+                for &o in order.iter() {
+                    match seen.get_mut(o as usize) {
+                        Some(s) if !*s => *s = true,
+                        _ => return Err("a map literal".into()),
+                    }
+                }
+                if order.len() != n {
+                    return Err("a map literal".into());
+                }
+                for (k, x) in entries.iter() {
+                    self.sym(*k)?;
+                    self.ex(x)?;
+                }
+                Ok(())
+            }
+            Ex::Block(b) => self.stmts(b),
+            Ex::Copy(x) => self.ex(x),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Native;
+
+    #[test]
+    fn arities_match_the_helpers_rules_call() {
+        for (name, arity) in [
+            ("row", 2),
+            ("find_row", 3),
+            ("table", 1),
+            ("band", 2),
+            ("deadline", 2),
+            ("!", 1),
+            ("-", 1),
+            ("-", 2),
+            ("contains", 2),
+            ("keys", 1),
+        ] {
+            assert_eq!(
+                Native::resolve(name, arity).unwrap().arity(),
+                arity,
+                "{name}"
+            );
         }
     }
 }

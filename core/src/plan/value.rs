@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 /// A value during a decision. Rhai's value semantics (a copy on assignment)
 /// are kept by the compiler: a variable that is ever mutated gets its own
 /// copy of a container when it is bound (see `compile::lower`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum V {
     Unit,
     Bool(bool),
