@@ -610,6 +610,9 @@ impl Lowering<'_> {
                     Expr::Property(pr, _) => {
                         let key = self.consts.sym(&pr.2);
                         match cur {
+                            Ex::Native(Native::Deadline, args) if pr.2.as_str() == "due" => {
+                                Ex::Native(Native::DeadlineDue, args)
+                            }
                             // A field of a table row or setting known at load time.
                             Ex::Const(V::CMap(m)) if self.consts.map_get_sym(m, key).is_some() => {
                                 Ex::Const(self.consts.map_get_sym(m, key).expect("checked"))

@@ -463,12 +463,10 @@ impl<'a> Ev<'a> {
         let at = self.s.targs.len() as u32;
         for k in 0..args.len() {
             let v = self.s.stack[start + k];
-            // A container may change after this point; keep its text now.
+            // A container may change after this point: keep a copy of it
+            // (nothing else refers to the copy, so it stays as it is now).
             let v = match v {
-                V::List(_) | V::Map(_) => {
-                    let text = self.to_dynamic(v).to_string();
-                    self.s.push_text(&text)
-                }
+                V::List(_) | V::Map(_) => self.copy(v)?,
                 v => v,
             };
             self.s.targs.push(v);
@@ -1082,6 +1080,23 @@ impl<'a> Ev<'a> {
             Table | Row | PeekRow | HasRow | FindRow | Band => {
                 let t = self.table(a[0])?;
                 self.lookup(n, t, &a[1..])
+            }
+            DeadlineDue => {
+                let start = self.date(a[0])?;
+                let V::Int(days) = a[1] else {
+                    return Err(self.fail("deadline needs whole days"));
+                };
+                if days < 0 {
+                    return Err(self.fail("negative period"));
+                }
+                let d = self.p.calendar.deadline(start, days as u64);
+                if self.s.mode != TraceMode::Off {
+                    self.s.trace.push(Rec::Calendar {
+                        start,
+                        days: days as u64,
+                    });
+                }
+                Ok(self.s.push_date(d.due))
             }
             Deadline => {
                 let start = self.date(a[0])?;

@@ -254,6 +254,8 @@ pub(crate) enum Native {
     FindRow,
     Band,
     Deadline,
+    /// `deadline(start, days).due`, without building the whole result.
+    DeadlineDue,
     AddDays,
     DaysBetween,
     IsWorkingDay,
