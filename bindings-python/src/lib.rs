@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
-use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError};
+use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, Section, TraceMode};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -79,19 +79,19 @@ impl NativeRuleset {
         value: Value,
         as_of_date: &str,
         section: Option<&str>,
+        trace: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let date = as_of(py, as_of_date)?;
         let section = section
             .map(ffi::parse_section)
             .transpose()
             .map_err(|e| py_error(py, &e, None))?;
+        let mode = ffi::parse_trace(trace).map_err(|e| py_error(py, &e, None))?;
         let rules = self.rules.clone();
         let result = py.detach(move || {
             let input = Input::from_value(value)?;
-            let d = match section {
-                None => rules.evaluate(&input, date)?,
-                Some(s) => rules.evaluate_section(&input, s, date)?,
-            };
+            let sections = section.map_or(Section::ALL.to_vec(), |s| vec![s]);
+            let d = rules.evaluate_with(&input, date, &sections, mode)?;
             Ok::<_, Error>(decision_json(&d))
         });
         match result {
@@ -160,24 +160,26 @@ impl NativeRuleset {
     }
 
     /// One record (a dict) as of a date: the decision as a dict, or raises.
-    #[pyo3(signature = (record, as_of_date, section=None))]
+    /// `trace`: `full`, `ids` (entries without sentences) or `off`.
+    #[pyo3(signature = (record, as_of_date, section=None, trace="full"))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
         record: &Bound<'py, PyAny>,
         as_of_date: &str,
         section: Option<&str>,
+        trace: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         as_of(py, as_of_date)?; // checked first, as in `ffi::evaluate`
         let value = to_json(record, Mode::Record)
             .map_err(|e| py_error(py, &e.into_error(""), None))?
             .unwrap_or(Value::Null);
-        self.decide(py, value, as_of_date, section)
+        self.decide(py, value, as_of_date, section, trace)
     }
 
     /// One table row (names are dotted input paths) as of a date: the decision
     /// as a dict, or raises. Cells are read as in a batch of table rows.
-    #[pyo3(signature = (names, cells, as_of_date, section=None))]
+    #[pyo3(signature = (names, cells, as_of_date, section=None, trace="full"))]
     fn evaluate_cells<'py>(
         &self,
         py: Python<'py>,
@@ -185,6 +187,7 @@ impl NativeRuleset {
         cells: Vec<Bound<'py, PyAny>>,
         as_of_date: &str,
         section: Option<&str>,
+        trace: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         if names.len() != cells.len() {
             return Err(pyo3::exceptions::PyValueError::new_err(
@@ -195,7 +198,7 @@ impl NativeRuleset {
         check_names(&names)?;
         let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
         let value = row_value(&names, &paths, &cells).map_err(|e| py_error(py, &e, None))?;
-        self.decide(py, value, as_of_date, section)
+        self.decide(py, value, as_of_date, section, trace)
     }
 
     /// Many records (dicts), in parallel: a list of `(True, decision)` or
@@ -436,7 +439,15 @@ fn evaluate_chunk(
                 .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
             let decided = v
                 .and_then(|v| Input::from_value(v).map_err(Error::from))
-                .and_then(|input| rules.evaluate(&input, as_of));
+                .and_then(|input| {
+                    // Without a trace column, the trace is not recorded at all.
+                    let mode = if trace {
+                        TraceMode::Full
+                    } else {
+                        TraceMode::Off
+                    };
+                    rules.evaluate_with(&input, as_of, &Section::ALL, mode)
+                });
             match decided {
                 Ok(mut d) => {
                     let steps = std::mem::take(&mut d.trace);

@@ -284,3 +284,21 @@ def test_single_evaluations_release_the_gil_and_are_thread_safe(register: List[D
     for t in threads:
         t.join()
     assert all(results[k] == expected for k in range(4))
+
+
+def test_trace_modes(rules: hr.Ruleset) -> None:
+    record = {
+        "accident": {"deaths": 3, "occurred_on": "2024-05-01"},
+        "risk": {"points": [{"method": "LS", "l": 4, "s": 5}]},
+    }
+    full = rules.evaluate(record, AS_OF)
+    ids = rules.evaluate(record, AS_OF, trace="ids")
+    off = hr.evaluate(record, AS_OF, ruleset=rules, trace="off")
+    assert [t.id for t in ids.trace] == [t.id for t in full.trace]
+    assert all(t.zh == "" and t.en == "" for t in ids.trace)
+    assert any(t.zh for t in full.trace)
+    assert off.trace == ()
+    assert off.response == full.response and off.risk == full.risk
+    with pytest.raises(hr.InputError) as info:
+        rules.evaluate(record, AS_OF, trace="some")
+    assert info.value.path == "trace"

@@ -22,11 +22,27 @@ export const SECTIONS: readonly Section[] = Object.freeze([
   'risk',
 ] as const);
 
+/**
+ * How much trace a decision carries: `full` (default) every entry with its
+ * Chinese and English sentences; `ids` the entries without sentences
+ * (cheaper, enough for highlighting what fired); `off` none.
+ */
+export type TraceMode = 'full' | 'ids' | 'off';
+
 export interface EvaluateOptions {
   /** The "as of" date, `YYYY-MM-DD`. Required: the library never reads the clock. */
   asOf: string;
   /** Evaluate only this section (and what it depends on, which shows in the trace). */
   section?: Section;
+  /** The trace to return (default `full`). */
+  trace?: TraceMode;
+}
+
+export interface BatchOptions {
+  /** The "as of" date, `YYYY-MM-DD`. */
+  asOf: string;
+  /** The trace to return with each decision (default `full`). */
+  trace?: TraceMode;
 }
 
 export interface ValidateOptions {
@@ -239,7 +255,12 @@ export class HazardRules {
    */
   evaluate(input: Input | string, options: EvaluateOptions): Decision {
     return unwrap<Decision>(
-      this.#rules.evaluate(asJson(input), String(options?.asOf ?? ''), options?.section ?? undefined),
+      this.#rules.evaluate(
+        asJson(input),
+        String(options?.asOf ?? ''),
+        options?.section ?? undefined,
+        options?.trace ?? undefined,
+      ),
     );
   }
 
@@ -247,9 +268,9 @@ export class HazardRules {
    * One result per input, in order: a decision, or the error for that record
    * (returned, not thrown, so a bad record does not stop the others).
    */
-  evaluateBatch(inputs: (Input | unknown)[], options: ValidateOptions): (Decision | HazardRulesError)[] {
+  evaluateBatch(inputs: (Input | unknown)[], options: BatchOptions): (Decision | HazardRulesError)[] {
     const answers = JSON.parse(
-      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? '')),
+      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? ''), options?.trace ?? undefined),
     ) as Answer<Decision>[];
     return answers.map((a) => ('error' in a ? errorFromPayload(a.error) : a.ok));
   }

@@ -63,15 +63,28 @@ impl Rules {
         load(files.and_then(Ruleset::from_files))
     }
 
-    /// `ffi::evaluate`: one input (JSON text) as of a date, optionally one section.
-    pub fn evaluate(&self, input_json: &str, as_of: &str, section: Option<String>) -> String {
-        ffi::evaluate(&self.inner, input_json, as_of, section.as_deref())
+    /// `ffi::evaluate_with`: one input (JSON text) as of a date, optionally
+    /// one section, with a trace mode (`full`, `ids`, `off`).
+    pub fn evaluate(
+        &self,
+        input_json: &str,
+        as_of: &str,
+        section: Option<String>,
+        trace: Option<String>,
+    ) -> String {
+        ffi::evaluate_with(
+            &self.inner,
+            input_json,
+            as_of,
+            section.as_deref(),
+            trace.as_deref(),
+        )
     }
 
-    /// `ffi::evaluate_batch`: a JSON array of inputs, one answer per record.
+    /// `ffi::evaluate_batch_with`: a JSON array of inputs, one answer per record.
     #[wasm_bindgen(js_name = evaluateBatch)]
-    pub fn evaluate_batch(&self, inputs_json: &str, as_of: &str) -> String {
-        ffi::evaluate_batch(&self.inner, inputs_json, as_of)
+    pub fn evaluate_batch(&self, inputs_json: &str, as_of: &str, trace: Option<String>) -> String {
+        ffi::evaluate_batch_with(&self.inner, inputs_json, as_of, trace.as_deref())
     }
 
     /// `ffi::validate`: `{"ok": {"valid": true}}` or the first error, with its path.
@@ -158,14 +171,23 @@ mod tests {
     #[test]
     fn evaluates_with_the_default_chain() {
         let rules = Rules::default_chain();
-        let v = parse(&rules.evaluate(r#"{"accident": {"deaths": 3}}"#, "2024-05-01", None));
+        let v = parse(&rules.evaluate(r#"{"accident": {"deaths": 3}}"#, "2024-05-01", None, None));
         assert_eq!(v["ok"]["response"]["accident"]["grade"], "large");
         let v = parse(&rules.evaluate(
             r#"{"accident": {"deaths": 3}}"#,
             "2024-05-01",
             Some("risk".into()),
+            None,
         ));
         assert!(v["ok"]["response"].is_null());
+        let v = parse(&rules.evaluate(
+            r#"{"accident": {"deaths": 3}}"#,
+            "2024-05-01",
+            None,
+            Some("ids".into()),
+        ));
+        assert_eq!(v["ok"]["trace"][0]["id"], "response.accident_grade");
+        assert_eq!(v["ok"]["trace"][0]["zh"], "");
     }
 
     #[test]

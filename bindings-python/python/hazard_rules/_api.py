@@ -108,7 +108,7 @@ class Ruleset:
     def __repr__(self) -> str:
         return "Ruleset(" + " → ".join(f"{r.id}@{r.version}" for r in self.chain) + ")"
 
-    def evaluate(self, record: Any, as_of: DateLike, *, section: Optional[str] = None) -> Decision:
+    def evaluate(self, record: Any, as_of: DateLike, *, section: Optional[str] = None, trace: str = "full") -> Decision:
         """Evaluates one record as of a date.
 
         Args:
@@ -118,6 +118,9 @@ class Ruleset:
             as_of: the date to evaluate at (the library never reads the clock).
             section: only this section (``classification``, ``rectification``,
                 ``responsibility``, ``response`` or ``risk``) and what it needs.
+            trace: ``"full"`` (default): every trace entry with its Chinese and
+                English sentences; ``"ids"``: the entries without sentences
+                (cheaper); ``"off"``: no trace.
 
         Returns:
             the :class:`Decision`.
@@ -129,9 +132,9 @@ class Ruleset:
         date = _as_of(as_of)
         if _frame.is_series(record):
             names, cells = _frame.series_cells(record)
-            raw = self._native.evaluate_cells(names, cells, date, section)
+            raw = self._native.evaluate_cells(names, cells, date, section, trace)
         else:
-            raw = self._native.evaluate(record, date, section)
+            raw = self._native.evaluate(record, date, section, trace)
         decision: Decision = Decision.from_dict(raw)
         return decision
 
@@ -217,11 +220,16 @@ def _rules(ruleset: Optional[Ruleset]) -> Ruleset:
 
 
 def evaluate(
-    record: Any, as_of: DateLike, *, ruleset: Optional[Ruleset] = None, section: Optional[str] = None
+    record: Any,
+    as_of: DateLike,
+    *,
+    ruleset: Optional[Ruleset] = None,
+    section: Optional[str] = None,
+    trace: str = "full",
 ) -> Decision:
     """Evaluates one record with ``ruleset`` (default: :meth:`Ruleset.default`).
     See :meth:`Ruleset.evaluate`."""
-    return _rules(ruleset).evaluate(record, as_of, section=section)
+    return _rules(ruleset).evaluate(record, as_of, section=section, trace=trace)
 
 
 def evaluate_many(

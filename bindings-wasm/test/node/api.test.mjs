@@ -88,6 +88,25 @@ test('each section alone matches the same section of the full decision', () => {
   }
 });
 
+test('trace modes: full sentences, ids only, or none; the outputs are the same', () => {
+  const full = rules.evaluate(hazard, { asOf: '2021-09-20' });
+  const ids = rules.evaluate(hazard, { asOf: '2021-09-20', trace: 'ids' });
+  const off = rules.evaluate(hazard, { asOf: '2021-09-20', trace: 'off' });
+  assert.deepEqual(
+    ids.trace.map((t) => t.id),
+    full.trace.map((t) => t.id),
+  );
+  assert.ok(ids.trace.every((t) => t.zh === '' && t.en === ''));
+  assert.deepEqual(off.trace, []);
+  assert.deepEqual({ ...off, trace: [] }, { ...full, trace: [] });
+  const [batch] = rules.evaluateBatch([hazard], { asOf: '2021-09-20', trace: 'off' });
+  assert.deepEqual(batch, off);
+  assert.throws(
+    () => rules.evaluate(hazard, { asOf: '2021-09-20', trace: /** @type {any} */ ('loud') }),
+    (e) => e instanceof InputError && e.path === 'trace',
+  );
+});
+
 test('an unknown section or a missing date is an input error with a path', () => {
   const e = thrown(() => rules.evaluate(hazard, { asOf: '2021-09-20', section: /** @type {any} */ ('colour') }));
   assert.ok(e instanceof InputError);
