@@ -121,7 +121,7 @@ impl Outcome<'_> {
                     Some(d) => Ok(d),
                     // A result the output types reject: the interpreter says how.
                     None if rules.rules.is_some() => rules.interpreted(input, as_of, &wanted, mode),
-                    None => Err(plan_error("?", None)),
+                    None => Err(plan_error("", None)),
                 }
             }
         }
@@ -221,6 +221,10 @@ fn plan_error(entry: &str, fault: Option<Fault>) -> Error {
         Some(Fault::Other(msg)) => Error::Ruleset(RulesetError::in_file(
             "<compiled plan>",
             format!("rule `{entry}` failed: {msg}"),
+        )),
+        None if entry.is_empty() => Error::Ruleset(RulesetError::in_file(
+            "<compiled plan>",
+            "a rule returned a result that does not fit the decision's types",
         )),
         None => Error::Ruleset(RulesetError::in_file(
             "<compiled plan>",

@@ -64,6 +64,23 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     pub fn reset(&mut self, mode: TraceMode) {
+        // After an unusually large record, give the memory back rather than
+        // keep it for the life of the thread.
+        const KEEP: usize = 1 << 16;
+        if self.text.capacity() > 16 * KEEP {
+            self.text = String::with_capacity(KEEP);
+        }
+        if self.lists.len() > KEEP / 16 || self.maps.len() > KEEP / 16 {
+            self.lists.truncate(KEEP / 64);
+            self.maps.truncate(KEEP / 64);
+        }
+        for l in self.lists.iter_mut().filter(|l| l.capacity() > KEEP) {
+            *l = Vec::new();
+        }
+        if self.slots.capacity() > KEEP {
+            self.slots = Vec::new();
+            self.stack = Vec::new();
+        }
         self.text.clear();
         self.nlists = 0;
         self.nmaps = 0;
