@@ -3,7 +3,8 @@
 //! the compiled plan (outcome with trace records; owned decision with trace
 //! ids or full text), the interpreter it replaced, a bare baseline (headline
 //! fields only) and a fair one (every output and the trace ids). Also: each
-//! section alone, and loading (parse + compile) the whole default chain.
+//! section alone, and loading the whole default chain: from its files (parse
+//! TOML and Rhai, compile) and from a precompiled plan.
 //!
 //! Run: `cargo bench -p hazard-rules --bench decision`
 
@@ -135,6 +136,10 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("default_chain_parse_and_compile", |bn| {
         bn.iter(Ruleset::default)
+    });
+    let compiled = rs.to_compiled().unwrap();
+    g.bench_function("default_chain_from_precompiled_plan", |bn| {
+        bn.iter(|| Ruleset::from_compiled(black_box(&compiled)).unwrap())
     });
     g.finish();
 }

@@ -102,6 +102,26 @@ impl Calendar {
     /// // Listed on 1 September with 30 days: the 30th day is 1 October, a holiday.
     /// assert_eq!(cal.deadline(d("2021-09-01"), 30).due, d("2021-10-08"));
     /// ```
+    /// [`Calendar::deadline`] without the list of skipped days: `(nominal,
+    /// due)`, allocating nothing (the compiled plan's path).
+    pub fn due_date(&self, start: NaiveDate, days: u64) -> (NaiveDate, NaiveDate) {
+        let nominal = add_days(start, days as i64);
+        let mut due = nominal;
+        while !self.is_working(due) {
+            due = add_days(due, 1);
+        }
+        (nominal, due)
+    }
+
+    /// Whether a day is a working day, as [`Calendar::day_kind`] says.
+    pub fn is_working(&self, date: NaiveDate) -> bool {
+        if self.holidays.contains_key(&date) {
+            return false;
+        }
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        !weekend || self.workdays.contains(&date)
+    }
+
     pub fn deadline(&self, start: NaiveDate, days: u64) -> Deadline {
         let nominal = add_days(start, days as i64);
         let mut due = nominal;

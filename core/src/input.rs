@@ -312,7 +312,7 @@ impl Input {
     /// numbers; events in date order). Domain checks belong to the ruleset.
     pub fn validate(&self) -> Result<(), InputError> {
         if let Some(a) = &self.accident {
-            non_negative("accident.direct_loss_cny", a.direct_loss_cny)?;
+            non_negative(|| "accident.direct_loss_cny".into(), a.direct_loss_cny)?;
         }
         if let Some(w) = &self.warning {
             for (name, v) in [
@@ -320,7 +320,7 @@ impl Input {
                 ("rainfall_24h_mm", w.rainfall_24h_mm),
             ] {
                 if let Some(v) = v {
-                    non_negative(&format!("warning.{name}"), v)?;
+                    non_negative(|| format!("warning.{name}"), v)?;
                 }
             }
             for (name, v) in [
@@ -329,7 +329,7 @@ impl Input {
                 ("guarantee_level_m", w.guarantee_level_m),
             ] {
                 if let Some(v) = v {
-                    finite(&format!("warning.{name}"), v)?;
+                    finite(|| format!("warning.{name}"), v)?;
                 }
             }
         }
@@ -337,7 +337,7 @@ impl Input {
             for (i, p) in r.points.iter().enumerate() {
                 for (name, v) in [("l", Some(p.l)), ("e", p.e), ("c", p.c), ("s", p.s)] {
                     if let Some(v) = v {
-                        non_negative(&format!("risk.points[{i}].{name}"), v)?;
+                        non_negative(|| format!("risk.points[{i}].{name}"), v)?;
                     }
                 }
             }
@@ -358,19 +358,22 @@ impl Input {
     }
 }
 
-fn finite(path: &str, v: f64) -> Result<(), InputError> {
+/// The path is made only for an error: checking a valid input allocates nothing.
+fn finite(path: impl FnOnce() -> String, v: f64) -> Result<(), InputError> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(InputError::new(path, "must be a finite number"))
+        Err(InputError::new(path(), "must be a finite number"))
     }
 }
 
-fn non_negative(path: &str, v: f64) -> Result<(), InputError> {
-    finite(path, v)?;
+fn non_negative(path: impl FnOnce() -> String, v: f64) -> Result<(), InputError> {
+    if !v.is_finite() {
+        return finite(path, v);
+    }
     if v < 0.0 {
         return Err(InputError::new(
-            path,
+            path(),
             format!("must not be negative, got {v}"),
         ));
     }

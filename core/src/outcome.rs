@@ -75,7 +75,9 @@ struct Planned<'a> {
     s: &'a mut Scratch,
     input: &'a Input,
     as_of: NaiveDate,
-    wanted: Vec<Section>,
+    /// The sections asked for, as bits (`1 << index in Section::ALL`): no
+    /// allocation per decision.
+    wanted: u8,
     mode: TraceMode,
     r: Results,
 }
@@ -96,18 +98,25 @@ struct Results {
 impl Outcome<'_> {
     /// The ids of the trace entries, in order: rule ids, table names,
     /// `civil_code_201_203` for calendar counts.
-    pub fn fired(&self) -> Box<dyn Iterator<Item = &str> + '_> {
-        match &self.inner {
-            Inner::Decided(d) => Box::new(d.trace.iter().map(|t| t.id.as_str())),
-            Inner::Plan(p) => Box::new(p.s.trace.iter().map(move |r| match *r {
+    pub fn fired(&self) -> impl Iterator<Item = &str> + '_ {
+        let (decided, planned) = match &self.inner {
+            Inner::Decided(d) => (Some(d), None),
+            Inner::Plan(p) => (None, Some(p)),
+        };
+        let decided = decided
+            .into_iter()
+            .flat_map(|d| d.trace.iter().map(|t| t.id.as_str()));
+        let planned = planned.into_iter().flat_map(|p| {
+            p.s.trace.iter().map(move |r| match *r {
                 Rec::Rule { tpl, .. } => p.plan.templates[tpl as usize].id.as_ref(),
                 Rec::Row { table, .. } | Rec::Band { table, .. } | Rec::Table { table } => {
                     p.plan.tables[table as usize].name.as_ref()
                 }
                 Rec::Calendar { .. } => "civil_code_201_203",
                 Rec::Entry(i) => p.s.entries[i as usize].id.as_str(),
-            })),
-        }
+            })
+        });
+        decided.chain(planned)
     }
 
     /// The owned decision, with the trace written as the mode asks.
@@ -116,7 +125,12 @@ impl Outcome<'_> {
             Inner::Decided(d) => Ok(*d),
             Inner::Plan(p) => {
                 let (rules, input, as_of, mode) = (p.rules, p.input, p.as_of, p.mode);
-                let wanted = p.wanted.clone();
+                let wanted: Vec<Section> = Section::ALL
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| p.wanted & (1 << i) != 0)
+                    .map(|(_, s)| s)
+                    .collect();
                 match materialise(p) {
                     Some(d) => Ok(d),
                     // A result the output types reject: the interpreter says how.
@@ -135,9 +149,7 @@ fn materialise(p: Planned) -> Option<Decision> {
         as_of: p.as_of,
         ruleset: p.rules.chain_refs(),
         classification: match r.classification {
-            Some(v) if p.wanted.contains(&Section::Classification) => {
-                Some(output::read(plan, s, v).ok()?)
-            }
+            Some(v) if p.wanted & 1 != 0 => Some(output::read(plan, s, v).ok()?),
             _ => None,
         },
         rectification: match r.rectification {
@@ -256,7 +268,10 @@ pub(crate) fn run<'a>(
                 s,
                 input,
                 as_of,
-                wanted: wanted.to_vec(),
+                wanted: wanted
+                    .iter()
+                    .map(|s| 1u8 << Section::ALL.iter().position(|x| x == s).unwrap_or(0))
+                    .fold(0, |a, b| a | b),
                 mode,
                 r,
             }),

@@ -320,14 +320,20 @@ impl<'a> Ev<'a> {
                 let rhs = self.ex(e)?;
                 let cur = self.slot(*i);
                 if let (Native::Add, V::List(id)) = (op, cur) {
-                    let extra: &[V] = match rhs {
-                        V::CList(a, n) => &self.p.consts.vals[a as usize..(a + n) as usize],
-                        V::List(r) => self.s.list(r),
+                    match rhs {
+                        V::CList(a, n) => {
+                            let extra = &self.p.consts.vals[a as usize..(a + n) as usize];
+                            self.s.lists[id as usize].extend_from_slice(extra);
+                        }
+                        V::List(r) => {
+                            for k in 0..self.s.lists[r as usize].len() {
+                                let v = self.s.lists[r as usize][k];
+                                self.s.lists[id as usize].push(v);
+                            }
+                        }
                         _ => return Err(self.fail("`+=` on an array needs an array")),
-                    };
-                    let extra = extra.to_vec();
+                    }
                     let list = self.s.list_mut(id);
-                    list.extend(extra);
                     if list.len() > self.p.max_array_size {
                         return Err(self.limit("array too large"));
                     }
@@ -960,13 +966,16 @@ impl<'a> Ev<'a> {
             (x, V::Unit) if op == Native::Add && x.is_str() => Ok(x),
             (V::Unit, y) if op == Native::Add && y.is_str() => Ok(y),
             (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) if op == Native::Add => {
-                let mut items = self.items(a).to_vec();
-                items.extend_from_slice(self.items(b));
-                if items.len() > self.p.max_array_size {
+                let id = self.s.new_list();
+                for part in [a, b] {
+                    for k in 0..self.items(part).len() {
+                        let v = self.items(part)[k];
+                        self.s.lists[id as usize].push(v);
+                    }
+                }
+                if self.s.list(id).len() > self.p.max_array_size {
                     return Err(self.limit("array too large"));
                 }
-                let id = self.s.new_list();
-                self.s.lists[id as usize].extend(items);
                 Ok(V::List(id))
             }
             _ => Err(self.fail("no such operator for these values")),
@@ -1106,14 +1115,14 @@ impl<'a> Ev<'a> {
                 if days < 0 {
                     return Err(self.fail("negative period"));
                 }
-                let d = self.p.calendar.deadline(start, days as u64);
+                let (_, due) = self.p.calendar.due_date(start, days as u64);
                 if self.s.mode != TraceMode::Off {
                     self.s.trace.push(Rec::Calendar {
                         start,
                         days: days as u64,
                     });
                 }
-                Ok(self.s.push_date(d.due))
+                Ok(self.s.push_date(due))
             }
             Deadline => {
                 let start = self.date(a[0])?;
@@ -1161,7 +1170,7 @@ impl<'a> Ev<'a> {
             }
             IsWorkingDay => {
                 let d = self.date(a[0])?;
-                Ok(V::Bool(self.p.calendar.day_kind(d).is_working()))
+                Ok(V::Bool(self.p.calendar.is_working(d)))
             }
             Weekday => {
                 let d = self.date(a[0])?;
@@ -1238,16 +1247,20 @@ impl<'a> Ev<'a> {
                 _ => Err(self.fail("abs on this value")),
             },
             Keys => {
-                let keys: Vec<V> = match a[0] {
-                    V::CMap(m) => self.p.consts.maps[m as usize]
-                        .iter()
-                        .map(|(k, _)| V::Sym(*k))
-                        .collect(),
-                    V::Map(id) => self.s.map(id).iter().map(|(k, _)| *k).collect(),
-                    _ => return Err(self.fail("keys on this value")),
-                };
                 let id = self.s.new_list();
-                self.s.list_mut(id).extend(keys);
+                match a[0] {
+                    V::CMap(m) => {
+                        let keys = self.p.consts.maps[m as usize]
+                            .iter()
+                            .map(|(k, _)| V::Sym(*k));
+                        self.s.lists[id as usize].extend(keys);
+                    }
+                    V::Map(src) => {
+                        let (maps, lists) = (&self.s.maps, &mut self.s.lists);
+                        lists[id as usize].extend(maps[src as usize].iter().map(|(k, _)| *k));
+                    }
+                    _ => return Err(self.fail("keys on this value")),
+                }
                 Ok(V::List(id))
             }
         }
