@@ -314,33 +314,18 @@ fn eval(
     // Records are read, decided and written a chunk at a time, the chunk
     // spread over the cores, so memory stays bounded and output in order.
     for chunk in chunks(&text, format) {
-        let results = decide_all(&rs, chunk, as_of, trace);
-        for result in results {
-            n += 1;
-            ok &= result.is_ok();
-            match output {
-                Output::Jsonl => {
-                    let _ = match &result {
-                        Ok(d) => serde_json::to_writer(
-                            &mut out,
-                            &Line {
-                                record: n,
-                                decision: Some(d),
-                                error: None,
-                            },
-                        ),
-                        Err(e) => serde_json::to_writer(
-                            &mut out,
-                            &Line {
-                                record: n,
-                                decision: None,
-                                error: Some(ffi::error_value(e)),
-                            },
-                        ),
-                    };
-                    let _ = out.write_all(b"\n");
+        let first = n + 1;
+        n += chunk.len();
+        for (k, done) in decide_all(&rs, chunk, as_of, trace, output, first)
+            .into_iter()
+            .enumerate()
+        {
+            ok &= done.ok;
+            match done.line {
+                Some(line) => {
+                    let _ = out.write_all(line.as_bytes());
                 }
-                Output::Table => rows.push((n, result)),
+                None => rows.push((first + k, done.result)),
             }
         }
     }
@@ -361,8 +346,15 @@ struct Line<'a> {
     record: usize,
 }
 
+/// A record as read: a line of JSON Lines (parsed by the worker that decides
+/// it), or a value already parsed from JSON or CSV.
+enum Raw<'a> {
+    Line(usize, &'a str),
+    Value(Result<Value, Error>),
+}
+
 /// Records a chunk at a time: JSON Lines in slices of lines; JSON and CSV whole.
-fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Result<Value, Error>>> + '_> {
+fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Raw<'_>>> + '_> {
     const CHUNK: usize = 4096;
     match format {
         Format::Jsonl => {
@@ -373,33 +365,42 @@ fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Result<Valu
                 .peekable();
             Box::new(std::iter::from_fn(move || {
                 lines.peek()?;
-                let batch: Vec<(usize, &str)> = lines.by_ref().take(CHUNK).collect();
                 Some(
-                    batch
-                        .into_iter()
-                        .map(|(i, l)| {
-                            serde_json::from_str(l).map_err(|e| {
-                                Error::Input(InputError::new(
-                                    format!("<line {}>", i + 1),
-                                    e.to_string(),
-                                ))
-                            })
-                        })
+                    lines
+                        .by_ref()
+                        .take(CHUNK)
+                        .map(|(i, l)| Raw::Line(i + 1, l))
                         .collect(),
                 )
             }))
         }
-        _ => Box::new(std::iter::once(read_records(text, format))),
+        _ => Box::new(std::iter::once(
+            read_records(text, format)
+                .into_iter()
+                .map(Raw::Value)
+                .collect(),
+        )),
     }
 }
 
-/// Decides records on every core, keeping their order.
+/// A decided record: its JSON line (written by the worker), or its result
+/// for the table.
+struct Done {
+    ok: bool,
+    line: Option<String>,
+    result: Result<Decision, Error>,
+}
+
+/// Decides records on every core, keeping their order; each worker also
+/// parses its lines and writes their output, so the work is all parallel.
 fn decide_all(
     rs: &Ruleset,
-    records: Vec<Result<Value, Error>>,
+    records: Vec<Raw<'_>>,
     as_of: chrono::NaiveDate,
     trace: TraceMode,
-) -> Vec<Result<Decision, Error>> {
+    output: Output,
+    first: usize,
+) -> Vec<Done> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = records.len().div_ceil(threads).max(1);
     let mut records = records;
@@ -411,15 +412,37 @@ fn decide_all(
     }
     parts.push(records);
     std::thread::scope(|scope| {
+        let mut start = first;
         let handles: Vec<_> = parts
             .into_iter()
             .map(|part| {
+                let at = start;
+                start += part.len();
                 scope.spawn(move || {
                     part.into_iter()
-                        .map(|record| {
-                            record
+                        .enumerate()
+                        .map(|(k, raw)| {
+                            let value = match raw {
+                                Raw::Line(no, text) => serde_json::from_str(text).map_err(|e| {
+                                    Error::Input(InputError::new(
+                                        format!("<line {no}>"),
+                                        e.to_string(),
+                                    ))
+                                }),
+                                Raw::Value(v) => v,
+                            };
+                            let result = value
                                 .and_then(|v| Input::from_value(v).map_err(Error::from))
-                                .and_then(|i| rs.evaluate_with(&i, as_of, &Section::ALL, trace))
+                                .and_then(|i| rs.evaluate_with(&i, as_of, &Section::ALL, trace));
+                            let line = match output {
+                                Output::Jsonl => Some(json_line(at + k, &result)),
+                                Output::Table => None,
+                            };
+                            Done {
+                                ok: result.is_ok(),
+                                line,
+                                result,
+                            }
                         })
                         .collect::<Vec<_>>()
                 })
@@ -430,6 +453,25 @@ fn decide_all(
             .flat_map(|h| h.join().expect("an evaluation thread does not panic"))
             .collect()
     })
+}
+
+/// One line of `eval`'s JSON Lines output, newline included.
+fn json_line(record: usize, result: &Result<Decision, Error>) -> String {
+    let line = match result {
+        Ok(d) => Line {
+            record,
+            decision: Some(d),
+            error: None,
+        },
+        Err(e) => Line {
+            record,
+            decision: None,
+            error: Some(ffi::error_value(e)),
+        },
+    };
+    let mut text = serde_json::to_string(&line).expect("a decision serialises");
+    text.push('\n');
+    text
 }
 
 /// Splits input text into records; a record that cannot be read is that record's error.
