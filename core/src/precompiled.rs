@@ -133,8 +133,8 @@ impl Ruleset {
         if !rest.is_empty() {
             return Err(error(format!("{} bytes after the plan", rest.len())));
         }
-        let mut plan = body.plan;
-        plan.consts.reindex();
+        // The string index serves the compiler only: a read plan needs none.
+        let plan = body.plan;
         plan.check().map_err(error)?;
         Ok(Ruleset {
             chain: header.chain,

@@ -56,7 +56,8 @@ pub(crate) type FastMap<K, T> = HashMap<K, T, std::hash::BuildHasherDefault<FxHa
 #[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Consts {
     pub pool: Vec<Box<str>>,
-    /// Rebuilt when a precompiled plan is read.
+    /// For interning while compiling; not stored in a precompiled plan,
+    /// which interns nothing.
     #[serde(skip)]
     index: HashMap<Box<str>, u32>,
     /// Elements of constant arrays (`V::CList`).
@@ -66,16 +67,6 @@ pub(crate) struct Consts {
 }
 
 impl Consts {
-    /// Rebuilds the string index (not stored in a precompiled plan).
-    pub fn reindex(&mut self) {
-        self.index = self
-            .pool
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i as u32))
-            .collect();
-    }
-
     pub fn sym(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
