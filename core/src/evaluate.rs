@@ -148,19 +148,8 @@ impl Ruleset {
         input.validate()?;
         let want = |s: Section| wanted.contains(&s);
         let trace = TraceBuf::default();
-        let leaf = self.leaf();
-        if as_of < leaf.effective_from {
-            trace.push(TraceEntry {
-                kind: "note".into(),
-                id: "effective_from".into(),
-                row: None,
-                ruleset: format!("{}@{}", leaf.id, leaf.version),
-                zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
-                en: format!(
-                    "as-of date {as_of} is before the ruleset's effective date {}",
-                    leaf.effective_from
-                ),
-            });
+        if let Some(note) = self.effective_from_note(as_of) {
+            trace.push(note);
         }
         let as_of_text = Dynamic::from(as_of.to_string());
         let Some(rules) = &self.rules else {
@@ -252,6 +241,22 @@ impl Ruleset {
     ) -> Result<Decision, Error> {
         crate::outcome::with_scratch(|s| {
             crate::outcome::run(self, s, input, as_of, wanted, mode)?.to_decision()
+        })
+    }
+
+    /// The trace's note when `as_of` is before the leaf ruleset takes effect.
+    pub(crate) fn effective_from_note(&self, as_of: NaiveDate) -> Option<TraceEntry> {
+        let leaf = self.leaf();
+        (as_of < leaf.effective_from).then(|| TraceEntry {
+            kind: "note".into(),
+            id: "effective_from".into(),
+            row: None,
+            ruleset: format!("{}@{}", leaf.id, leaf.version),
+            zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
+            en: format!(
+                "as-of date {as_of} is before the ruleset's effective date {}",
+                leaf.effective_from
+            ),
         })
     }
 

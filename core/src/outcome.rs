@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::decision::{Decision, Response, Responsibility, TraceEntry};
+use crate::decision::{Decision, Response, Responsibility};
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
@@ -296,20 +296,11 @@ fn execute(
 ) -> Result<Results, Early> {
     s.reset(mode);
     let want = |x: Section| wanted.contains(&x);
-    let leaf = rules.leaf();
-    if as_of < leaf.effective_from && mode != TraceMode::Off {
-        s.entries.push(TraceEntry {
-            kind: "note".into(),
-            id: "effective_from".into(),
-            row: None,
-            ruleset: format!("{}@{}", leaf.id, leaf.version),
-            zh: format!("评估日期{as_of}早于规则集生效日期{}", leaf.effective_from),
-            en: format!(
-                "as-of date {as_of} is before the ruleset's effective date {}",
-                leaf.effective_from
-            ),
-        });
-        s.trace.push(Rec::Entry(0));
+    if mode != TraceMode::Off {
+        if let Some(note) = rules.effective_from_note(as_of) {
+            s.entries.push(note);
+            s.trace.push(Rec::Entry(0));
+        }
     }
     let as_of_v = s.push_date(as_of);
     let k = plan.keys;

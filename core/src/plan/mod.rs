@@ -474,15 +474,8 @@ impl Plan {
     /// failing (or panicking) during a decision.
     pub fn check(&self) -> Result<(), String> {
         let c = &self.consts;
-        let v_ok = |v: &V| match *v {
-            V::Sym(i) => (i as usize) < c.pool.len(),
-            V::CList(a, n) => (a as usize)
-                .checked_add(n as usize)
-                .is_some_and(|e| e <= c.vals.len()),
-            V::CMap(m) => (m as usize) < c.maps.len(),
-            V::Txt(..) | V::List(_) | V::Map(_) => false,
-            _ => true,
-        };
+        let mut w = Walk { p: self, slots: 0 };
+        let v_ok = |v: &V| w.v(v).is_ok();
         let bad = |what: &str| Err(format!("damaged plan: {what}"));
         if !c.vals.iter().all(v_ok) {
             return bad("a constant array");
@@ -524,7 +517,6 @@ impl Plan {
         {
             return bad("the field names");
         }
-        let mut w = Walk { p: self, slots: 0 };
         for f in self.funcs.iter().flatten() {
             w.slots = f.slots;
             if f.copy_params.iter().any(|&p| p >= f.slots) {

@@ -94,39 +94,10 @@ fn entry(p: &Plan, s: &mut Scratch, r: &Rec, mode: TraceMode) -> TraceEntry {
             }
         }
         Rec::Row { table, row, key } => {
-            let t = &p.tables[table as usize];
-            let (zh, en) = if text {
-                let (zh, en) = &t.labels[row as usize];
-                (zh.as_ref().into(), en.as_ref().into())
-            } else {
-                Default::default()
-            };
-            TraceEntry {
-                kind: "table".into(),
-                id: t.name.as_ref().into(),
-                row: Some(p.text(key, s).unwrap_or("").to_owned()),
-                ruleset: t.origin.as_ref().into(),
-                zh,
-                en,
-            }
+            let key = p.text(key, s).unwrap_or("").to_owned();
+            row_entry(p, table, row, key, text)
         }
-        Rec::Band { table, row } => {
-            let t = &p.tables[table as usize];
-            let (zh, en) = if text {
-                let (zh, en) = &t.labels[row as usize];
-                (zh.as_ref().into(), en.as_ref().into())
-            } else {
-                Default::default()
-            };
-            TraceEntry {
-                kind: "table".into(),
-                id: t.name.as_ref().into(),
-                row: Some((row + 1).to_string()),
-                ruleset: t.origin.as_ref().into(),
-                zh,
-                en,
-            }
-        }
+        Rec::Band { table, row } => row_entry(p, table, row, (row + 1).to_string(), text),
         Rec::Table { table } => {
             let t = &p.tables[table as usize];
             TraceEntry {
@@ -170,6 +141,25 @@ fn entry(p: &Plan, s: &mut Scratch, r: &Rec, mode: TraceMode) -> TraceEntry {
             }
             e
         }
+    }
+}
+
+/// A table row that fired: its key (a band's 1-based number) and its label.
+fn row_entry(p: &Plan, table: u16, row: u32, key: String, text: bool) -> TraceEntry {
+    let t = &p.tables[table as usize];
+    let (zh, en) = if text {
+        let (zh, en) = &t.labels[row as usize];
+        (zh.as_ref().into(), en.as_ref().into())
+    } else {
+        Default::default()
+    };
+    TraceEntry {
+        kind: "table".into(),
+        id: t.name.as_ref().into(),
+        row: Some(key),
+        ruleset: t.origin.as_ref().into(),
+        zh,
+        en,
     }
 }
 
