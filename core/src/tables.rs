@@ -1,6 +1,6 @@
 //! Data tables: the numbers of the rules, kept out of code so a province can
 //! change them by editing TOML. Lookups and banding run natively; rules call
-//! them through the helpers in [`crate::engine`].
+//! them through the sandbox's helpers (`engine.rs`) or the compiled plan.
 //!
 //! Table kinds (`kind = ...` at the top of the file):
 //! - `rows`: a list of `[[rows]]`; with `key = "field"`, rows are found by that field.
