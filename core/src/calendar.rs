@@ -107,7 +107,8 @@ impl Calendar {
     pub fn due_date(&self, start: NaiveDate, days: u64) -> (NaiveDate, NaiveDate) {
         let nominal = add_days(start, days as i64);
         let mut due = nominal;
-        while !self.is_working(due) {
+        // The last representable day ends the count whatever it is.
+        while !self.is_working(due) && due < NaiveDate::MAX {
             due = add_days(due, 1);
         }
         (nominal, due)
@@ -128,7 +129,7 @@ impl Calendar {
         let mut skipped = Vec::new();
         loop {
             let kind = self.day_kind(due);
-            if kind.is_working() {
+            if kind.is_working() || due == NaiveDate::MAX {
                 break;
             }
             skipped.push((due, kind));
@@ -208,4 +209,21 @@ pub(crate) fn deadline_text(
         ));
     }
     (zh, en)
+}
+
+#[cfg(test)]
+mod end_of_time {
+    use super::*;
+
+    #[test]
+    fn counting_past_the_last_day_ends_there() {
+        let cal = Calendar::default();
+        let near_end = NaiveDate::MAX - Days::new(3);
+        // Whatever weekday the last day is, the count stops on it.
+        assert_eq!(
+            cal.due_date(near_end, 1_000_000),
+            (NaiveDate::MAX, NaiveDate::MAX)
+        );
+        assert_eq!(cal.deadline(near_end, 1_000_000).due, NaiveDate::MAX);
+    }
 }
