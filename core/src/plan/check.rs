@@ -1,0 +1,238 @@
+//! The check of a plan read from a file (`precompiled.rs`): every index it
+//! holds must point inside it, so a damaged or hostile file is refused at
+//! load instead of failing, or panicking, during a decision.
+
+use super::{Ex, Plan, Seg, St, TableKind, V};
+
+impl Plan {
+    /// Checks that every index in a plan read from a file points inside it,
+    /// so that a damaged or hostile file is refused at load instead of
+    /// failing (or panicking) during a decision.
+    pub fn check(&self) -> Result<(), String> {
+        let c = &self.consts;
+        let mut w = Walk { p: self, slots: 0 };
+        let v_ok = |v: &V| w.v(v).is_ok();
+        let bad = |what: &str| Err(format!("damaged plan: {what}"));
+        if !c.vals.iter().all(v_ok) {
+            return bad("a constant array");
+        }
+        for m in &c.maps {
+            if !m
+                .iter()
+                .all(|(k, v)| (*k as usize) < c.pool.len() && v_ok(v))
+            {
+                return bad("a constant map");
+            }
+        }
+        for t in &self.tables {
+            let rows_ok = t.rows.iter().all(|&m| (m as usize) < c.maps.len());
+            let index_ok = t.index.values().all(|&r| (r as usize) < t.rows.len());
+            if !v_ok(&t.whole) || !rows_ok || !index_ok || t.labels.len() != t.rows.len() {
+                return bad(&format!("table `{}`", t.name));
+            }
+            if t.kind == TableKind::Bands && t.bounds.len() != t.rows.len() {
+                return bad(&format!("table `{}`", t.name));
+            }
+        }
+        if !self
+            .table_index
+            .values()
+            .all(|&t| (t as usize) < self.tables.len())
+        {
+            return bad("the table index");
+        }
+        for &id in self.entries.values() {
+            if !matches!(self.funcs.get(id as usize), Some(Some(_))) {
+                return bad("an entry point");
+            }
+        }
+        let k = &self.keys;
+        if [k.due, k.nominal, k.skipped]
+            .iter()
+            .any(|&s| s as usize >= c.pool.len())
+        {
+            return bad("the field names");
+        }
+        for f in self.funcs.iter().flatten() {
+            w.slots = f.slots;
+            if f.copy_params.iter().any(|&p| p >= f.slots) {
+                return bad("a function's parameters");
+            }
+            w.stmts(&f.body).map_err(|e| format!("damaged plan: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The walk of [`Plan::check`] over one function.
+struct Walk<'a> {
+    p: &'a Plan,
+    slots: u16,
+}
+
+impl Walk<'_> {
+    fn slot(&self, i: u16) -> Result<(), String> {
+        if i < self.slots {
+            Ok(())
+        } else {
+            Err("a variable outside its function".into())
+        }
+    }
+
+    fn v(&self, v: &V) -> Result<(), String> {
+        let c = &self.p.consts;
+        let ok = match *v {
+            V::Sym(i) => (i as usize) < c.pool.len(),
+            V::CList(a, n) => (a as usize)
+                .checked_add(n as usize)
+                .is_some_and(|e| e <= c.vals.len()),
+            V::CMap(m) => (m as usize) < c.maps.len(),
+            V::Txt(..) | V::List(_) | V::Map(_) => false,
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err("a constant".into())
+        }
+    }
+
+    fn sym(&self, s: u32) -> Result<(), String> {
+        self.v(&V::Sym(s))
+    }
+
+    fn stmts(&self, body: &[St]) -> Result<(), String> {
+        body.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&self, s: &St) -> Result<(), String> {
+        match s {
+            St::Set(i, e) | St::Push(i, e) => {
+                self.slot(*i)?;
+                self.ex(e)
+            }
+            St::SetProp(i, k, e) => {
+                self.slot(*i)?;
+                self.sym(*k)?;
+                self.ex(e)
+            }
+            St::SetIndex(i, k, e) => {
+                self.slot(*i)?;
+                self.ex(k)?;
+                self.ex(e)
+            }
+            St::OpAssign(i, _, e) => {
+                self.slot(*i)?;
+                self.ex(e)
+            }
+            St::Expr(e) | St::Return(e) | St::Throw(e) => self.ex(e),
+            St::If(c, a, b) => {
+                self.ex(c)?;
+                self.stmts(a)?;
+                self.stmts(b)
+            }
+            St::Switch(e, arms, def) => {
+                self.ex(e)?;
+                for a in arms.iter() {
+                    self.v(&a.value)?;
+                    if let Some(c) = &a.cond {
+                        self.ex(c)?;
+                    }
+                    self.ex(&a.body)?;
+                }
+                def.as_ref().map_or(Ok(()), |d| self.ex(d))
+            }
+            St::For {
+                var,
+                counter,
+                iter,
+                body,
+            } => {
+                self.slot(*var)?;
+                if let Some(c) = counter {
+                    self.slot(*c)?;
+                }
+                self.ex(iter)?;
+                self.stmts(body)
+            }
+            St::Break | St::Continue => Ok(()),
+            St::Explain(t, args) => {
+                let Some(t) = self.p.templates.get(*t as usize) else {
+                    return Err("a trace template".into());
+                };
+                for seg in t.zh.iter().chain(t.en.iter()) {
+                    if let Seg::Arg(i) | Seg::Str(i) = seg {
+                        if *i as usize >= args.len() {
+                            return Err("a trace template's argument".into());
+                        }
+                    }
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            St::InputError(a, b) => {
+                self.ex(a)?;
+                self.ex(b)
+            }
+        }
+    }
+
+    fn ex(&self, e: &Ex) -> Result<(), String> {
+        match e {
+            Ex::Const(v) => self.v(v),
+            Ex::Slot(i) => self.slot(*i),
+            Ex::SlotProp(i, k) => {
+                self.slot(*i)?;
+                self.sym(*k)
+            }
+            Ex::Prop(x, k) => {
+                self.sym(*k)?;
+                self.ex(x)
+            }
+            Ex::Index(x, i) => {
+                self.ex(x)?;
+                self.ex(i)
+            }
+            Ex::Lookup(n, t, args) => {
+                if *t as usize >= self.p.tables.len() || args.len() + 1 != n.arity() {
+                    return Err("a table lookup".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Call(f, args) => {
+                if !matches!(self.p.funcs.get(*f as usize), Some(Some(_))) {
+                    return Err("a call".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Native(n, args) => {
+                if args.len() != n.arity() {
+                    return Err("a helper call".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Interp(xs) | Ex::Array(xs) | Ex::And(xs) | Ex::Or(xs) | Ex::Coalesce(xs) => {
+                xs.iter().try_for_each(|a| self.ex(a))
+            }
+            Ex::Map(entries, order) => {
+                let n = entries.len();
+                let mut seen = vec![false; n];
+                for &o in order.iter() {
+                    match seen.get_mut(o as usize) {
+                        Some(s) if !*s => *s = true,
+                        _ => return Err("a map literal".into()),
+                    }
+                }
+                if order.len() != n {
+                    return Err("a map literal".into());
+                }
+                for (k, x) in entries.iter() {
+                    self.sym(*k)?;
+                    self.ex(x)?;
+                }
+                Ok(())
+            }
+            Ex::Block(b) => self.stmts(b),
+            Ex::Copy(x) => self.ex(x),
+        }
+    }
+}
