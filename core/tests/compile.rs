@@ -266,3 +266,21 @@ fn only_a_fully_compiled_chain_has_a_precompiled_form() {
     assert!(e.to_string().contains("score_risk"), "{e}");
     assert!(e.to_string().contains("`while` loop"), "{e}");
 }
+
+#[test]
+fn a_script_function_shadows_the_helper_of_its_name_in_both_paths() {
+    let rule = "fn input_error(path, message) { explain(\"demo.own\", path, message); }\n\
+                fn score_risk(risk) {\n\
+                    input_error(\"risk\", \"not an error here\");\n\
+                    #{ points: [], unit: (), region: () }\n\
+                }\n";
+    let rs = Ruleset::from_files(overlay("", &[("rules/own.rhai", rule)])).unwrap();
+    assert!(rs.compile_report().iter().all(|f| f.compiled));
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    let d = rs.evaluate(&input, date("2024-03-01")).unwrap();
+    assert_eq!(
+        d,
+        rs.evaluate_interpreted(&input, date("2024-03-01")).unwrap()
+    );
+    assert!(d.trace.iter().any(|t| t.id == "demo.own" && t.zh == "risk"));
+}

@@ -390,9 +390,13 @@ impl Lowering<'_> {
         call: &FnCallExpr,
         p: Position,
     ) -> L<St> {
+        // A script function of the same name and arity shadows the helper.
+        let helper = !self
+            .ids
+            .contains_key(&(call.name.to_string(), call.args.len()));
         match (call.name.as_str(), call.args.len()) {
-            ("explain", 3) => self.explain(fl, m, call, p),
-            ("input_error", 2) => {
+            ("explain", 3) if helper => self.explain(fl, m, call, p),
+            ("input_error", 2) if helper => {
                 let path = self.ex(fl, m, &call.args[0])?;
                 let msg = self.ex(fl, m, &call.args[1])?;
                 Ok(St::InputError(path, msg))
@@ -408,9 +412,6 @@ impl Lowering<'_> {
         call: &FnCallExpr,
         p: Position,
     ) -> L<St> {
-        if self.ids.contains_key(&("explain".to_owned(), 3)) {
-            return Ok(St::Expr(self.call(fl, m, call, p)?));
-        }
         let Expr::StringConstant(id, _) = &call.args[0] else {
             return no("`explain` with a rule id that is not a literal", p);
         };
