@@ -23,6 +23,20 @@ pub struct Decision {
     pub trace: Vec<TraceEntry>,
 }
 
+impl Decision {
+    /// Puts a township's staffing check under `responsibility`, which a
+    /// decision without a hazard does not have yet.
+    pub(crate) fn set_staffing(&mut self, staffing: Staffing) {
+        self.responsibility
+            .get_or_insert_with(|| Responsibility {
+                assignments: Vec::new(),
+                supervising_level: None,
+                staffing: None,
+            })
+            .staffing = Some(staffing);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RulesetRef {
     pub id: String,

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{Decision, Response, Responsibility, TraceEntry};
+use crate::decision::{Decision, Response, TraceEntry};
 use crate::engine::TraceBuf;
 use crate::error::{Error, InputError};
 use crate::input::Input;
@@ -152,9 +152,7 @@ impl Ruleset {
             trace.push(note);
         }
         let as_of_text = Dynamic::from(as_of.to_string());
-        let Some(rules) = &self.rules else {
-            return Err(no_interpreter());
-        };
+        let rules = self.interpreter()?;
         let mut d = Decision {
             id: input.id.clone(),
             as_of,
@@ -194,13 +192,7 @@ impl Ruleset {
         if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
             let r = rules.call("check_staffing", (to_dynamic("township", t)?,), &trace)?;
             let staffing = rules.output("check_staffing", &r)?;
-            d.responsibility
-                .get_or_insert_with(|| Responsibility {
-                    assignments: Vec::new(),
-                    supervising_level: None,
-                    staffing: None,
-                })
-                .staffing = Some(staffing);
+            d.set_staffing(staffing);
         }
         if want(Section::Response) && (input.accident.is_some() || input.warning.is_some()) {
             let mut response = Response {
@@ -267,10 +259,7 @@ impl Ruleset {
         args: Vec<Dynamic>,
     ) -> Result<(Dynamic, Vec<TraceEntry>), Error> {
         let buf = TraceBuf::default();
-        let Some(rules) = &self.rules else {
-            return Err(no_interpreter());
-        };
-        let v = rules.call(name, args, &buf)?;
+        let v = self.interpreter()?.call(name, args, &buf)?;
         Ok((v, buf.take()))
     }
 
@@ -295,10 +284,14 @@ impl Ruleset {
     }
 }
 
-/// What the interpreter-only calls say on a ruleset read from a precompiled plan.
-fn no_interpreter() -> Error {
-    Error::Ruleset(crate::error::RulesetError::in_file(
-        "<compiled plan>",
-        "this ruleset was read from a precompiled plan, which has no interpreter: load the ruleset's files to compare with the interpreter",
-    ))
+impl Ruleset {
+    /// The Rhai interpreter, which a ruleset read from a precompiled plan lacks.
+    fn interpreter(&self) -> Result<&crate::engine::Rules, Error> {
+        self.rules.as_ref().ok_or_else(|| {
+            Error::Ruleset(crate::error::RulesetError::in_file(
+                "<compiled plan>",
+                "this ruleset was read from a precompiled plan, which has no interpreter: load the ruleset's files to compare with the interpreter",
+            ))
+        })
+    }
 }

@@ -169,13 +169,7 @@ fn materialise(p: Planned) -> Option<Decision> {
     };
     if let Some(v) = r.staffing {
         let staffing = output::read(plan, s, v).ok()?;
-        d.responsibility
-            .get_or_insert_with(|| Responsibility {
-                assignments: Vec::new(),
-                supervising_level: None,
-                staffing: None,
-            })
-            .staffing = Some(staffing);
+        d.set_staffing(staffing);
     }
     if r.response {
         d.response = Some(Response {
