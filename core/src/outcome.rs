@@ -349,11 +349,12 @@ fn entry(
     if let Some(&id) = plan.entries.get(name) {
         return match Ev::new(plan, s).call_entry(id, args) {
             Ok(v) => Ok(v),
-            Err(Stop::Fail) => match s.fault.take() {
+            // `call_entry` answers `return`, `break` and `continue`: what
+            // leaves it is a failure.
+            Err(Stop) => match s.fault.take() {
                 Some(Fault::Input(e)) => Err(Early::Input(e)),
                 fault => Err(Early::Interpret(name.to_owned(), fault)),
             },
-            Err(_) => Err(Early::Interpret(name.to_owned(), None)),
         };
     }
     let ev = Ev::new(plan, s);

@@ -1,5 +1,5 @@
 //! Runs a plan: a tree walk over [`Ex`]/[`St`] with values in a per-thread
-//! [`Scratch`]. Failures are rare, so they travel as a one-byte [`Stop`] and
+//! [`Scratch`]. Failures are rare, so they travel as a zero-sized [`Stop`] and
 //! their details wait in the scratch: an input error (the rule's own
 //! `input_error`, reported as is) or anything else, which the caller answers
 //! by running the same decision through the Rhai interpreter, so every error
@@ -28,11 +28,18 @@ pub(crate) enum Fault {
     Other(String),
 }
 
-/// Non-local exits of the tree walk. A returned value waits in
-/// `Ev::ret`, so that `Result<V, Stop>` stays 16 bytes and travels in
-/// registers.
+/// A non-local exit of the tree walk (`return`, `break`, `continue` or a
+/// failure). Which one waits in `Ev::exit`, and a returned value in
+/// `Ev::ret`: with an error type of size zero, `Result<V, Stop>` is `V`
+/// with one more tag value, so `?` passes a value on as the two words it is.
+/// (With the kind inside the error, rustc copied each result byte-wise and
+/// stalled on store forwarding after nearly every node.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stop {
+pub(crate) struct Stop;
+
+/// Which non-local exit a [`Stop`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
     Return,
     Break,
     Continue,
@@ -192,6 +199,7 @@ pub(crate) struct Ev<'a> {
     pub s: &'a mut Scratch,
     base: usize,
     ret: V,
+    exit: Exit,
 }
 
 impl<'a> Ev<'a> {
@@ -201,6 +209,7 @@ impl<'a> Ev<'a> {
             s,
             base: 0,
             ret: V::Unit,
+            exit: Exit::Fail,
         }
     }
 
@@ -209,7 +218,8 @@ impl<'a> Ev<'a> {
         if self.s.fault.is_none() {
             self.s.fault = Some(Fault::Limit(what.to_owned()));
         }
-        Stop::Fail
+        self.exit = Exit::Fail;
+        Stop
     }
 
     #[cold]
@@ -217,7 +227,8 @@ impl<'a> Ev<'a> {
         if self.s.fault.is_none() {
             self.s.fault = Some(Fault::Other(msg.into()));
         }
-        Stop::Fail
+        self.exit = Exit::Fail;
+        Stop
     }
 
     fn text(&self, v: V) -> Option<&str> {
@@ -263,9 +274,13 @@ impl<'a> Ev<'a> {
         self.s.depth -= 1;
         match r {
             Ok(v) => Ok(v),
-            Err(Stop::Return) => Ok(std::mem::replace(&mut self.ret, V::Unit)),
-            Err(Stop::Fail) => Err(Stop::Fail),
-            Err(_) => Err(self.fail("`break` or `continue` outside a loop")),
+            Err(Stop) => match self.exit {
+                Exit::Return => Ok(std::mem::replace(&mut self.ret, V::Unit)),
+                Exit::Fail => Err(Stop),
+                Exit::Break | Exit::Continue => {
+                    Err(self.fail("`break` or `continue` outside a loop"))
+                }
+            },
         }
     }
 
@@ -395,19 +410,29 @@ impl<'a> Ev<'a> {
                         self.set_slot(*c, V::Int(k as i64));
                     }
                     match self.block(body) {
-                        Ok(_) | Err(Stop::Continue) => {}
-                        Err(Stop::Break) => break,
-                        Err(e) => return Err(e),
+                        Ok(_) => {}
+                        Err(Stop) => match self.exit {
+                            Exit::Continue => {}
+                            Exit::Break => break,
+                            Exit::Return | Exit::Fail => return Err(Stop),
+                        },
                     }
                 }
                 Ok(V::Unit)
             }
             St::Return(e) => {
                 self.ret = self.ex(e)?;
-                Err(Stop::Return)
+                self.exit = Exit::Return;
+                Err(Stop)
             }
-            St::Break => Err(Stop::Break),
-            St::Continue => Err(Stop::Continue),
+            St::Break => {
+                self.exit = Exit::Break;
+                Err(Stop)
+            }
+            St::Continue => {
+                self.exit = Exit::Continue;
+                Err(Stop)
+            }
             St::Explain(tpl, args) => {
                 self.explain(*tpl, args)?;
                 Ok(V::Unit)
@@ -419,7 +444,8 @@ impl<'a> Ev<'a> {
                     (Some(p), Some(m)) => {
                         let e = InputError::new(p, m);
                         self.s.fault = Some(Fault::Input(e));
-                        Err(Stop::Fail)
+                        self.exit = Exit::Fail;
+                        Err(Stop)
                     }
                     _ => Err(self.fail("input_error needs two strings")),
                 }
@@ -499,7 +525,19 @@ impl<'a> Ev<'a> {
         Ok(())
     }
 
+    /// An expression's value. Leaves (a third of the nodes a decision runs)
+    /// are read here, inlined at each use, without the call into the
+    /// tree walk.
+    #[inline(always)]
     pub fn ex(&mut self, e: &Ex) -> R {
+        match e {
+            Ex::Const(v) => Ok(*v),
+            Ex::Slot(i) => Ok(self.slot(*i)),
+            _ => self.node(e),
+        }
+    }
+
+    fn node(&mut self, e: &Ex) -> R {
         match e {
             Ex::Const(v) => Ok(*v),
             Ex::Slot(i) => Ok(self.slot(*i)),
@@ -662,16 +700,33 @@ impl<'a> Ev<'a> {
         })
     }
 
+    /// `x.key`. The value is returned from inside the scan: going through
+    /// an `Option<V>` made rustc copy it byte-wise, a store-forwarding stall
+    /// on the commonest read of a decision.
     pub fn prop(&mut self, x: V, key: u32) -> R {
-        let found = match x {
-            V::CMap(m) => self.p.consts.map_get_sym(m, key),
-            V::Map(id) => self.map_find(id, &self.p.consts.pool[key as usize], Some(key)),
-            _ => None,
-        };
-        match found {
-            Some(v) => Ok(v),
-            None => Err(self.fail("property not found")),
+        match x {
+            V::CMap(m) => {
+                for (k, v) in self.p.consts.maps[m as usize].iter() {
+                    if *k == key {
+                        return Ok(*v);
+                    }
+                }
+            }
+            V::Map(id) => {
+                let want = &*self.p.consts.pool[key as usize];
+                for (k, v) in self.s.maps[id as usize].iter() {
+                    let hit = match *k {
+                        V::Sym(a) => a == key,
+                        k => self.p.text(k, self.s) == Some(want),
+                    };
+                    if hit {
+                        return Ok(*v);
+                    }
+                }
+            }
+            _ => {}
         }
+        Err(self.fail("property not found"))
     }
 
     fn map_find(&self, id: u32, key: &str, sym: Option<u32>) -> Option<V> {

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 /// are kept by the compiler: a variable that is ever mutated gets its own
 /// copy of a container when it is bound (see `compile::lower`).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[repr(u64)]
 pub(crate) enum V {
     Unit,
     Bool(bool),
