@@ -325,7 +325,11 @@ fn eval(
                 Some(line) => {
                     let _ = out.write_all(line.as_bytes());
                 }
-                None => rows.push((first + k, done.result)),
+                None => {
+                    if let Some(result) = done.result {
+                        rows.push((first + k, result));
+                    }
+                }
             }
         }
     }
@@ -338,9 +342,9 @@ fn eval(
 
 /// One line of `eval`'s JSON Lines output.
 #[derive(serde::Serialize)]
-struct Line<'a> {
+struct Line<'a, T> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    decision: Option<&'a Decision>,
+    decision: Option<&'a T>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<Value>,
     record: usize,
@@ -388,7 +392,7 @@ fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Raw<'_>>> +
 struct Done {
     ok: bool,
     line: Option<String>,
-    result: Result<Decision, Error>,
+    result: Option<Result<Decision, Error>>,
 }
 
 /// Decides records on every core, keeping their order; each worker also
@@ -419,6 +423,7 @@ fn decide_all(
                 let at = start;
                 start += part.len();
                 scope.spawn(move || {
+                    let mut ev = rs.evaluator();
                     part.into_iter()
                         .enumerate()
                         .map(|(k, raw)| {
@@ -431,17 +436,34 @@ fn decide_all(
                                 }),
                                 Raw::Value(v) => v,
                             };
-                            let result = value
-                                .and_then(|v| Input::from_value(v).map_err(Error::from))
-                                .and_then(|i| rs.evaluate_with(&i, as_of, &Section::ALL, trace));
-                            let line = match output {
-                                Output::Jsonl => Some(json_line(at + k, &result)),
-                                Output::Table => None,
-                            };
-                            Done {
-                                ok: result.is_ok(),
-                                line,
-                                result,
+                            let input =
+                                value.and_then(|v| Input::from_value(v).map_err(Error::from));
+                            let record = at + k;
+                            match output {
+                                // The line is written from the outcome: no owned decision.
+                                Output::Jsonl => {
+                                    let line = input
+                                        .and_then(|i| {
+                                            let mut o = ev.run(&i, as_of, &Section::ALL, trace)?;
+                                            Ok(json_line(record, Ok(&o.json()?)))
+                                        })
+                                        .map_err(|e| json_line::<Decision>(record, Err(&e)));
+                                    Done {
+                                        ok: line.is_ok(),
+                                        line: Some(line.unwrap_or_else(|e| e)),
+                                        result: None,
+                                    }
+                                }
+                                Output::Table => {
+                                    let result = input.and_then(|i| {
+                                        rs.evaluate_with(&i, as_of, &Section::ALL, trace)
+                                    });
+                                    Done {
+                                        ok: result.is_ok(),
+                                        line: None,
+                                        result: Some(result),
+                                    }
+                                }
                             }
                         })
                         .collect::<Vec<_>>()
@@ -456,7 +478,7 @@ fn decide_all(
 }
 
 /// One line of `eval`'s JSON Lines output, newline included.
-fn json_line(record: usize, result: &Result<Decision, Error>) -> String {
+fn json_line<T: serde::Serialize>(record: usize, result: Result<&T, &Error>) -> String {
     let line = match result {
         Ok(d) => Line {
             record,

@@ -27,7 +27,15 @@ impl Decision {
     /// Puts a township's staffing check under `responsibility`, which a
     /// decision without a hazard does not have yet.
     pub(crate) fn set_staffing(&mut self, staffing: Staffing) {
-        self.responsibility
+        Responsibility::set_staffing(&mut self.responsibility, staffing);
+    }
+}
+
+impl Responsibility {
+    /// Puts a township's staffing check in `responsibility`, creating it
+    /// for a decision without a hazard.
+    pub(crate) fn set_staffing(responsibility: &mut Option<Responsibility>, staffing: Staffing) {
+        responsibility
             .get_or_insert_with(|| Responsibility {
                 assignments: Vec::new(),
                 supervising_level: None,

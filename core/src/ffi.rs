@@ -26,6 +26,7 @@ use crate::decision::Decision;
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
+use crate::outcome::{self, DecisionJson};
 use crate::plan::trace::TraceMode;
 use crate::ruleset::Ruleset;
 
@@ -100,33 +101,63 @@ pub fn evaluate_with(
     section: Option<&str>,
     trace: Option<&str>,
 ) -> String {
-    let mode = trace.map(parse_trace).transpose();
-    Reply::of(mode.and_then(|m| {
-        evaluate_decision(ruleset, input, as_of_date, section, m.unwrap_or_default())
-    }))
-    .to_json()
+    match Request::read(input, as_of_date, section, trace) {
+        Ok(r) => r.decide(ruleset, |d| Reply::of(d).to_json()),
+        Err(e) => Reply::<Decision>::Error(error_value(&e)).to_json(),
+    }
+}
+
+/// The arguments of [`evaluate_with`], read.
+struct Request {
+    input: Input,
+    as_of: NaiveDate,
+    sections: Vec<Section>,
+    mode: TraceMode,
+}
+
+impl Request {
+    fn read(
+        input: &str,
+        as_of_date: &str,
+        section: Option<&str>,
+        trace: Option<&str>,
+    ) -> Result<Request, Error> {
+        let mode = trace.map(parse_trace).transpose()?.unwrap_or_default();
+        let as_of = parse_as_of(as_of_date)?;
+        let input = parse_input(input)?;
+        let sections = match section {
+            None => Section::ALL.to_vec(),
+            Some(s) => vec![parse_section(s)?],
+        };
+        Ok(Request {
+            input,
+            as_of,
+            sections,
+            mode,
+        })
+    }
+
+    /// Decides, handing `f` the decision's JSON view (no owned decision).
+    fn decide<T>(
+        &self,
+        ruleset: &Ruleset,
+        f: impl FnOnce(Result<DecisionJson<'_>, Error>) -> T,
+    ) -> T {
+        outcome::with_json(
+            ruleset,
+            &self.input,
+            self.as_of,
+            &self.sections,
+            self.mode,
+            f,
+        )
+    }
 }
 
 /// Parses a trace mode (`full`, `ids`, `off`); the error is an input error at `trace`.
 pub fn parse_trace(text: &str) -> Result<TraceMode, Error> {
     text.parse()
         .map_err(|m: String| Error::Input(InputError::new("trace", m)))
-}
-
-fn evaluate_decision(
-    ruleset: &Ruleset,
-    input: &str,
-    as_of_date: &str,
-    section: Option<&str>,
-    trace: TraceMode,
-) -> Result<Decision, Error> {
-    let date = parse_as_of(as_of_date)?;
-    let input = parse_input(input)?;
-    let sections = match section {
-        None => Section::ALL.to_vec(),
-        Some(s) => vec![parse_section(s)?],
-    };
-    ruleset.evaluate_with(&input, date, &sections, trace)
 }
 
 /// Text → JSON value → [`Input`], the way the CLI and the test cases read
@@ -166,20 +197,36 @@ pub fn evaluate_batch_with(
         ))
     });
     let date = parse_as_of(as_of_date);
-    let answers: Vec<Reply<Decision>> = match (records, date) {
-        (Err(e), _) | (_, Err(e)) => vec![Reply::Error(error_value(&e))],
-        (Ok(records), Ok(date)) => records
-            .into_iter()
-            .map(|v| {
-                Reply::of(
-                    Input::from_value(v)
-                        .map_err(Error::from)
-                        .and_then(|input| ruleset.evaluate_with(&input, date, &Section::ALL, mode)),
-                )
-            })
-            .collect(),
-    };
-    serde_json::to_string(&answers).expect("answers serialise")
+    match (records, date) {
+        (Err(e), _) | (_, Err(e)) => {
+            serde_json::to_string(&[Reply::<Decision>::Error(error_value(&e))])
+                .expect("answers serialise")
+        }
+        // Each answer is written from its outcome as soon as it is decided.
+        (Ok(records), Ok(date)) => {
+            let mut out = Vec::with_capacity(64 + records.len() * 256);
+            out.push(b'[');
+            for (k, v) in records.into_iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                match Input::from_value(v) {
+                    Ok(input) => {
+                        outcome::with_json(ruleset, &input, date, &Section::ALL, mode, |d| {
+                            serde_json::to_writer(&mut out, &Reply::of(d))
+                        })
+                    }
+                    Err(e) => serde_json::to_writer(
+                        &mut out,
+                        &Reply::<Decision>::Error(error_value(&e.into())),
+                    ),
+                }
+                .expect("an answer serialises");
+            }
+            out.push(b']');
+            String::from_utf8(out).expect("serde_json writes UTF-8")
+        }
+    }
 }
 
 /// Parses a section name (`classification`, `rectification`, `responsibility`,
@@ -192,11 +239,9 @@ pub fn parse_section(text: &str) -> Result<Section, Error> {
 /// Checks an input without returning the decision: `{"ok": {"valid": true}}`
 /// or the error (with its `path` for input errors), so a form can highlight it.
 pub fn validate(ruleset: &Ruleset, input: &str, as_of_date: &str) -> String {
-    Reply::of(
-        evaluate_decision(ruleset, input, as_of_date, None, TraceMode::Off)
-            .map(|_| json!({ "valid": true })),
-    )
-    .to_json()
+    let valid = Request::read(input, as_of_date, None, Some("off"))
+        .and_then(|r| r.decide(ruleset, |d| d.map(|_| ())));
+    Reply::of(valid.map(|()| json!({ "valid": true }))).to_json()
 }
 
 /// The chain and its tables.

@@ -52,7 +52,7 @@ pub use engine::{Limits, ENTRY_POINTS};
 pub use error::{Error, InputError, LimitError, RulesetError};
 pub use evaluate::Section;
 pub use input::Input;
-pub use outcome::{Evaluator, Outcome};
+pub use outcome::{DecisionJson, Evaluator, Outcome};
 pub use plan::trace::TraceMode;
 pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
 

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::decision::{Decision, Response, Responsibility};
+use crate::decision::{Classification, Decision, Rectification, Response, Responsibility, Risk};
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
@@ -80,6 +80,8 @@ struct Planned<'a> {
     wanted: u8,
     mode: TraceMode,
     r: Results,
+    /// The results in the output types, once read (see `Outcome::settle`).
+    sections: Option<Box<Sections>>,
 }
 
 /// The value each entry function returned.
@@ -120,73 +122,195 @@ impl Outcome<'_> {
     }
 
     /// The owned decision, with the trace written as the mode asks.
-    pub fn to_decision(self) -> Result<Decision, Error> {
+    pub fn to_decision(mut self) -> Result<Decision, Error> {
+        self.settle()?;
         match self.inner {
             Inner::Decided(d) => Ok(*d),
             Inner::Plan(p) => {
-                let (rules, input, as_of, mode) = (p.rules, p.input, p.as_of, p.mode);
-                let wanted: Vec<Section> = Section::ALL
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| p.wanted & (1 << i) != 0)
-                    .map(|(_, s)| s)
-                    .collect();
-                match materialise(p) {
-                    Some(d) => Ok(d),
-                    // A result the output types reject: the interpreter says how.
-                    None if rules.rules.is_some() => rules.interpreted(input, as_of, &wanted, mode),
-                    None => Err(plan_error("", None)),
-                }
+                let sections = *p.sections.expect("settled");
+                let trace = match p.mode {
+                    TraceMode::Off => Vec::new(),
+                    mode => trace::render(p.plan, p.s, mode),
+                };
+                Ok(Decision {
+                    id: p.input.id.clone(),
+                    as_of: p.as_of,
+                    ruleset: p.rules.chain_refs(),
+                    classification: sections.classification,
+                    rectification: sections.rectification,
+                    responsibility: sections.responsibility,
+                    response: sections.response,
+                    risk: sections.risk,
+                    trace,
+                })
             }
+        }
+    }
+
+    /// The decision as something to serialise: the same JSON, byte for
+    /// byte, as `serde_json::to_string(&outcome.to_decision()?)`, written
+    /// from the outcome (the trace straight from its records, no owned
+    /// entries). What the `ffi` and the CLI write.
+    ///
+    /// ```
+    /// use hazard_rules::{Input, Ruleset, Section, TraceMode};
+    /// let rs = Ruleset::default();
+    /// let mut ev = rs.evaluator();
+    /// let input = Input::from_json(r#"{"accident": {"deaths": 3}}"#).unwrap();
+    /// let as_of = "2024-06-30".parse().unwrap();
+    /// let mut out = ev.run(&input, as_of, &Section::ALL, TraceMode::Full).unwrap();
+    /// let text = serde_json::to_string(&out.json().unwrap()).unwrap();
+    /// let owned = rs.evaluate(&input, as_of).unwrap();
+    /// assert_eq!(text, serde_json::to_string(&owned).unwrap());
+    /// ```
+    pub fn json(&mut self) -> Result<DecisionJson<'_>, Error> {
+        self.settle()?;
+        Ok(match &mut self.inner {
+            Inner::Decided(d) => DecisionJson(Json::Decided(d)),
+            Inner::Plan(p) => {
+                if p.mode != TraceMode::Off {
+                    trace::prepare(p.plan, p.s, p.mode);
+                }
+                let sections = p.sections.as_ref().expect("settled");
+                DecisionJson(Json::Plan(PlanJson {
+                    id: &p.input.id,
+                    as_of: p.as_of,
+                    ruleset: ChainView(p.rules),
+                    classification: &sections.classification,
+                    rectification: &sections.rectification,
+                    responsibility: &sections.responsibility,
+                    response: &sections.response,
+                    risk: &sections.risk,
+                    trace: trace::TraceView {
+                        p: p.plan,
+                        s: p.s,
+                        mode: p.mode,
+                    },
+                }))
+            }
+        })
+    }
+
+    /// Reads the sections' results into the output types, once. A result
+    /// the output types reject is answered by the interpreter (which says
+    /// how it is wrong), and the outcome becomes its decision.
+    fn settle(&mut self) -> Result<(), Error> {
+        let Inner::Plan(p) = &mut self.inner else {
+            return Ok(());
+        };
+        if p.sections.is_some() {
+            return Ok(());
+        }
+        if let Some(sections) = read_sections(p.plan, p.s, &p.r, p.wanted) {
+            p.sections = Some(Box::new(sections));
+            return Ok(());
+        }
+        let (rules, input, as_of, mode) = (p.rules, p.input, p.as_of, p.mode);
+        let wanted: Vec<Section> = Section::ALL
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| p.wanted & (1 << i) != 0)
+            .map(|(_, s)| s)
+            .collect();
+        let d = match rules.rules {
+            Some(_) => rules.interpreted(input, as_of, &wanted, mode)?,
+            None => return Err(plan_error("", None)),
+        };
+        self.inner = Inner::Decided(Box::new(d));
+        Ok(())
+    }
+}
+
+/// The sections of a decision, in the output types.
+struct Sections {
+    classification: Option<Classification>,
+    rectification: Option<Rectification>,
+    responsibility: Option<Responsibility>,
+    response: Option<Response>,
+    risk: Option<Risk>,
+}
+
+fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Option<Sections> {
+    fn read<T: serde::de::DeserializeOwned>(
+        plan: &Plan,
+        s: &mut Scratch,
+        v: Option<V>,
+    ) -> Option<Option<T>> {
+        match v {
+            Some(v) => output::read(plan, s, v).ok().map(Some),
+            None => Some(None),
+        }
+    }
+    let classification = match wanted & 1 {
+        0 => None,
+        _ => read(plan, s, r.classification)?,
+    };
+    let mut responsibility: Option<Responsibility> = read(plan, s, r.assignment)?;
+    if let Some(staffing) = read(plan, s, r.staffing)? {
+        Responsibility::set_staffing(&mut responsibility, staffing);
+    }
+    let response = match r.response {
+        true => Some(Response {
+            accident: read(plan, s, r.accident)?,
+            warning: read(plan, s, r.warning)?,
+        }),
+        false => None,
+    };
+    Some(Sections {
+        classification,
+        rectification: read(plan, s, r.rectification)?,
+        responsibility,
+        response,
+        risk: read(plan, s, r.risk)?,
+    })
+}
+
+/// See [`Outcome::json`]: serialises as the [`Decision`] it stands for.
+pub struct DecisionJson<'a>(Json<'a>);
+
+enum Json<'a> {
+    Decided(&'a Decision),
+    Plan(PlanJson<'a>),
+}
+
+impl serde::Serialize for DecisionJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Json::Decided(d) => d.serialize(ser),
+            Json::Plan(p) => p.serialize(ser),
         }
     }
 }
 
-fn materialise(p: Planned) -> Option<Decision> {
-    let (plan, s, r) = (p.plan, &mut *p.s, &p.r);
-    let mut d = Decision {
-        id: p.input.id.clone(),
-        as_of: p.as_of,
-        ruleset: p.rules.chain_refs(),
-        classification: match r.classification {
-            Some(v) if p.wanted & 1 != 0 => Some(output::read(plan, s, v).ok()?),
-            _ => None,
-        },
-        rectification: match r.rectification {
-            Some(v) => Some(output::read(plan, s, v).ok()?),
-            None => None,
-        },
-        responsibility: match r.assignment {
-            Some(v) => Some(output::read::<Responsibility>(plan, s, v).ok()?),
-            None => None,
-        },
-        response: None,
-        risk: match r.risk {
-            Some(v) => Some(output::read(plan, s, v).ok()?),
-            None => None,
-        },
-        trace: Vec::new(),
-    };
-    if let Some(v) = r.staffing {
-        let staffing = output::read(plan, s, v).ok()?;
-        d.set_staffing(staffing);
+/// [`Decision`]'s fields, in its order, borrowed.
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    id: &'a Option<String>,
+    as_of: NaiveDate,
+    ruleset: ChainView<'a>,
+    classification: &'a Option<Classification>,
+    rectification: &'a Option<Rectification>,
+    responsibility: &'a Option<Responsibility>,
+    response: &'a Option<Response>,
+    risk: &'a Option<Risk>,
+    trace: trace::TraceView<'a>,
+}
+
+/// The ruleset chain as [`Decision::ruleset`] serialises it.
+struct ChainView<'a>(&'a Ruleset);
+
+impl serde::Serialize for ChainView<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Ref<'a> {
+            id: &'a str,
+            version: &'a str,
+        }
+        ser.collect_seq(self.0.manifests().iter().map(|m| Ref {
+            id: &m.id,
+            version: &m.version,
+        }))
     }
-    if r.response {
-        d.response = Some(Response {
-            accident: match r.accident {
-                Some(v) => Some(output::read(plan, s, v).ok()?),
-                None => None,
-            },
-            warning: match r.warning {
-                Some(v) => Some(output::read(plan, s, v).ok()?),
-                None => None,
-            },
-        });
-    }
-    if p.mode != TraceMode::Off {
-        d.trace = trace::render(plan, s, p.mode);
-    }
-    Some(d)
 }
 
 thread_local! {
@@ -199,6 +323,22 @@ pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut s) => f(&mut s),
         Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// Decides `input` with this thread's scratch and hands `f` the decision's
+/// JSON view (see [`Outcome::json`]): the `ffi`'s path, with no owned decision.
+pub(crate) fn with_json<T>(
+    rules: &Ruleset,
+    input: &Input,
+    as_of: NaiveDate,
+    sections: &[Section],
+    mode: TraceMode,
+    f: impl FnOnce(Result<DecisionJson<'_>, Error>) -> T,
+) -> T {
+    with_scratch(|s| match run(rules, s, input, as_of, sections, mode) {
+        Ok(mut outcome) => f(outcome.json()),
+        Err(e) => f(Err(e)),
     })
 }
 
@@ -268,6 +408,7 @@ pub(crate) fn run<'a>(
                     .fold(0, |a, b| a | b),
                 mode,
                 r,
+                sections: None,
             }),
         }),
         Err(Early::Input(e)) => Err(Error::Input(e)),

@@ -28,7 +28,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use hazard_rules::cases::Case;
 use hazard_rules::ffi::error_value;
-use hazard_rules::{Decision, Error, Input, Ruleset, RulesetFiles, Section};
+use hazard_rules::{Decision, Error, Input, Ruleset, RulesetFiles, Section, TraceMode};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -158,18 +158,75 @@ impl Report {
         as_of: NaiveDate,
         section: Option<Section>,
     ) -> Value {
+        let sections = section.map_or(Section::ALL.to_vec(), |s| vec![s]);
         let (compiled, interpreted) = match section {
             None => (
-                outcome(rs.evaluate(input, as_of)),
+                rs.evaluate(input, as_of),
                 outcome(rs.evaluate_interpreted(input, as_of)),
             ),
             Some(s) => (
-                outcome(rs.evaluate_section(input, s, as_of)),
+                rs.evaluate_section(input, s, as_of),
                 outcome(rs.evaluate_section_interpreted(input, s, as_of)),
             ),
         };
+        // The JSON the ffi and the CLI write from the outcome must be the
+        // owned decision's, byte for byte, in every trace mode.
+        let mut ev = rs.evaluator();
+        for mode in [TraceMode::Full, TraceMode::Ids, TraceMode::Off] {
+            let text = |r: &Result<Decision, Error>| {
+                r.as_ref()
+                    .map(|d| serde_json::to_string(d).expect("a decision serialises"))
+                    .map_err(error_value)
+            };
+            let owned = match mode {
+                TraceMode::Full => text(&compiled),
+                _ => text(&rs.evaluate_with(input, as_of, &sections, mode)),
+            };
+            let written = ev
+                .run(input, as_of, &sections, mode)
+                .and_then(|mut o| Ok(serde_json::to_string(&o.json()?).expect("serialises")))
+                .map_err(|e| error_value(&e));
+            if written != owned {
+                self.mismatch(
+                    record,
+                    input_json,
+                    as_of,
+                    section,
+                    &format!("<JSON written from the outcome, trace {mode:?}>"),
+                    format!("{written:?}"),
+                    format!("{owned:?}"),
+                );
+            }
+        }
+        let compiled = outcome(compiled);
         self.compare(record, input_json, as_of, section, &compiled, &interpreted);
         interpreted
+    }
+
+    /// Records a difference found outside the decision JSON's tree.
+    #[allow(clippy::too_many_arguments)]
+    fn mismatch(
+        &mut self,
+        record: &str,
+        input_json: &Value,
+        as_of: NaiveDate,
+        section: Option<Section>,
+        place: &str,
+        got: String,
+        want: String,
+    ) {
+        self.mismatches += 1;
+        *self.by_path.entry(place.to_owned()).or_default() += 1;
+        if self.shown.len() < SHOWN {
+            let section = section.map_or("all sections", |s| s.name());
+            self.shown.push(format!(
+                "{record} (as of {as_of}, {section}): {place}\n    \
+                 written:  {}\n    owned:    {}\n    input: {}",
+                shorten(got, 3000),
+                shorten(want, 3000),
+                shorten(input_json.to_string(), 3000),
+            ));
+        }
     }
 
     fn compare(

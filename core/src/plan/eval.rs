@@ -63,6 +63,8 @@ pub(crate) struct Scratch {
     pub targs: Vec<V>,
     /// Trace entries that arrive already written (notes, interpreted sections).
     pub entries: Vec<TraceEntry>,
+    /// The trace's text, written when a decision is read (see trace.rs).
+    pub trace_text: super::trace::TraceText,
     pub ops: u64,
     depth: usize,
     pub fault: Option<Fault>,
@@ -554,18 +556,11 @@ impl<'a> Ev<'a> {
                 let i = self.ex(i)?;
                 self.index(x, i)
             }
-            Ex::Call(id, args) => {
-                let top = self.s.slots.len();
-                for a in args.iter() {
-                    match self.ex(a) {
-                        Ok(v) => self.s.slots.push(v),
-                        Err(e) => {
-                            self.s.slots.truncate(top);
-                            return Err(e);
-                        }
-                    }
-                }
-                self.enter(*id, top)
+            Ex::Call(id, args) => self.call(*id, args),
+            Ex::Native(n, args) if args.len() == 2 && n.is_binary() => {
+                let a = self.ex(&args[0])?;
+                let b = self.ex(&args[1])?;
+                self.binary(*n, a, b)
             }
             Ex::Native(n, args) => {
                 let mut vals = [V::Unit; 3];
@@ -581,49 +576,9 @@ impl<'a> Ev<'a> {
                 }
                 self.lookup(*n, *t, &vals[..args.len()])
             }
-            Ex::Interp(parts) => {
-                let start = self.s.stack.len();
-                for p in parts.iter() {
-                    let v = self.ex(p)?;
-                    self.s.stack.push(v);
-                }
-                let at = self.s.text.len();
-                for k in start..self.s.stack.len() {
-                    let v = self.s.stack[k];
-                    self.display_value(v);
-                }
-                self.s.stack.truncate(start);
-                let len = self.s.text.len() - at;
-                if len > self.p.max_string_size {
-                    return Err(self.limit("string too large"));
-                }
-                Ok(V::Txt(at as u32, len as u32))
-            }
-            Ex::Array(items) => {
-                let start = self.s.stack.len();
-                for it in items.iter() {
-                    let v = self.ex(it)?;
-                    self.s.stack.push(v);
-                }
-                let id = self.s.new_list();
-                let (stack, lists) = (&mut self.s.stack, &mut self.s.lists);
-                lists[id as usize].extend(stack.drain(start..));
-                Ok(V::List(id))
-            }
-            Ex::Map(entries, order) => {
-                let start = self.s.stack.len();
-                for (_, it) in entries.iter() {
-                    let v = self.ex(it)?;
-                    self.s.stack.push(v);
-                }
-                let id = self.s.new_map();
-                for &k in order.iter() {
-                    let v = self.s.stack[start + k as usize];
-                    self.s.map_push(id, V::Sym(entries[k as usize].0), v);
-                }
-                self.s.stack.truncate(start);
-                Ok(V::Map(id))
-            }
+            Ex::Interp(parts) => self.interp(parts),
+            Ex::Array(items) => self.array(items),
+            Ex::Map(entries, order) => self.map_literal(entries, order),
             Ex::And(xs) => {
                 for x in xs.iter() {
                     match self.ex(x)? {
@@ -660,6 +615,78 @@ impl<'a> Ev<'a> {
                 self.copy(v)
             }
         }
+    }
+
+    /// A call of a compiled function. Out of line, like the other rarer nodes: it keeps
+    /// `node`'s frame small for the common ones.
+    #[inline(never)]
+    fn call(&mut self, id: u32, args: &[Ex]) -> R {
+        let top = self.s.slots.len();
+        for a in args.iter() {
+            match self.ex(a) {
+                Ok(v) => self.s.slots.push(v),
+                Err(e) => {
+                    self.s.slots.truncate(top);
+                    return Err(e);
+                }
+            }
+        }
+        self.enter(id, top)
+    }
+
+    /// String interpolation. Out of line, like the other rarer nodes: it keeps
+    /// `node`'s frame small for the common ones.
+    #[inline(never)]
+    fn interp(&mut self, parts: &[Ex]) -> R {
+        let start = self.s.stack.len();
+        for p in parts.iter() {
+            let v = self.ex(p)?;
+            self.s.stack.push(v);
+        }
+        let at = self.s.text.len();
+        for k in start..self.s.stack.len() {
+            let v = self.s.stack[k];
+            self.display_value(v);
+        }
+        self.s.stack.truncate(start);
+        let len = self.s.text.len() - at;
+        if len > self.p.max_string_size {
+            return Err(self.limit("string too large"));
+        }
+        Ok(V::Txt(at as u32, len as u32))
+    }
+
+    /// An array literal. Out of line, like the other rarer nodes: it keeps
+    /// `node`'s frame small for the common ones.
+    #[inline(never)]
+    fn array(&mut self, items: &[Ex]) -> R {
+        let start = self.s.stack.len();
+        for it in items.iter() {
+            let v = self.ex(it)?;
+            self.s.stack.push(v);
+        }
+        let id = self.s.new_list();
+        let (stack, lists) = (&mut self.s.stack, &mut self.s.lists);
+        lists[id as usize].extend(stack.drain(start..));
+        Ok(V::List(id))
+    }
+
+    /// A map literal. Out of line, like the other rarer nodes: it keeps
+    /// `node`'s frame small for the common ones.
+    #[inline(never)]
+    fn map_literal(&mut self, entries: &[(u32, Ex)], order: &[u16]) -> R {
+        let start = self.s.stack.len();
+        for (_, it) in entries.iter() {
+            let v = self.ex(it)?;
+            self.s.stack.push(v);
+        }
+        let id = self.s.new_map();
+        for &k in order.iter() {
+            let v = self.s.stack[start + k as usize];
+            self.s.map_push(id, V::Sym(entries[k as usize].0), v);
+        }
+        self.s.stack.truncate(start);
+        Ok(V::Map(id))
     }
 
     /// A copy of a container that the copy's owner may mutate.
@@ -1142,6 +1169,7 @@ impl<'a> Ev<'a> {
         }
     }
 
+    #[inline(never)]
     fn native(&mut self, n: Native, a: &[V]) -> R {
         use Native::*;
         match n {

@@ -66,6 +66,15 @@ impl Native {
         }
     }
 
+    /// An operator on two values (`binary` in the evaluator).
+    pub fn is_binary(self) -> bool {
+        use Native::*;
+        matches!(
+            self,
+            Eq | Ne | Lt | Le | Gt | Ge | Add | Sub | Mul | Div | Rem
+        )
+    }
+
     /// The native a Rhai call of `name` with `arity` arguments (receiver
     /// included for methods) stands for.
     pub fn resolve(name: &str, arity: usize) -> Option<Native> {

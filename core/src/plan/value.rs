@@ -8,6 +8,12 @@ use std::fmt::Write as _;
 /// A value during a decision. Rhai's value semantics (a copy on assignment)
 /// are kept by the compiler: a variable that is ever mutated gets its own
 /// copy of a container when it is bound (see `compile::lower`).
+///
+/// `repr(u64)`: a word of tag and a word of payload, so that rustc copies a
+/// value (and a `Result<V, Stop>`, the same 16 bytes through the tag's
+/// niche) as two aligned words. With a one-byte tag it copied bytes 1..16
+/// as overlapping loads, which stalled on store forwarding at nearly every
+/// node of the tree walk.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[repr(u64)]
 pub(crate) enum V {
