@@ -438,7 +438,7 @@ fn execute(
         }
     }
     let as_of_v = s.push_date(as_of);
-    let k = plan.keys;
+    let k = plan.frame();
     let mut r = Results::default();
     if let Some(h) = &input.hazard {
         if want(Section::Classification)

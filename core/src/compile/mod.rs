@@ -184,6 +184,7 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
             max_array_size: limits.max_array_size,
             max_map_size: limits.max_map_size,
             keys,
+            codes: Default::default(),
         },
         report,
     ))

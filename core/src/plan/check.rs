@@ -46,12 +46,13 @@ impl Plan {
                 return bad("an entry point");
             }
         }
-        let k = &self.keys;
-        if [k.due, k.nominal, k.skipped]
-            .iter()
-            .any(|&s| s as usize >= c.pool.len())
-        {
+        if self.keys.all().any(|s| s as usize >= c.pool.len()) {
             return bad("the field names");
+        }
+        // Strings are compared by symbol: each must be in the pool once.
+        let mut seen = super::FastMap::default();
+        if !c.pool.iter().all(|t| seen.insert(&**t, ()).is_none()) {
+            return bad("a string held twice");
         }
         for f in self.funcs.iter().flatten() {
             w.slots = f.slots;
@@ -234,5 +235,25 @@ impl Walk<'_> {
             Ex::Block(b) => self.stmts(b),
             Ex::Copy(x) => self.ex(x),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Ruleset;
+
+    #[test]
+    fn the_default_plan_passes_and_a_string_held_twice_does_not() {
+        let mut rs = Ruleset::default();
+        let plan = rs.plan.as_mut().expect("the default chain compiles");
+        assert_eq!(plan.check(), Ok(()));
+        // Strings compare by symbol, so a second copy of one would make
+        // equal texts unequal.
+        let first = plan.consts.pool[0].clone();
+        plan.consts.pool.push(first);
+        assert_eq!(
+            plan.check(),
+            Err("damaged plan: a string held twice".to_owned())
+        );
     }
 }

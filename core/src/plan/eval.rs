@@ -487,6 +487,7 @@ impl<'a> Ev<'a> {
             (V::Int(a), V::Int(b)) => a == b,
             (V::Bool(a), V::Bool(b)) => a == b,
             (V::Unit, V::Unit) => true,
+            (V::Sym(a), V::Sym(b)) => a == b,
             (a, b) if a.is_str() && b.is_str() => self.text(a) == self.text(b),
             _ => false,
         }
@@ -931,6 +932,8 @@ impl<'a> Ev<'a> {
             (V::Bool(x), V::Bool(y)) => x == y,
             (V::Int(x), V::Int(y)) => x == y,
             (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => a.as_f64() == b.as_f64(),
+            // The pool holds each string once (`Plan::check`).
+            (V::Sym(x), V::Sym(y)) => x == y,
             (x, y) if x.is_str() && y.is_str() => self.text(x) == self.text(y),
             (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) => {
                 let (xs, ys) = (self.items(a), self.items(b));
@@ -1125,8 +1128,16 @@ impl<'a> Ev<'a> {
                 if !matches!(table.kind, TableKind::Rows | TableKind::Bands) {
                     return Ok(V::Unit);
                 }
+                let sym = match args[0] {
+                    V::Sym(k) => Some(k),
+                    _ => None,
+                };
                 for &m in &table.rows {
-                    if let Some(cell) = self.p.consts.map_get(m, field) {
+                    let cell = match sym {
+                        Some(k) => self.p.consts.map_get_sym(m, k),
+                        None => self.p.consts.map_get(m, field),
+                    };
+                    if let Some(cell) = cell {
                         if self.same_value(cell, value) {
                             return Ok(V::CMap(m));
                         }

@@ -4,7 +4,7 @@
 //! once per plan.
 
 use super::eval::Scratch;
-use super::{Consts, V};
+use super::{Consts, FastMap, FxHasher, V};
 use crate::input::{
     Accident, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region, RiskInput,
     RiskPoint, Township, TyphoonForecast, UnitSignals, Warning,
@@ -20,6 +20,11 @@ macro_rules! keys {
         impl Keys {
             pub fn new(c: &mut Consts) -> Keys {
                 Keys { $($k: c.sym(stringify!($k)),)* }
+            }
+
+            /// Every name's symbol.
+            pub fn all(&self) -> impl Iterator<Item = u32> {
+                [$(self.$k,)*].into_iter()
             }
         }
     };
@@ -120,12 +125,49 @@ fn map(s: &mut Scratch) -> MapW<'_> {
     MapW { s, id }
 }
 
-fn text(s: &mut Scratch, t: &str) -> V {
-    s.push_text(t)
+/// What the frame is written with: the field names, and the plan's strings
+/// by hash, so that an input text the plan also holds (a sector, an item
+/// id, a colour) becomes that string's symbol and compares as a number.
+pub(crate) struct Cx<'a> {
+    pub keys: &'a Keys,
+    pub pool: &'a [Box<str>],
+    pub codes: &'a FastMap<u64, u32>,
 }
 
-fn opt_text(s: &mut Scratch, t: &Option<String>) -> V {
-    t.as_deref().map_or(V::Unit, |t| s.push_text(t))
+impl std::ops::Deref for Cx<'_> {
+    type Target = Keys;
+    fn deref(&self) -> &Keys {
+        self.keys
+    }
+}
+
+/// The plan's strings by their hash (a string whose hash another one has
+/// already is left out: its texts are then compared as text, which is
+/// only slower).
+pub(crate) fn codes(pool: &[Box<str>]) -> FastMap<u64, u32> {
+    let mut out = FastMap::default();
+    for (i, t) in pool.iter().enumerate() {
+        out.entry(hash(t)).or_insert(i as u32);
+    }
+    out
+}
+
+fn hash(t: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    h.write(t.as_bytes());
+    h.finish()
+}
+
+fn text(s: &mut Scratch, k: &Cx<'_>, t: &str) -> V {
+    match k.codes.get(&hash(t)) {
+        Some(&i) if *k.pool[i as usize] == *t => V::Sym(i),
+        _ => s.push_text(t),
+    }
+}
+
+fn opt_text(s: &mut Scratch, k: &Cx<'_>, t: &Option<String>) -> V {
+    t.as_deref().map_or(V::Unit, |t| text(s, k, t))
 }
 
 fn opt_f64(v: Option<f64>) -> V {
@@ -141,10 +183,10 @@ fn list<T>(s: &mut Scratch, items: &[T], mut f: impl FnMut(&mut Scratch, &T) -> 
     V::List(id)
 }
 
-pub(crate) fn post(s: &mut Scratch, k: &Keys, p: &Option<Post>) -> V {
+pub(crate) fn post(s: &mut Scratch, k: &Cx<'_>, p: &Option<Post>) -> V {
     let Some(p) = p else { return V::Unit };
-    let backup = opt_text(s, &p.backup);
-    let name = text(s, &p.name);
+    let backup = opt_text(s, k, &p.backup);
+    let name = text(s, k, &p.name);
     map(s)
         .f(k.absent, V::Bool(p.absent))
         .f(k.backup, backup)
@@ -152,11 +194,11 @@ pub(crate) fn post(s: &mut Scratch, k: &Keys, p: &Option<Post>) -> V {
         .done()
 }
 
-fn landlord(s: &mut Scratch, k: &Keys, l: &Option<Landlord>) -> V {
+fn landlord(s: &mut Scratch, k: &Cx<'_>, l: &Option<Landlord>) -> V {
     let Some(l) = l else { return V::Unit };
     let contact = post(s, k, &l.contact);
-    let kind = text(s, &l.kind);
-    let name = text(s, &l.name);
+    let kind = text(s, k, &l.kind);
+    let name = text(s, k, &l.name);
     map(s)
         .f(k.contact, contact)
         .f(k.kind, kind)
@@ -164,10 +206,10 @@ fn landlord(s: &mut Scratch, k: &Keys, l: &Option<Landlord>) -> V {
         .done()
 }
 
-fn enterprise(s: &mut Scratch, k: &Keys, e: &Option<Enterprise>) -> V {
+fn enterprise(s: &mut Scratch, k: &Cx<'_>, e: &Option<Enterprise>) -> V {
     let Some(e) = e else { return V::Unit };
     let head = post(s, k, &e.department_head);
-    let name = text(s, &e.name);
+    let name = text(s, k, &e.name);
     let principal = post(s, k, &e.principal);
     let tenant = landlord(s, k, &e.tenant_of);
     map(s)
@@ -178,14 +220,14 @@ fn enterprise(s: &mut Scratch, k: &Keys, e: &Option<Enterprise>) -> V {
         .done()
 }
 
-fn location(s: &mut Scratch, k: &Keys, l: &Option<Location>) -> V {
+fn location(s: &mut Scratch, k: &Cx<'_>, l: &Option<Location>) -> V {
     let Some(l) = l else { return V::Unit };
-    let county = opt_text(s, &l.county);
-    let grid = opt_text(s, &l.grid);
+    let county = opt_text(s, k, &l.county);
+    let grid = opt_text(s, k, &l.grid);
     let grid_member = post(s, k, &l.grid_member);
-    let township = text(s, &l.township);
+    let township = text(s, k, &l.township);
     let lead = post(s, k, &l.township_lead);
-    let village = opt_text(s, &l.village);
+    let village = opt_text(s, k, &l.village);
     let head = post(s, k, &l.village_head);
     map(s)
         .f(k.county, county)
@@ -198,17 +240,17 @@ fn location(s: &mut Scratch, k: &Keys, l: &Option<Location>) -> V {
         .done()
 }
 
-fn listing(s: &mut Scratch, k: &Keys, l: &Option<Listing>) -> V {
+fn listing(s: &mut Scratch, k: &Cx<'_>, l: &Option<Listing>) -> V {
     let Some(l) = l else { return V::Unit };
-    let level = text(s, &l.level);
+    let level = text(s, k, &l.level);
     let on = s.push_date(l.listed_on);
     map(s).f(k.level, level).f(k.listed_on, on).done()
 }
 
-fn event(s: &mut Scratch, k: &Keys, e: &Event) -> V {
-    let note = opt_text(s, &e.note);
+fn event(s: &mut Scratch, k: &Cx<'_>, e: &Event) -> V {
+    let note = opt_text(s, k, &e.note);
     let on = s.push_date(e.on);
-    let stage = text(s, &e.stage);
+    let stage = text(s, k, &e.stage);
     map(s)
         .f(
             k.extension_days,
@@ -221,8 +263,8 @@ fn event(s: &mut Scratch, k: &Keys, e: &Event) -> V {
 }
 
 /// `hazard` as the rules see it.
-pub(crate) fn hazard(s: &mut Scratch, k: &Keys, h: &Hazard) -> V {
-    let description = opt_text(s, &h.description);
+pub(crate) fn hazard(s: &mut Scratch, k: &Cx<'_>, h: &Hazard) -> V {
+    let description = opt_text(s, k, &h.description);
     let ent = enterprise(s, k, &h.enterprise);
     let events = list(s, &h.events, |s, e| event(s, k, e));
     let facts = map(s)
@@ -231,11 +273,11 @@ pub(crate) fn hazard(s: &mut Scratch, k: &Keys, h: &Hazard) -> V {
         .f(k.needs_suspension, V::Bool(h.facts.needs_suspension))
         .done();
     let found_on = s.push_date(h.found_on);
-    let id = opt_text(s, &h.id);
-    let items = list(s, &h.items, |s, i| s.push_text(i));
+    let id = opt_text(s, k, &h.id);
+    let items = list(s, &h.items, |s, i| text(s, k, i));
     let lst = listing(s, k, &h.listing);
     let loc = location(s, k, &h.location);
-    let sector = text(s, &h.sector);
+    let sector = text(s, k, &h.sector);
     map(s)
         .f(k.description, description)
         .f(k.enterprise, ent)
@@ -250,8 +292,8 @@ pub(crate) fn hazard(s: &mut Scratch, k: &Keys, h: &Hazard) -> V {
         .done()
 }
 
-pub(crate) fn accident(s: &mut Scratch, k: &Keys, a: &Accident) -> V {
-    let kind = text(s, &a.kind);
+pub(crate) fn accident(s: &mut Scratch, k: &Cx<'_>, a: &Accident) -> V {
+    let kind = text(s, k, &a.kind);
     let occurred = a.occurred_on.map_or(V::Unit, |d| s.push_date(d));
     map(s)
         .f(k.deaths, V::Int(a.deaths as i64))
@@ -262,11 +304,11 @@ pub(crate) fn accident(s: &mut Scratch, k: &Keys, a: &Accident) -> V {
         .done()
 }
 
-pub(crate) fn warning(s: &mut Scratch, k: &Keys, w: &Warning) -> V {
-    let region = opt_text(s, &w.region);
+pub(crate) fn warning(s: &mut Scratch, k: &Cx<'_>, w: &Warning) -> V {
+    let region = opt_text(s, k, &w.region);
     let signals = s.new_map();
     for (name, colour) in &w.signals {
-        let (n, c) = (s.push_text(name), s.push_text(colour));
+        let (n, c) = (text(s, k, name), text(s, k, colour));
         s.map_push(signals, n, c);
     }
     let typhoon = w.typhoon.as_ref().map_or(V::Unit, |t: &TyphoonForecast| {
@@ -291,9 +333,9 @@ pub(crate) fn warning(s: &mut Scratch, k: &Keys, w: &Warning) -> V {
         .done()
 }
 
-fn point(s: &mut Scratch, k: &Keys, p: &RiskPoint) -> V {
-    let id = opt_text(s, &p.id);
-    let method = text(s, &p.method);
+fn point(s: &mut Scratch, k: &Cx<'_>, p: &RiskPoint) -> V {
+    let id = opt_text(s, k, &p.id);
+    let method = text(s, k, &p.method);
     map(s)
         .f(k.c, opt_f64(p.c))
         .f(k.e, opt_f64(p.e))
@@ -304,10 +346,10 @@ fn point(s: &mut Scratch, k: &Keys, p: &RiskPoint) -> V {
         .done()
 }
 
-fn unit(s: &mut Scratch, k: &Keys, u: &Option<UnitSignals>) -> V {
+fn unit(s: &mut Scratch, k: &Cx<'_>, u: &Option<UnitSignals>) -> V {
     let Some(u) = u else { return V::Unit };
-    let name = opt_text(s, &u.name);
-    let group = text(s, &u.sector_group);
+    let name = opt_text(s, k, &u.name);
+    let group = text(s, k, &u.sector_group);
     map(s)
         .f(k.name, name)
         .f(k.open_major_hazards, V::Int(u.open_major_hazards as i64))
@@ -322,14 +364,14 @@ fn unit(s: &mut Scratch, k: &Keys, u: &Option<UnitSignals>) -> V {
         .done()
 }
 
-fn region(s: &mut Scratch, k: &Keys, r: &Option<Region>) -> V {
+fn region(s: &mut Scratch, k: &Cx<'_>, r: &Option<Region>) -> V {
     let Some(r) = r else { return V::Unit };
-    let name = opt_text(s, &r.name);
-    let colours = list(s, &r.unit_colours, |s, c| s.push_text(c));
+    let name = opt_text(s, k, &r.name);
+    let colours = list(s, &r.unit_colours, |s, c| text(s, k, c));
     map(s).f(k.name, name).f(k.unit_colours, colours).done()
 }
 
-pub(crate) fn risk(s: &mut Scratch, k: &Keys, r: &RiskInput) -> V {
+pub(crate) fn risk(s: &mut Scratch, k: &Cx<'_>, r: &RiskInput) -> V {
     let points = list(s, &r.points, |s, p| point(s, k, p));
     let reg = region(s, k, &r.region);
     let u = unit(s, k, &r.unit);
@@ -340,8 +382,8 @@ pub(crate) fn risk(s: &mut Scratch, k: &Keys, r: &RiskInput) -> V {
         .done()
 }
 
-pub(crate) fn township(s: &mut Scratch, k: &Keys, t: &Township) -> V {
-    let name = opt_text(s, &t.name);
+pub(crate) fn township(s: &mut Scratch, k: &Cx<'_>, t: &Township) -> V {
+    let name = opt_text(s, k, &t.name);
     map(s)
         .f(k.certified_officers, V::Int(t.certified_officers as i64))
         .f(k.commercial_premises, V::Int(t.commercial_premises as i64))

@@ -245,9 +245,22 @@ pub(crate) struct Plan {
     pub max_map_size: usize,
     /// Interned names of the input's fields (see frame.rs).
     pub keys: frame::Keys,
+    /// The pool's strings by hash, for interning the input's texts; made
+    /// on first use, so loading a precompiled plan does not pay for it.
+    #[serde(skip)]
+    pub codes: std::sync::OnceLock<FastMap<u64, u32>>,
 }
 
 impl Plan {
+    /// What the input's frame is written with (see `frame::Cx`).
+    pub fn frame(&self) -> frame::Cx<'_> {
+        frame::Cx {
+            keys: &self.keys,
+            pool: &self.consts.pool,
+            codes: self.codes.get_or_init(|| frame::codes(&self.consts.pool)),
+        }
+    }
+
     /// The constant tables of a chain.
     pub fn tables_from(
         tables: &std::collections::BTreeMap<String, Arc<Table>>,
