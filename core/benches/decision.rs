@@ -4,7 +4,8 @@
 //! ids or full text), the interpreter it replaced, a bare baseline (headline
 //! fields only) and a fair one (every output and the trace ids). Also: each
 //! section alone, and loading the whole default chain: from its files (parse
-//! TOML and Rhai, compile) and from a precompiled plan.
+//! TOML and Rhai, compile) and from a precompiled plan; the decision's JSON
+//! written from the outcome and through an owned `Decision`.
 //!
 //! Run: `cargo bench -p hazard-rules --bench decision`
 
@@ -104,6 +105,29 @@ fn bench(c: &mut Criterion) {
     // Owned `Decision` with every trace sentence in Chinese and English.
     g.bench_function("ruleset_default", |bn| {
         bn.iter(|| rs.evaluate(black_box(&input), as_of).unwrap())
+    });
+    // The decision's JSON, as the ffi and the CLI write it: from the
+    // outcome (trace text written straight into the JSON), and through an
+    // owned `Decision` (what they did before).
+    let mut buf = Vec::new();
+    for (name, mode) in [
+        ("plan_json_from_outcome_full_trace", TraceMode::Full),
+        ("plan_json_from_outcome_trace_ids", TraceMode::Ids),
+        ("plan_json_from_outcome_trace_off", TraceMode::Off),
+    ] {
+        g.bench_function(name, |bn| {
+            bn.iter(|| {
+                let mut out = ev
+                    .run(black_box(&input), as_of, &Section::ALL, mode)
+                    .unwrap();
+                buf.clear();
+                serde_json::to_writer(&mut buf, &out.json().unwrap()).unwrap();
+                black_box(buf.len())
+            })
+        });
+    }
+    g.bench_function("owned_decision_then_json_full_trace", |bn| {
+        bn.iter(|| serde_json::to_string(&rs.evaluate(black_box(&input), as_of).unwrap()).unwrap())
     });
     g.bench_function("interpreter", |bn| {
         bn.iter(|| rs.evaluate_interpreted(black_box(&input), as_of).unwrap())
