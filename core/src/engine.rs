@@ -58,7 +58,75 @@ impl Default for Limits {
     }
 }
 
+/// What each limit a manifest sets may be: `(name, floor, ceiling, why)`.
+/// Rhai reads 0 as "no limit", so every floor is above 0; every ceiling
+/// keeps a decision within about a second of CPU and the native stack (a
+/// batch worker's 2 MiB) within bounds.
+pub const LIMIT_RANGES: &[(&str, u64, u64, &str)] = &[
+    (
+        "max_operations",
+        1_000,
+        10_000_000,
+        "a runaway rule must stop within about a second",
+    ),
+    (
+        "max_call_levels",
+        4,
+        64,
+        "deeper calls could overflow the native stack",
+    ),
+    (
+        "max_expr_depth",
+        8,
+        128,
+        "deeper expressions could overflow the native stack",
+    ),
+    (
+        "max_string_size",
+        1_024,
+        1_048_576,
+        "one text may not hold the memory of thousands of decisions",
+    ),
+    (
+        "max_array_size",
+        16,
+        100_000,
+        "one list may not hold the memory of thousands of decisions",
+    ),
+    (
+        "max_map_size",
+        16,
+        100_000,
+        "one map may not hold the memory of thousands of decisions",
+    ),
+];
+
 impl Limits {
+    /// The limits a manifest sets, each against [`LIMIT_RANGES`]: the name
+    /// and the message of the first outside its range.
+    pub(crate) fn check_patch(p: &LimitsPatch) -> Result<(), (&'static str, String)> {
+        let set = [
+            p.max_operations,
+            p.max_call_levels.map(|v| v as u64),
+            p.max_expr_depth.map(|v| v as u64),
+            p.max_string_size.map(|v| v as u64),
+            p.max_array_size.map(|v| v as u64),
+            p.max_map_size.map(|v| v as u64),
+        ];
+        for (&(name, floor, ceiling, why), value) in LIMIT_RANGES.iter().zip(set) {
+            match value {
+                Some(v) if !(floor..=ceiling).contains(&v) => {
+                    return Err((
+                        name,
+                        format!("`{name} = {v}` is outside {floor}..={ceiling} ({why})"),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn patched(self, p: &LimitsPatch) -> Limits {
         Limits {
             max_operations: p.max_operations.unwrap_or(self.max_operations),

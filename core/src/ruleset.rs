@@ -471,7 +471,13 @@ impl RulesetFiles {
                 "no ruleset.toml here (is the path or `extends` right?)",
             )
         })?;
-        toml::from_str(text).map_err(|e| tables::toml_error(&path, text, &e))
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| tables::toml_error(&path, text, &e))?;
+        if let Err((key, message)) = Limits::check_patch(&manifest.limits) {
+            let (line, column) = limit_position(text, key);
+            return Err(RulesetError::new(&path, line, column, message));
+        }
+        Ok(manifest)
     }
 
     /// Files directly in `dir/sub/` ending with `ext`, in path order.
@@ -493,6 +499,19 @@ impl RulesetFiles {
             .filter(move |(p, _)| !p[n..].contains('/') && p.ends_with(ext))
             .map(|(p, t)| (p.as_str(), t.as_str()))
     }
+}
+
+/// Where `[limits] key` is in a manifest (its value), for the error.
+fn limit_position(text: &str, key: &str) -> (usize, usize) {
+    #[derive(Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        limits: BTreeMap<String, toml::Spanned<toml::Value>>,
+    }
+    toml::from_str::<Spans>(text)
+        .ok()
+        .and_then(|s| s.limits.get(key).map(|v| v.span().start))
+        .map_or((0, 0), |at| tables::line_col(text, at))
 }
 
 fn stem(path: &str) -> &str {

@@ -102,18 +102,39 @@ struct RawTable {
     #[serde(default)]
     values: Option<toml::Table>,
     #[serde(default)]
-    year: Option<i32>,
+    year: Option<toml::Spanned<i32>>,
     #[serde(default)]
-    holidays: Vec<HolidaySpan>,
+    holidays: Vec<toml::Spanned<HolidaySpan>>,
     #[serde(default)]
-    workdays: Vec<NaiveDate>,
+    workdays: Vec<toml::Spanned<NaiveDate>>,
 }
+
+/// The most rows a table may have: far above any catalogue or band table,
+/// and what keeps a table's memory (rows become maps) within tens of MB.
+pub const MAX_TABLE_ROWS: usize = 50_000;
+
+/// The years a calendar table may describe: the People's Republic's
+/// calendar, up to the plausible end of any deadline a register holds.
+pub const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 1949..=2200;
+
+/// The longest holiday a notice gives (the longest so far: 10 days, the
+/// extended 2020 Spring Festival).
+const MAX_HOLIDAY_DAYS: i64 = 31;
 
 impl Table {
     /// Parses a table file. `file` names it in errors; `text` is its TOML.
     pub fn parse(name: &str, origin: &str, file: &str, text: &str) -> Result<Table, RulesetError> {
         let raw: RawTable = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let _ = raw.description;
+        if raw.rows.len() > MAX_TABLE_ROWS {
+            return Err(RulesetError::in_file(
+                file,
+                format!(
+                    "{} rows: a table may have at most {MAX_TABLE_ROWS}",
+                    raw.rows.len()
+                ),
+            ));
+        }
         let body =
             match raw.kind.as_str() {
                 "rows" => {
@@ -159,24 +180,7 @@ impl Table {
                     })?;
                     TableBody::Values(toml_to_dynamic(&values))
                 }
-                "calendar" => {
-                    let year = raw.year.ok_or_else(|| {
-                        RulesetError::in_file(file, "a calendar table needs `year`")
-                    })?;
-                    for h in &raw.holidays {
-                        if h.to < h.from {
-                            return Err(RulesetError::in_file(
-                                file,
-                                format!("holiday `{}` ends before it starts", h.name),
-                            ));
-                        }
-                    }
-                    TableBody::Calendar(CalendarYear {
-                        year,
-                        holidays: raw.holidays,
-                        workdays: raw.workdays,
-                    })
-                }
+                "calendar" => calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?,
                 other => {
                     return Err(RulesetError::in_file(
                         file,
@@ -269,6 +273,85 @@ fn same_value(a: &Dynamic, b: &Dynamic) -> bool {
                 .is_some_and(|(x, y)| x == y),
         },
     }
+}
+
+/// A calendar table's year, checked: a plausible year, holidays that end
+/// after they start, last at most a month and fall in the notice's year (or
+/// the days next to it), and make-up days in that year. What it allocates is
+/// bounded by the file's size.
+fn calendar_year(
+    file: &str,
+    text: &str,
+    year: Option<toml::Spanned<i32>>,
+    raw_holidays: Vec<toml::Spanned<HolidaySpan>>,
+    raw_workdays: Vec<toml::Spanned<NaiveDate>>,
+) -> Result<TableBody, RulesetError> {
+    let at = |span: std::ops::Range<usize>, message: String| {
+        let (line, column) = line_col(text, span.start);
+        RulesetError::new(file, line, column, message)
+    };
+    let year = year.ok_or_else(|| RulesetError::in_file(file, "a calendar table needs `year`"))?;
+    let (span, year) = (year.span(), *year.get_ref());
+    if !CALENDAR_YEARS.contains(&year) {
+        return Err(at(
+            span,
+            format!(
+                "year {year} is outside {}..={}",
+                CALENDAR_YEARS.start(),
+                CALENDAR_YEARS.end()
+            ),
+        ));
+    }
+    let first = NaiveDate::from_ymd_opt(year - 1, 12, 1).expect("a plausible year");
+    let last = NaiveDate::from_ymd_opt(year + 1, 1, 31).expect("a plausible year");
+    let mut holidays = Vec::with_capacity(raw_holidays.len());
+    for h in raw_holidays {
+        let span = h.span();
+        let h = h.into_inner();
+        if h.to < h.from {
+            return Err(at(
+                span,
+                format!("holiday `{}` ends before it starts", h.name),
+            ));
+        }
+        if h.from < first || h.to > last {
+            return Err(at(
+                span,
+                format!(
+                    "holiday `{}` ({} to {}) is not in or next to {year}",
+                    h.name, h.from, h.to
+                ),
+            ));
+        }
+        if (h.to - h.from).num_days() >= MAX_HOLIDAY_DAYS {
+            return Err(at(
+                span,
+                format!(
+                    "holiday `{}` lasts {} days: a notice's holidays last at most {MAX_HOLIDAY_DAYS}",
+                    h.name,
+                    (h.to - h.from).num_days() + 1
+                ),
+            ));
+        }
+        holidays.push(h);
+    }
+    let mut workdays = Vec::with_capacity(raw_workdays.len());
+    for d in raw_workdays {
+        let span = d.span();
+        let d = d.into_inner();
+        if d < first || d > last {
+            return Err(at(
+                span,
+                format!("make-up working day {d} is not in or next to {year}"),
+            ));
+        }
+        workdays.push(d);
+    }
+    Ok(TableBody::Calendar(CalendarYear {
+        year,
+        holidays,
+        workdays,
+    }))
 }
 
 /// Builds the calendar from every `calendar` table, in order.

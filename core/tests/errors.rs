@@ -141,17 +141,47 @@ fn huge_strings_stop_at_the_size_limit() {
 
 #[test]
 fn manifest_limits_apply() {
-    // A tight operation budget in the overlay's manifest stops the shipped rules.
-    let mut files = with_overlay(&[]);
+    // A tight operation budget in the overlay's manifest stops a rule that
+    // the default budget lets finish.
+    let rule = "fn score_risk(risk) {\n    let n = 0;\n    while n < 3000 { n += 1; }\n    #{ points: [] }\n}\n";
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    let rs = Ruleset::from_files(with_overlay(&[("rules/risk.rhai", rule)])).unwrap();
+    assert!(rs.evaluate(&input, date("2024-01-10")).is_ok());
+    let mut files = with_overlay(&[("rules/risk.rhai", rule)]);
     let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
-    manifest.push_str("[limits]\nmax_operations = 50\n");
+    manifest.push_str("[limits]\nmax_operations = 1000\n");
     let rs = Ruleset::from_files(files).unwrap();
-    let input = Input::from_json(
-        r#"{"hazard": {"sector": "metallurgy", "items": ["GM-3-1"], "found_on": "2024-01-01"}}"#,
-    )
-    .unwrap();
     let err = rs.evaluate(&input, date("2024-01-10")).unwrap_err();
     assert_eq!(err.code(), "limit");
+}
+
+#[test]
+fn manifest_limits_outside_their_range_are_load_errors() {
+    // 0 means "no limit" to Rhai; huge depths overflow the native stack.
+    for (line, expected) in [
+        ("max_operations = 0", "max_operations = 0"),
+        ("max_operations = 10000001", "outside 1000..=10000000"),
+        ("max_call_levels = 100000", "max_call_levels"),
+        ("max_expr_depth = 0", "max_expr_depth"),
+        ("max_expr_depth = 1000000", "max_expr_depth"),
+        ("max_string_size = 0", "max_string_size"),
+        ("max_array_size = 99999999999", "max_array_size"),
+        ("max_map_size = 1", "max_map_size"),
+    ] {
+        let mut files = with_overlay(&[]);
+        let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
+        manifest.push_str(&format!("\n[limits]\n{line}\n"));
+        let value_column = line.find('=').unwrap() + 3;
+        let e = ruleset_error(files);
+        assert_eq!(e.file, "demo/ruleset.toml", "{line}");
+        assert_eq!((e.line, e.column), (8, value_column), "{line}: {e}");
+        assert!(e.message.contains(expected), "{line}: {}", e.message);
+    }
+    // The edges themselves are allowed.
+    let mut files = with_overlay(&[]);
+    let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
+    manifest.push_str("\n[limits]\nmax_operations = 10000000\nmax_call_levels = 64\nmax_expr_depth = 128\nmax_string_size = 1024\n");
+    Ruleset::from_files(files).unwrap();
 }
 
 fn ruleset_error(files: RulesetFiles) -> hazard_rules::RulesetError {
@@ -376,4 +406,63 @@ fn schema_is_published() {
         s, committed,
         "schema/input.schema.json is stale: run `hazard-rules schema > schema/input.schema.json`"
     );
+}
+
+#[test]
+fn implausible_calendars_are_refused_where_they_are_written() {
+    // A notice for a year no register holds, or a "holiday" of 500,000
+    // years, would make the loader allocate without bound.
+    let table = |body: &str| format!("kind = \"calendar\"\nsource = \"test\"\n{body}");
+    for (body, line, column, expected) in [
+        ("year = 262000\n", 3, 8, "year 262000 is outside 1949..=2200"),
+        (
+            "year = 2030\n[[holidays]]\nname = \"x\"\nfrom = \"2030-01-01\"\nto = \"+262000-01-01\"\n",
+            4,
+            1,
+            "holiday `x` (2030-01-01 to +262000-01-01) is not in or next to 2030",
+        ),
+        (
+            "year = 2030\n[[holidays]]\nname = \"x\"\nfrom = \"-0100-01-01\"\nto = \"2030-01-01\"\n",
+            4,
+            1,
+            "is not in or next to 2030",
+        ),
+        (
+            "year = 2030\n[[holidays]]\nname = \"春节\"\nfrom = \"2030-02-01\"\nto = \"2030-12-31\"\n",
+            4,
+            1,
+            "lasts 334 days",
+        ),
+        (
+            "year = 2030\n[[holidays]]\nname = \"国庆节\"\nfrom = \"2035-10-01\"\nto = \"2035-10-07\"\n",
+            4,
+            1,
+            "is not in or next to 2030",
+        ),
+        (
+            "year = 2030\nworkdays = [\"2030-02-02\", \"2040-02-03\"]\n",
+            4,
+            27,
+            "make-up working day 2040-02-03",
+        ),
+    ] {
+        let e = ruleset_error(with_overlay(&[(
+            "tables/calendar_2030.toml",
+            &table(body),
+        )]));
+        assert_eq!(e.file, "demo/tables/calendar_2030.toml", "{body}");
+        assert_eq!((e.line, e.column), (line, column), "{body}: {e}");
+        assert!(e.message.contains(expected), "{body}: {}", e.message);
+    }
+}
+
+#[test]
+fn a_table_with_too_many_rows_is_refused() {
+    let mut text = String::from("kind = \"rows\"\nkey = \"id\"\n");
+    for i in 0..50_001 {
+        text.push_str(&format!("[[rows]]\nid = \"r{i}\"\n"));
+    }
+    let e = ruleset_error(with_overlay(&[("tables/huge.toml", &text)]));
+    assert_eq!(e.file, "demo/tables/huge.toml");
+    assert!(e.message.contains("at most 50000"), "{}", e.message);
 }

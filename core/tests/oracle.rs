@@ -1191,7 +1191,8 @@ fn sandbox_limits_agree() {
     assert!(manifest.contains("max_operations = 200000"), "{manifest}");
     *manifest = manifest.replace(
         "max_operations = 200000",
-        "max_operations = 1000000000\nmax_string_size = 100000000",
+        // The ceilings a manifest may set (`LIMIT_RANGES`).
+        "max_operations = 10000000\nmax_string_size = 1048576",
     );
     let unlimited = Ruleset::from_files(files).unwrap();
 

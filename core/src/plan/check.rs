@@ -46,6 +46,19 @@ impl Plan {
                 return bad("an entry point");
             }
         }
+        let limits = [
+            ("max_operations", self.max_operations),
+            ("max_call_levels", self.max_call_levels as u64),
+            ("max_string_size", self.max_string_size as u64),
+            ("max_array_size", self.max_array_size as u64),
+            ("max_map_size", self.max_map_size as u64),
+        ];
+        for (name, value) in limits {
+            let range = crate::engine::LIMIT_RANGES.iter().find(|r| r.0 == name);
+            if !range.is_some_and(|&(_, floor, ceiling, _)| (floor..=ceiling).contains(&value)) {
+                return bad(&format!("`{name}` outside its range"));
+            }
+        }
         if self.keys.all().any(|s| s as usize >= c.pool.len()) {
             return bad("the field names");
         }
@@ -243,7 +256,7 @@ mod tests {
     use crate::Ruleset;
 
     #[test]
-    fn the_default_plan_passes_and_a_string_held_twice_does_not() {
+    fn the_default_plan_passes_and_damaged_ones_do_not() {
         let mut rs = Ruleset::default();
         let plan = rs.plan.as_mut().expect("the default chain compiles");
         assert_eq!(plan.check(), Ok(()));
@@ -254,6 +267,13 @@ mod tests {
         assert_eq!(
             plan.check(),
             Err("damaged plan: a string held twice".to_owned())
+        );
+        plan.consts.pool.pop();
+        // Limits a manifest could not set (0 is "no limit" to Rhai).
+        plan.max_call_levels = 1 << 20;
+        assert_eq!(
+            plan.check(),
+            Err("damaged plan: `max_call_levels` outside its range".to_owned())
         );
     }
 }
