@@ -99,7 +99,56 @@ pub struct RulesetFiles {
 struct Bundle {
     format: String,
     leaf: String,
+    #[serde(deserialize_with = "unique_files")]
     files: BTreeMap<String, String>,
+}
+
+/// A bundle's `files`, refusing a path given twice (JSON keeps the last
+/// silently, which would hide one of the two files).
+fn unique_files<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    struct Files;
+    impl<'de> serde::de::Visitor<'de> for Files {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of file paths and texts")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = m.next_entry::<String, String>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "file `{k}` is given twice"
+                    )));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Files)
+}
+
+/// A bundle names its files by relative paths inside it: no absolute path,
+/// no `..` or `.`, no empty part, no backslash or NUL.
+fn check_bundle_path(path: &str) -> Result<(), RulesetError> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains(['\\', '\0'])
+        || path
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..");
+    if bad {
+        return Err(RulesetError::in_file(
+            "<bundle>",
+            format!("`{path}` is not a relative path inside the bundle"),
+        ));
+    }
+    Ok(())
 }
 
 const BUNDLE_FORMAT: &str = "hazard-rules-bundle/1";
@@ -174,6 +223,7 @@ impl Ruleset {
     /// assert_eq!(rs.chain_refs().len(), 2);
     /// ```
     pub fn from_files(files: RulesetFiles) -> Result<Ruleset, Error> {
+        files.check_sizes()?;
         let dirs = files.chain_dirs()?;
         let mut chain = Vec::new();
         let mut tables: BTreeMap<String, Arc<Table>> = BTreeMap::new();
@@ -331,57 +381,33 @@ impl RulesetFiles {
         }
     }
 
-    /// Reads a ruleset directory and every ancestor it extends.
+    /// Reads a ruleset directory and every ancestor it extends, as a closed
+    /// world (see [`crate::dir`]): no symbolic links, regular files of
+    /// bounded size, and `extends` within the directory that holds the
+    /// chain (the parent of the leaf's outermost ruleset directory).
     pub fn read_dir(dir: &Path) -> Result<RulesetFiles, RulesetError> {
-        let leaf = normalize(&dir.to_string_lossy().replace('\\', "/"));
-        let mut files = RulesetFiles {
-            leaf: leaf.clone(),
-            files: BTreeMap::new(),
-        };
-        let mut next = Some(leaf);
-        let mut seen = Vec::new();
-        while let Some(d) = next.take() {
-            if seen.contains(&d) {
-                return Err(RulesetError::in_file(
-                    files.manifest_path(&d),
-                    "`extends` forms a cycle",
-                ));
-            }
-            let manifest = files.manifest_path(&d);
-            let text = std::fs::read_to_string(&manifest)
-                .map_err(|e| RulesetError::in_file(&manifest, format!("cannot read: {e}")))?;
-            files.files.insert(manifest.clone(), text);
-            for sub in ["tables", "rules", "tests"] {
-                let sub_dir = Path::new(&d).join(sub);
-                let Ok(entries) = std::fs::read_dir(&sub_dir) else {
-                    continue;
-                };
-                let mut names: Vec<_> = entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.file_name())
-                    .collect();
-                names.sort();
-                for name in names {
-                    let path = format!("{d}/{sub}/{}", name.to_string_lossy());
-                    if Path::new(&path).is_file() {
-                        let text = std::fs::read_to_string(&path).map_err(|e| {
-                            RulesetError::in_file(&path, format!("cannot read: {e}"))
-                        })?;
-                        files.files.insert(path, text);
-                    }
-                }
-            }
-            next = files
-                .manifest(&d)?
-                .extends
-                .map(|p| normalize(&format!("{d}/{p}")));
-            seen.push(d);
-        }
-        Ok(files)
+        crate::dir::read_chain(dir, None)
+    }
+
+    /// [`read_dir`](Self::read_dir) with the root that `extends` may not
+    /// leave named by the caller.
+    pub fn read_dir_within(dir: &Path, root: &Path) -> Result<RulesetFiles, RulesetError> {
+        crate::dir::read_chain(dir, Some(root))
     }
 
     /// Parses a bundle file.
     pub fn from_bundle(text: &str) -> Result<RulesetFiles, RulesetError> {
+        let limit = 2 * crate::dir::MAX_CHAIN_BYTES as usize;
+        if text.len() > limit {
+            return Err(RulesetError::in_file(
+                "<bundle>",
+                format!(
+                    "larger than {} MiB, the most a bundle may have",
+                    limit >> 20
+                ),
+            ));
+        }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let b: Bundle = serde_json::from_str(text)
             .map_err(|e| RulesetError::new("<bundle>", e.line(), e.column(), e.to_string()))?;
         if b.format != BUNDLE_FORMAT {
@@ -392,6 +418,11 @@ impl RulesetFiles {
                     b.format
                 ),
             ));
+        }
+        // The leaf is empty when the bundle holds one ruleset at its top.
+        let leaf = (!b.leaf.is_empty()).then_some(&b.leaf);
+        for path in b.files.keys().chain(leaf) {
+            check_bundle_path(path)?;
         }
         Ok(RulesetFiles {
             leaf: b.leaf,
@@ -432,6 +463,35 @@ impl RulesetFiles {
         Ok(serde_json::to_string(&bundle).expect("a bundle is plain strings"))
     }
 
+    /// Every file at most [`crate::dir::MAX_FILE_BYTES`], all together at
+    /// most [`crate::dir::MAX_CHAIN_BYTES`], however the map was made.
+    fn check_sizes(&self) -> Result<(), RulesetError> {
+        use crate::dir::{MAX_CHAIN_BYTES, MAX_FILE_BYTES};
+        let mut total = 0u64;
+        for (path, text) in &self.files {
+            if text.len() as u64 > MAX_FILE_BYTES {
+                return Err(RulesetError::in_file(
+                    path,
+                    format!(
+                        "larger than {} MiB, the most a ruleset file may have",
+                        MAX_FILE_BYTES >> 20
+                    ),
+                ));
+            }
+            total += text.len() as u64;
+            if total > MAX_CHAIN_BYTES {
+                return Err(RulesetError::in_file(
+                    path,
+                    format!(
+                        "the files pass {} MiB together, the most a chain may have",
+                        MAX_CHAIN_BYTES >> 20
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Directories of the chain, base first.
     pub fn chain_dirs(&self) -> Result<Vec<String>, RulesetError> {
         let mut dirs = vec![normalize(&self.leaf)];
@@ -463,7 +523,7 @@ impl RulesetFiles {
         }
     }
 
-    fn manifest(&self, dir: &str) -> Result<Manifest, RulesetError> {
+    pub(crate) fn manifest(&self, dir: &str) -> Result<Manifest, RulesetError> {
         let path = self.manifest_path(dir);
         let text = self.files.get(&path).ok_or_else(|| {
             RulesetError::in_file(
@@ -520,7 +580,7 @@ fn stem(path: &str) -> &str {
 }
 
 /// Lexical path normalisation (`a/b/../c` → `a/c`), `/` separators.
-fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {

@@ -466,3 +466,42 @@ fn a_table_with_too_many_rows_is_refused() {
     assert_eq!(e.file, "demo/tables/huge.toml");
     assert!(e.message.contains("at most 50000"), "{}", e.message);
 }
+
+#[test]
+fn bundles_name_their_files_once_by_relative_paths() {
+    let one = RulesetFiles::embedded("national").to_bundle().unwrap();
+    Ruleset::from_bundle(&one).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let manifest = v["files"]["ruleset.toml"].clone();
+    for (path, expected) in [
+        ("/etc/ruleset.toml", "not a relative path"),
+        ("../x/ruleset.toml", "not a relative path"),
+        ("tables/./x.toml", "not a relative path"),
+        ("tables//x.toml", "not a relative path"),
+    ] {
+        let mut b = v.clone();
+        b["files"][path] = manifest.clone();
+        match Ruleset::from_bundle(&b.to_string()) {
+            Err(Error::Ruleset(e)) => assert!(e.message.contains(expected), "{path}: {e}"),
+            other => panic!(
+                "{path}: expected a ruleset error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+    v["leaf"] = "../elsewhere".into();
+    assert!(matches!(
+        Ruleset::from_bundle(&v.to_string()),
+        Err(Error::Ruleset(_))
+    ));
+    // The same path twice: JSON would keep the last one silently.
+    let twice = one.replacen(
+        "\"ruleset.toml\":",
+        "\"ruleset.toml\":\"id = 1\",\"ruleset.toml\":",
+        1,
+    );
+    match Ruleset::from_bundle(&twice) {
+        Err(Error::Ruleset(e)) => assert!(e.message.contains("given twice"), "{e}"),
+        other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),
+    }
+}
