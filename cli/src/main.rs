@@ -276,9 +276,7 @@ fn eval(
     let as_of = as_of.ok_or_else(|| {
         Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
     })?;
-    let as_of = as_of
-        .parse()
-        .map_err(|e| Usage(format!("--as-of `{as_of}` is not a date: {e}")))?;
+    let as_of = ffi::parse_as_of(&as_of).map_err(|e| Usage(format!("--as-of: {e}")))?;
     let rs = load_ruleset(ruleset).map_err(|e| {
         eprintln!("error: {e}");
         Usage("cannot load the ruleset".into())

@@ -146,6 +146,7 @@ impl Ruleset {
         wanted: &[Section],
     ) -> Result<Decision, Error> {
         input.validate()?;
+        input.validate_as_of(as_of)?;
         let want = |s: Section| wanted.contains(&s);
         let trace = TraceBuf::default();
         if let Some(note) = self.effective_from_note(as_of) {

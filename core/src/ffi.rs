@@ -56,12 +56,14 @@ pub fn error_value(err: &Error) -> Value {
 /// Parses an "as of" date (`YYYY-MM-DD`); the error is an input error at
 /// `as_of`, worded the same in every binding.
 pub fn parse_as_of(text: &str) -> Result<NaiveDate, Error> {
-    text.parse::<NaiveDate>().map_err(|e| {
+    let d = text.parse::<NaiveDate>().map_err(|e| {
         Error::Input(InputError::new(
             "as_of",
             format!("`{text}` is not a date (YYYY-MM-DD): {e}"),
         ))
-    })
+    })?;
+    crate::input::plausible_date(|| "as_of".into(), d)?;
+    Ok(d)
 }
 
 /// An [`Answer`] written straight from the value it carries: a decision is

@@ -309,8 +309,10 @@ impl Input {
     }
 
     /// Structural checks that types cannot express (finite, non-negative
-    /// numbers; events in date order). Domain checks belong to the ruleset.
+    /// numbers; plausible dates, events in date order, a listing not before
+    /// the finding). Domain checks belong to the ruleset.
     pub fn validate(&self) -> Result<(), InputError> {
+        self.validate_ranges()?;
         if let Some(a) = &self.accident {
             non_negative(|| "accident.direct_loss_cny".into(), a.direct_loss_cny)?;
         }
@@ -343,8 +345,22 @@ impl Input {
             }
         }
         if let Some(h) = &self.hazard {
+            plausible_date(|| "hazard.found_on".into(), h.found_on)?;
+            if let Some(l) = &h.listing {
+                plausible_date(|| "hazard.listing.listed_on".into(), l.listed_on)?;
+                if l.listed_on < h.found_on {
+                    return Err(InputError::new(
+                        "hazard.listing.listed_on",
+                        format!(
+                            "{} is earlier than the day the hazard was found ({})",
+                            l.listed_on, h.found_on
+                        ),
+                    ));
+                }
+            }
             let mut previous = h.found_on;
             for (i, e) in h.events.iter().enumerate() {
+                plausible_date(|| format!("hazard.events[{i}].on"), e.on)?;
                 if e.on < previous {
                     return Err(InputError::new(
                         format!("hazard.events[{i}].on"),
@@ -354,8 +370,198 @@ impl Input {
                 previous = e.on;
             }
         }
+        if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
+            plausible_date(|| "accident.occurred_on".into(), d)?;
+        }
         Ok(())
     }
+
+    /// Numbers and codes no real record has (a force-4,294,967,295 typhoon,
+    /// `l: 1e308`, a 70 KB sector code): rejected here with their path,
+    /// before a rule would overflow on them or decide nonsense.
+    fn validate_ranges(&self) -> Result<(), InputError> {
+        if let Some(h) = &self.hazard {
+            code(|| "hazard.sector".into(), &h.sector)?;
+            for (i, item) in h.items.iter().enumerate() {
+                code(|| format!("hazard.items[{i}]"), item)?;
+            }
+            if let Some(l) = &h.listing {
+                code(|| "hazard.listing.level".into(), &l.level)?;
+            }
+            for (i, e) in h.events.iter().enumerate() {
+                code(|| format!("hazard.events[{i}].stage"), &e.stage)?;
+                if let Some(d) = e.extension_days {
+                    at_most(
+                        || format!("hazard.events[{i}].extension_days"),
+                        d as f64,
+                        MAX_EXTENSION_DAYS,
+                    )?;
+                }
+            }
+        }
+        if let Some(a) = &self.accident {
+            code(|| "accident.kind".into(), &a.kind)?;
+            at_most(
+                || "accident.direct_loss_cny".into(),
+                a.direct_loss_cny,
+                MAX_LOSS_CNY,
+            )?;
+        }
+        if let Some(w) = &self.warning {
+            if let Some(t) = &w.typhoon {
+                at_most(
+                    || "warning.typhoon.within_hours".into(),
+                    t.within_hours as f64,
+                    MAX_FORECAST_HOURS,
+                )?;
+                at_most(
+                    || "warning.typhoon.sustained_force".into(),
+                    t.sustained_force as f64,
+                    MAX_WIND_FORCE,
+                )?;
+                if let Some(g) = t.gust_force {
+                    at_most(
+                        || "warning.typhoon.gust_force".into(),
+                        g as f64,
+                        MAX_WIND_FORCE,
+                    )?;
+                }
+            }
+            for (name, colour) in &w.signals {
+                code(|| format!("warning.signals.{name}"), name)?;
+                code(|| format!("warning.signals.{name}"), colour)?;
+            }
+            for (name, v) in [
+                ("rainfall_1h_mm", w.rainfall_1h_mm),
+                ("rainfall_24h_mm", w.rainfall_24h_mm),
+            ] {
+                if let Some(v) = v {
+                    at_most(|| format!("warning.{name}"), v, MAX_RAINFALL_MM)?;
+                }
+            }
+            for (name, v) in [
+                ("water_level_m", w.water_level_m),
+                ("warning_level_m", w.warning_level_m),
+                ("guarantee_level_m", w.guarantee_level_m),
+            ] {
+                if let Some(v) = v {
+                    at_most(|| format!("warning.{name}"), v.abs(), MAX_LEVEL_M)?;
+                }
+            }
+        }
+        if let Some(r) = &self.risk {
+            for (i, p) in r.points.iter().enumerate() {
+                code(|| format!("risk.points[{i}].method"), &p.method)?;
+                for (name, v) in [("l", Some(p.l)), ("e", p.e), ("c", p.c), ("s", p.s)] {
+                    if let Some(v) = v {
+                        at_most(|| format!("risk.points[{i}].{name}"), v, MAX_RISK_FACTOR)?;
+                    }
+                }
+            }
+            if let Some(u) = &r.unit {
+                code(|| "risk.unit.sector_group".into(), &u.sector_group)?;
+            }
+            if let Some(reg) = &r.region {
+                for (i, c) in reg.unit_colours.iter().enumerate() {
+                    code(|| format!("risk.region.unit_colours[{i}]"), c)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks against the day a decision is made: a plausible "as of" day,
+    /// and nothing in the record after it (a hazard found, listed or acted
+    /// on, or an accident, in the future is a wrong date, not a deadline).
+    pub fn validate_as_of(&self, as_of: NaiveDate) -> Result<(), InputError> {
+        plausible_date(|| "as_of".into(), as_of)?;
+        let after = |path: String, d: NaiveDate| {
+            Err(InputError::new(
+                path,
+                format!("{d} is after the day of the decision ({as_of})"),
+            ))
+        };
+        if let Some(h) = &self.hazard {
+            if h.found_on > as_of {
+                return after("hazard.found_on".into(), h.found_on);
+            }
+            if let Some(l) = h.listing.as_ref().filter(|l| l.listed_on > as_of) {
+                return after("hazard.listing.listed_on".into(), l.listed_on);
+            }
+            if let Some((i, e)) = h.events.iter().enumerate().find(|(_, e)| e.on > as_of) {
+                return after(format!("hazard.events[{i}].on"), e.on);
+            }
+        }
+        if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
+            if d > as_of {
+                return after("accident.occurred_on".into(), d);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The dates an input and an "as of" day may have: from the founding of the
+/// People's Republic to 2200. A date outside (year 24 read from `24-03-01`,
+/// `+262142-12-31`) is a typing or conversion error, never a real record.
+pub const DATE_WINDOW: (NaiveDate, NaiveDate) = (
+    match NaiveDate::from_ymd_opt(1949, 1, 1) {
+        Some(d) => d,
+        None => panic!("a valid date"),
+    },
+    match NaiveDate::from_ymd_opt(2200, 12, 31) {
+        Some(d) => d,
+        None => panic!("a valid date"),
+    },
+);
+
+/// Checks that `d` (at `path`) is inside [`DATE_WINDOW`].
+pub fn plausible_date(path: impl FnOnce() -> String, d: NaiveDate) -> Result<(), InputError> {
+    let (first, last) = DATE_WINDOW;
+    if d < first || d > last {
+        return Err(InputError::new(
+            path(),
+            format!("{d} is outside {first}..={last}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The longest a code (sector, item id, stage, colour ...) may be, in bytes.
+pub const MAX_CODE_BYTES: usize = 64;
+const MAX_EXTENSION_DAYS: f64 = 366.0;
+/// Ten trillion CNY: more than any accident's or disaster's direct loss.
+const MAX_LOSS_CNY: f64 = 1e13;
+const MAX_FORECAST_HOURS: f64 = 240.0;
+/// The national wind scale ends at force 17 ("17级以上" is written as 17).
+const MAX_WIND_FORCE: f64 = 17.0;
+/// Ten metres of rain (the world's 24-hour record is under two).
+const MAX_RAINFALL_MM: f64 = 10_000.0;
+const MAX_LEVEL_M: f64 = 10_000.0;
+/// LEC's largest factor is 100 (C), LS's 5: far below this.
+const MAX_RISK_FACTOR: f64 = 1_000.0;
+
+fn code(path: impl FnOnce() -> String, text: &str) -> Result<(), InputError> {
+    if text.len() > MAX_CODE_BYTES {
+        return Err(InputError::new(
+            path(),
+            format!(
+                "is {} bytes long; a code has at most {MAX_CODE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn at_most(path: impl FnOnce() -> String, v: f64, max: f64) -> Result<(), InputError> {
+    if v > max {
+        return Err(InputError::new(
+            path(),
+            format!("{v} is above {max}, the most a real record has"),
+        ));
+    }
+    Ok(())
 }
 
 /// The path is made only for an error: checking a valid input allocates nothing.

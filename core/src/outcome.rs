@@ -394,6 +394,7 @@ pub(crate) fn run<'a>(
         return Ok(decided(rules.interpreted(input, as_of, wanted, mode)?));
     };
     input.validate()?;
+    input.validate_as_of(as_of)?;
     match execute(rules, plan, s, input, as_of, wanted, mode) {
         Ok(r) => Ok(Outcome {
             inner: Inner::Plan(Planned {

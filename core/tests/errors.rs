@@ -505,3 +505,107 @@ fn bundles_name_their_files_once_by_relative_paths() {
         other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn implausible_dates_are_input_errors_at_their_path() {
+    let rs = Ruleset::default();
+    let as_of = date("2024-06-30");
+    let check = |json: &str, path: &str, message: &str| {
+        let err = Input::from_json(json)
+            .map_err(Error::from)
+            .and_then(|i| rs.evaluate(&i, as_of))
+            .unwrap_err();
+        match err {
+            Error::Input(e) => {
+                assert_eq!(e.path, path, "{json}");
+                assert!(e.message.contains(message), "{json}: {}", e.message);
+            }
+            other => panic!("{json}: expected an input error, got {other}"),
+        }
+    };
+    let hazard = |fields: &str| format!(r#"{{"hazard": {{"sector": "machinery", {fields}}}}}"#);
+    check(
+        &hazard(r#""found_on": "0024-03-01""#),
+        "hazard.found_on",
+        "outside 1949-01-01..=2200-12-31",
+    );
+    check(
+        &hazard(r#""found_on": "+262142-12-31""#),
+        "hazard.found_on",
+        "outside",
+    );
+    check(
+        &hazard(r#""found_on": "2024-07-01""#),
+        "hazard.found_on",
+        "after the day of the decision (2024-06-30)",
+    );
+    check(
+        &hazard(
+            r#""found_on": "2024-05-01", "listing": {"level": "county", "listed_on": "2024-04-01"}"#,
+        ),
+        "hazard.listing.listed_on",
+        "earlier than the day the hazard was found",
+    );
+    check(
+        &hazard(
+            r#""found_on": "2024-05-01", "listing": {"level": "county", "listed_on": "2024-08-01"}"#,
+        ),
+        "hazard.listing.listed_on",
+        "after the day of the decision",
+    );
+    check(
+        &hazard(
+            r#""found_on": "2024-05-01", "events": [{"stage": "found", "on": "2024-05-01"}, {"stage": "assigned", "on": "2099-01-01"}]"#,
+        ),
+        "hazard.events[1].on",
+        "after the day of the decision",
+    );
+    check(
+        r#"{"accident": {"deaths": 1, "occurred_on": "2024-12-01"}}"#,
+        "accident.occurred_on",
+        "after the day of the decision",
+    );
+    // The day of the decision itself, in every surface.
+    let input = Input::from_json(r#"{"accident": {"deaths": 1}}"#).unwrap();
+    match rs.evaluate(&input, date("2201-01-01")) {
+        Err(Error::Input(e)) => assert_eq!(e.path, "as_of"),
+        other => panic!("expected an input error, got {:?}", other.map(|_| ())),
+    }
+    let answer =
+        hazard_rules::ffi::evaluate(&rs, r#"{"accident": {"deaths": 1}}"#, "1900-01-01", None);
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(v["error"]["path"], "as_of", "{answer}");
+}
+
+#[test]
+fn numbers_and_codes_no_record_has_are_input_errors_at_their_path() {
+    for (json, path) in [
+        (
+            r#"{"warning": {"typhoon": {"within_hours": 12, "sustained_force": 4294967295}}}"#,
+            "warning.typhoon.sustained_force",
+        ),
+        (
+            r#"{"risk": {"points": [{"method": "LEC", "l": 1e308, "e": 1, "c": 1}]}}"#,
+            "risk.points[0].l",
+        ),
+        (
+            r#"{"warning": {"rainfall_24h_mm": 1e19}}"#,
+            "warning.rainfall_24h_mm",
+        ),
+        (
+            r#"{"hazard": {"sector": "machinery", "found_on": "2024-01-01", "events": [{"stage": "found", "on": "2024-01-01"}, {"stage": "extended", "on": "2024-01-02", "extension_days": 4000000000}]}}"#,
+            "hazard.events[1].extension_days",
+        ),
+    ] {
+        let (p, m) = input_error(json);
+        assert_eq!(p, path, "{json}: {m}");
+        assert!(m.contains("the most a real record has"), "{json}: {m}");
+    }
+    let long = format!(
+        r#"{{"hazard": {{"sector": "{}", "found_on": "2024-01-01"}}}}"#,
+        "x".repeat(70_000)
+    );
+    let (p, m) = input_error(&long);
+    assert_eq!(p, "hazard.sector");
+    assert!(m.contains("a code has at most 64"), "{m}");
+}
