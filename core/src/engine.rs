@@ -266,6 +266,7 @@ impl Rules {
         let options = rhai::CallFnOptions::new()
             .eval_ast(false)
             .with_tag(trace.clone());
+        HELPER_OPS.with(|c| c.set(0));
         self.engine
             .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, entry, args)
             .map_err(|e| self.script_error(entry, *e))
@@ -321,6 +322,7 @@ impl Rules {
             EvalAltResult::ErrorTooManyOperations(_) => {
                 limit(entry, "too many operations", file, line, column)
             }
+
             EvalAltResult::ErrorStackOverflow(_) => {
                 limit(entry, "call depth exceeded", file, line, column)
             }
@@ -395,6 +397,29 @@ fn parse_date(s: &str) -> HelperResult<NaiveDate> {
 fn trace_of(ctx: &NativeCallContext) -> Option<TraceBuf> {
     ctx.tag()
         .and_then(|t| t.read_lock::<TraceBuf>().map(|b| b.clone()))
+}
+
+thread_local! {
+    /// The work the helpers did for the call running on this thread,
+    /// counted as operations (Rhai counts a native call as one).
+    static HELPER_OPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` operations of a helper's work (rows scanned, rows copied):
+/// with Rhai's own count, they may not pass the call's `max_operations`, so
+/// a loop of `find_row` over a large table stops at the same budget as a
+/// loop of script.
+fn charge(ctx: &NativeCallContext, n: usize) -> HelperResult<()> {
+    let helpers = HELPER_OPS.with(|c| {
+        let v = c.get().saturating_add(n as u64);
+        c.set(v);
+        v
+    });
+    let script = ctx.global_runtime_state().num_operations;
+    if script.saturating_add(helpers) > ctx.engine().max_operations() {
+        return Err(EvalAltResult::ErrorTooManyOperations(ctx.call_position()).into());
+    }
+    Ok(())
 }
 
 /// An engine with the sandbox limits and nothing that reaches outside.
@@ -476,6 +501,7 @@ fn sandbox(
                         en: String::new(),
                     });
                 }
+                charge(&ctx, t.len())?;
                 Ok(t.to_dynamic())
             },
         );
@@ -493,11 +519,14 @@ fn sandbox(
         let get = get.clone();
         engine.register_fn(
             "find_row",
-            move |name: &str, field: &str, value: Dynamic| -> HelperResult<Dynamic> {
-                Ok(get(name)?
-                    .find_row(field, &value)
-                    .cloned()
-                    .unwrap_or(Dynamic::UNIT))
+            move |ctx: NativeCallContext,
+                  name: &str,
+                  field: &str,
+                  value: Dynamic|
+                  -> HelperResult<Dynamic> {
+                let t = get(name)?;
+                charge(&ctx, t.len())?;
+                Ok(t.find_row(field, &value).cloned().unwrap_or(Dynamic::UNIT))
             },
         );
     }
@@ -528,6 +557,7 @@ fn sandbox(
         let get = get.clone();
         move |ctx: &NativeCallContext, name: &str, value: f64| -> HelperResult<Dynamic> {
             let t = get(name)?;
+            charge(ctx, t.len())?;
             let (n, row) = t
                 .band(value)
                 .ok_or_else(|| format!("no band of table `{name}` holds {value}"))?;

@@ -199,6 +199,20 @@ impl Table {
         })
     }
 
+    /// How many rows it has (0 for values and calendar tables): the work
+    /// of scanning or copying it, which the sandbox counts.
+    pub fn len(&self) -> usize {
+        match &self.body {
+            TableBody::Rows { rows, .. } | TableBody::Bands { rows, .. } => rows.len(),
+            _ => 0,
+        }
+    }
+
+    /// Whether it has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The row whose key is `key` (tables of kind `rows` with a `key`).
     pub fn row_by_key(&self, key: &str) -> Option<&Dynamic> {
         match &self.body {

@@ -609,3 +609,32 @@ fn numbers_and_codes_no_record_has_are_input_errors_at_their_path() {
     assert_eq!(p, "hazard.sector");
     assert!(m.contains("a code has at most 64"), "{m}");
 }
+
+#[test]
+fn helpers_count_their_work_against_the_operation_budget() {
+    // Without counting the rows `find_row` scans, this loop would compare
+    // two billion cells under the default limits (minutes of CPU).
+    let mut table = String::from("kind = \"rows\"\nkey = \"id\"\n");
+    for i in 0..20_000 {
+        table.push_str(&format!("[[rows]]\nid = \"r{i}\"\n"));
+    }
+    let rule = "fn score_risk(risk) {\n    let n = 0;\n    while n < 100000 {\n        find_row(\"big\", \"id\", \"nope\");\n        n += 1;\n    }\n    #{ points: [] }\n}\n";
+    let rs = Ruleset::from_files(with_overlay(&[
+        ("tables/big.toml", &table),
+        ("rules/risk.rhai", rule),
+    ]))
+    .unwrap();
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    for (how, result) in [
+        ("plan", rs.evaluate(&input, date("2024-01-10"))),
+        (
+            "interpreter",
+            rs.evaluate_interpreted(&input, date("2024-01-10")),
+        ),
+    ] {
+        match result {
+            Err(Error::Limit(e)) => assert_eq!(e.limit, "too many operations", "{how}"),
+            other => panic!("{how}: expected a limit error, got {:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -237,6 +237,15 @@ impl<'a> Ev<'a> {
         self.p.text(v, self.s)
     }
 
+    /// Counts `n` steps of a helper's work (rows scanned).
+    fn charge(&mut self, n: usize) -> Result<(), Stop> {
+        self.s.ops = self.s.ops.saturating_add(n as u64);
+        if self.s.ops > self.p.max_operations {
+            return Err(self.limit("too many operations"));
+        }
+        Ok(())
+    }
+
     fn tick(&mut self) -> Result<(), Stop> {
         self.s.ops += 1;
         if self.s.ops > self.p.max_operations {
@@ -1121,6 +1130,8 @@ impl<'a> Ev<'a> {
                 }
             }
             Native::FindRow => {
+                // The rows scanned count as steps, as in the interpreter.
+                self.charge(table.rows.len())?;
                 let Some(field) = self.text(args[0]) else {
                     return Err(self.fail("find_row needs a field name"));
                 };
