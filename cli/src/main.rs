@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 failures (bad ruleset, failing case, bad record), 2 usage.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -293,25 +293,28 @@ fn eval(
             _ => Format::Jsonl,
         },
     );
-    let mut text = String::new();
+    // Bytes, not text: in JSON Lines, a line that is not UTF-8 is that
+    // record's error, not the whole file's.
+    let mut bytes = Vec::new();
     match &path {
         Some(p) => {
-            text = std::fs::read_to_string(p)
-                .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
+            bytes =
+                std::fs::read(p).map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
         }
         None => {
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|e| Usage(format!("cannot read standard input: {e}")))?;
         }
     }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut ok = true;
     let mut rows = Vec::new();
     let mut n = 0;
     // Records are read, decided and written a chunk at a time, the chunk
     // spread over the cores, so memory stays bounded and output in order.
-    for chunk in chunks(&text, format) {
+    for chunk in chunks(text, format) {
         let first = n + 1;
         n += chunk.len();
         for (k, done) in decide_all(&rs, chunk, as_of, trace, output, first)
@@ -351,19 +354,19 @@ struct Line<'a, T> {
 /// A record as read: a line of JSON Lines (parsed by the worker that decides
 /// it), or a value already parsed from JSON or CSV.
 enum Raw<'a> {
-    Line(usize, &'a str),
+    Line(usize, &'a [u8]),
     Value(Result<Value, Error>),
 }
 
 /// Records a chunk at a time: JSON Lines in slices of lines; JSON and CSV whole.
-fn chunks(text: &str, format: Format) -> Box<dyn Iterator<Item = Vec<Raw<'_>>> + '_> {
+fn chunks(text: &[u8], format: Format) -> Box<dyn Iterator<Item = Vec<Raw<'_>>> + '_> {
     const CHUNK: usize = 4096;
     match format {
         Format::Jsonl => {
             let mut lines = text
-                .lines()
+                .split(|&b| b == b'\n')
                 .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
+                .filter(|(_, l)| !l.trim_ascii().is_empty())
                 .peekable();
             Box::new(std::iter::from_fn(move || {
                 lines.peek()?;
@@ -426,7 +429,7 @@ fn decide_all(
                         .enumerate()
                         .map(|(k, raw)| {
                             let value = match raw {
-                                Raw::Line(no, text) => serde_json::from_str(text).map_err(|e| {
+                                Raw::Line(no, text) => serde_json::from_slice(text).map_err(|e| {
                                     Error::Input(InputError::new(
                                         format!("<line {no}>"),
                                         e.to_string(),
@@ -495,31 +498,37 @@ fn json_line<T: serde::Serialize>(record: usize, result: Result<&T, &Error>) -> 
 }
 
 /// Splits input text into records; a record that cannot be read is that record's error.
-fn read_records(text: &str, format: Format) -> Vec<Result<Value, Error>> {
+fn read_records(text: &[u8], format: Format) -> Vec<Result<Value, Error>> {
     let bad =
         |line: usize, e: String| Err(Error::Input(InputError::new(format!("<line {line}>"), e)));
     match format {
-        Format::Json => match serde_json::from_str::<Value>(text) {
+        Format::Json => match serde_json::from_slice::<Value>(text) {
             Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),
             Ok(v) => vec![Ok(v)],
             Err(e) => vec![bad(e.line(), e.to_string())],
         },
         Format::Jsonl => text
-            .as_bytes()
-            .lines()
+            .split(|&b| b == b'\n')
             .enumerate()
-            .filter(|(_, l)| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
-            .map(|(i, l)| match l {
-                Ok(l) => serde_json::from_str(&l).or_else(|e| bad(i + 1, e.to_string())),
-                Err(e) => bad(i + 1, e.to_string()),
-            })
+            .filter(|(_, l)| !l.trim_ascii().is_empty())
+            .map(|(i, l)| serde_json::from_slice(l).or_else(|e| bad(i + 1, e.to_string())))
             .collect(),
         Format::Csv => {
-            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let mut reader = csv::Reader::from_reader(text);
             let headers = match reader.headers() {
                 Ok(h) => h.clone(),
                 Err(e) => return vec![bad(1, e.to_string())],
             };
+            if let Some(h) = headers
+                .iter()
+                .find(|h| h.split('.').count() > MAX_COLUMN_DEPTH)
+            {
+                let shown: String = h.chars().take(60).collect();
+                return vec![bad(
+                    1,
+                    format!("column `{shown}…` nests deeper than {MAX_COLUMN_DEPTH} levels"),
+                )];
+            }
             reader
                 .records()
                 .enumerate()
@@ -531,6 +540,11 @@ fn read_records(text: &str, format: Format) -> Vec<Result<Value, Error>> {
         }
     }
 }
+
+/// The deepest a CSV column may nest (`hazard.enterprise.principal.name`
+/// is 4): a header of thousands of dotted parts would build a value whose
+/// drop overflows the stack.
+const MAX_COLUMN_DEPTH: usize = 8;
 
 /// Builds a nested JSON object from dotted column names (`hazard.listing.level`).
 /// Cells are read as JSON when they parse (numbers, booleans, arrays), else as text;

@@ -1,0 +1,65 @@
+//! The CLI on inputs an attacker or a careless user gives it: each bad
+//! record is that record's error, nothing crashes, and the exit code says
+//! what happened (0 ok, 1 a record or ruleset failed, 2 usage).
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+fn eval(stdin: &[u8], args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hazard-rules"))
+        .arg("eval")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_that_records_error() {
+    let input =
+        b"\xef\xbb\xbf{\"accident\": {\"deaths\": 3}}\n{\"id\": \"\xff\"}\n{\"accident\": {\"deaths\": 1}}\n";
+    let out = eval(input, &["--as-of", "2024-06-30", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l.len(), 3);
+    assert!(l[0]["decision"].is_object(), "a byte-order mark is skipped");
+    assert_eq!(l[1]["record"], 2);
+    assert_eq!(l[1]["error"]["kind"], "input");
+    assert!(l[2]["decision"].is_object());
+}
+
+#[test]
+fn a_csv_header_nested_without_end_is_an_error_not_a_crash() {
+    let mut csv = vec!["a"; 100_000].join(".").into_bytes();
+    csv.extend_from_slice(b",b\n1,2\n");
+    let out = eval(&csv, &["--as-of", "2024-06-30", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert!(
+        l[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nests deeper than 8 levels"),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn an_implausible_as_of_day_is_a_usage_error() {
+    let out = eval(b"{}", &["--as-of", "0024-03-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("outside 1949-01-01..=2200-12-31"), "{err}");
+}
