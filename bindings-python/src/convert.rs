@@ -66,8 +66,21 @@ impl ConvError {
 /// Largest integer a float holds exactly (2^53).
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
+/// The deepest a value may nest (an input nests 4 levels): a deeper one,
+/// or a dict that contains itself, is an error instead of a stack overflow.
+pub const MAX_DEPTH: usize = 32;
+
 /// Converts a Python value; `Ok(None)` means "missing" (only in [`Mode::Cell`]).
 pub fn to_json(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
+    convert(v, mode, 0)
+}
+
+fn convert(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Value>, ConvError> {
+    if depth > MAX_DEPTH {
+        return Err(ConvError::message(format!(
+            "nested deeper than {MAX_DEPTH} levels (or contains itself)"
+        )));
+    }
     if v.is_none() {
         return Ok(missing(mode));
     }
@@ -108,7 +121,7 @@ pub fn to_json(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvEr
                 .to_cow()
                 .map_err(|e| ConvError::message(format!("a key is not valid UTF-8: {e}")))?
                 .into_owned();
-            match to_json(&item, mode) {
+            match convert(&item, mode, depth + 1) {
                 Ok(Some(value)) => {
                     map.insert(key, value);
                 }
@@ -119,15 +132,15 @@ pub fn to_json(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvEr
         return Ok(Some(Value::Object(map)));
     }
     if let Ok(l) = v.cast::<PyList>() {
-        return sequence(l.iter(), mode);
+        return sequence(l.iter(), mode, depth);
     }
     if let Ok(t) = v.cast::<PyTuple>() {
-        return sequence(t.iter(), mode);
+        return sequence(t.iter(), mode, depth);
     }
     if v.is_instance_of::<PyDate>() {
         return date(v, mode);
     }
-    other(v, mode)
+    other(v, mode, depth)
 }
 
 fn missing(mode: Mode) -> Option<Value> {
@@ -165,11 +178,12 @@ fn float(f: f64, mode: Mode) -> Result<Option<Value>, ConvError> {
 fn sequence<'py>(
     items: impl Iterator<Item = Bound<'py, PyAny>>,
     mode: Mode,
+    depth: usize,
 ) -> Result<Option<Value>, ConvError> {
     let mut out = Vec::new();
     for (i, item) in items.enumerate() {
         // A gap inside a list keeps its place.
-        match to_json(&item, mode) {
+        match convert(&item, mode, depth + 1) {
             Ok(value) => out.push(value.unwrap_or(Value::Null)),
             Err(e) => return Err(e.at(Seg::Index(i))),
         }
@@ -192,7 +206,7 @@ fn date(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
 }
 
 /// numpy scalars and arrays, pandas' NA, and other number-like objects.
-fn other(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
+fn other(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Value>, ConvError> {
     let name = type_name(v);
     match name.as_str() {
         "NAType" | "NaTType" => return Ok(missing(mode)),
@@ -214,11 +228,11 @@ fn other(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
     // numpy arrays (list cells read from Parquet) and other array-likes.
     if name == "ndarray" || is_instance(v, "collections.abc", "Sequence") {
         if let Ok(list) = v.call_method0("tolist") {
-            return to_json(&list, mode);
+            return convert(&list, mode, depth + 1);
         }
         if let Ok(iter) = v.try_iter() {
             let items: Vec<Bound<'_, PyAny>> = iter.filter_map(Result::ok).collect();
-            return sequence(items.into_iter(), mode);
+            return sequence(items.into_iter(), mode, depth);
         }
     }
     if is_instance(v, "collections.abc", "Mapping") {
@@ -226,7 +240,7 @@ fn other(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
             .call_method0("items")
             .and_then(|items| PyDict::from_sequence(&items))
         {
-            return to_json(d.as_any(), mode);
+            return convert(d.as_any(), mode, depth + 1);
         }
     }
     // numpy integers have __index__, other numbers __float__.

@@ -214,3 +214,23 @@ def test_errors_pickle_and_convert(rules: hr.Ruleset) -> None:
     assert pickle.loads(pickle.dumps(r)).to_dict() == r.to_dict()
     lim = hr.LimitError("stopped", "classify", "too many operations", "x.rhai")
     assert pickle.loads(pickle.dumps(lim)).to_dict() == lim.to_dict()
+
+
+def test_values_nested_without_end_are_input_errors(rules: hr.Ruleset) -> None:
+    # A dict that contains itself, and one nested 100,000 levels deep: an
+    # input error naming where, never a crash of the interpreter.
+    looped: Dict[str, Any] = {"sector": "metallurgy"}
+    looped["self"] = looped
+    deep: Dict[str, Any] = {}
+    node = deep
+    for _ in range(100_000):
+        node["x"] = {}
+        node = node["x"]
+    for record in ({"hazard": looped}, {"hazard": {"found_on": "2024-01-01", "x": deep}}):
+        with pytest.raises(hr.InputError) as info:
+            rules.evaluate(record, as_of=AS_OF)
+        assert "nested deeper than 32 levels" in str(info.value)
+        assert info.value.path.startswith("hazard.")
+    results = rules.evaluate_list([GOOD, {"hazard": looped}, GOOD], as_of=AS_OF, errors="collect")
+    assert isinstance(results[1], hr.InputError)
+    assert not isinstance(results[0], Exception) and not isinstance(results[2], Exception)
