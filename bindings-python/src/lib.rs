@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
-use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, Section, TraceMode};
+use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, RulesetFiles, Section, TraceMode};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -127,12 +127,18 @@ impl NativeRuleset {
         Self::wrap(py, r)
     }
 
-    /// A ruleset directory (and the chain it extends), or a bundle file.
+    /// A ruleset directory (and the chain it extends, within `root` if
+    /// given), or a bundle file.
     #[staticmethod]
-    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, root=None))]
+    fn load(py: Python<'_>, path: PathBuf, root: Option<PathBuf>) -> PyResult<Self> {
         let r = py.detach(|| {
             if path.is_dir() {
-                Ruleset::load(&path)
+                let files = match &root {
+                    Some(root) => RulesetFiles::read_dir_within(&path, root),
+                    None => RulesetFiles::read_dir(&path),
+                };
+                files.map_err(Error::from).and_then(Ruleset::from_files)
             } else {
                 let shown = path.display().to_string();
                 std::fs::read_to_string(&path)

@@ -149,12 +149,19 @@ def overlay(
 def test_ruleset_errors_name_file_line_column(tmp_path: pathlib.Path, repo: pathlib.Path) -> None:
     demo = overlay(tmp_path, repo, {"rules/bad.rhai": "fn f(x) {\n    let y = x +;\n}\n"})
     with pytest.raises(hr.RulesetError) as info:
-        hr.Ruleset.load(demo)
+        hr.Ruleset.load(demo, root="/")
     e = info.value
     assert e.file.endswith("demo/rules/bad.rhai")
     assert e.line == 2 and e.column > 0
     assert str(e).startswith(f"{e.file}:2:{e.column}: ")
     assert e.kind == "ruleset"
+
+    # The overlay extends a ruleset outside its own tree: allowed only when
+    # the caller names a root that holds both.
+    with pytest.raises(hr.RulesetError) as info:
+        hr.Ruleset.load(demo)
+    assert "leaves" in info.value.message and info.value.file.endswith("demo/ruleset.toml")
+    assert info.value.line == 4
 
     with pytest.raises(hr.RulesetError) as info:
         hr.Ruleset.load(tmp_path / "nowhere")
@@ -174,7 +181,7 @@ def test_a_rule_failing_at_run_time_is_a_ruleset_error(tmp_path: pathlib.Path, r
     demo = overlay(
         tmp_path, repo, {"rules/oops.rhai": 'fn score_risk(risk) {\n  let t = table("no_such_table");\n  t\n}\n'}
     )
-    rules = hr.Ruleset.load(demo)
+    rules = hr.Ruleset.load(demo, root="/")
     with pytest.raises(hr.RulesetError) as info:
         rules.evaluate({"risk": {}}, AS_OF)
     assert info.value.file.endswith("demo/rules/oops.rhai") and info.value.line == 2
@@ -187,7 +194,7 @@ def test_limit_errors(tmp_path: pathlib.Path, repo: pathlib.Path) -> None:
     demo = overlay(
         tmp_path, repo, {"rules/loop.rhai": "fn score_risk(risk) {\n    let n = 0;\n    loop { n += 1; }\n}\n"}
     )
-    rules = hr.Ruleset.load(demo)
+    rules = hr.Ruleset.load(demo, root="/")
     with pytest.raises(hr.LimitError) as info:
         rules.evaluate({"risk": {"points": []}}, AS_OF)
     e = info.value

@@ -23,6 +23,27 @@ mod table;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The directory that `extends` may not leave (default: the directory
+    /// above the ruleset's outermost ruleset directory). Name a wider one to
+    /// let an overlay kept elsewhere extend a shipped ruleset.
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+}
+
+/// `--root`, for every command that reads a ruleset directory.
+static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Reads a ruleset directory and its chain, within `--root` if given.
+fn read_chain(dir: &Path) -> Result<RulesetFiles, hazard_rules::RulesetError> {
+    match ROOT.get().and_then(|r| r.as_deref()) {
+        Some(root) => RulesetFiles::read_dir_within(dir, root),
+        None => RulesetFiles::read_dir(dir),
+    }
+}
+
+/// [`read_chain`], then load it.
+fn load_dir(dir: &Path) -> Result<Ruleset, Error> {
+    Ruleset::from_files(read_chain(dir)?)
 }
 
 #[derive(Subcommand)]
@@ -101,6 +122,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let _ = ROOT.set(cli.root.clone());
     let result = match cli.command {
         Command::Check { dir } => check(&dir),
         Command::Test { dir, verbose } => test(&dir, verbose),
@@ -141,7 +163,7 @@ fn main() -> ExitCode {
 struct Usage(String);
 
 fn check(dir: &Path) -> Result<bool, Usage> {
-    match Ruleset::load(dir) {
+    match load_dir(dir) {
         Ok(rs) => {
             let chain: Vec<String> = rs
                 .chain_refs()
@@ -172,7 +194,7 @@ fn check(dir: &Path) -> Result<bool, Usage> {
 }
 
 fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
-    let rs = match Ruleset::load(dir) {
+    let rs = match load_dir(dir) {
         Ok(rs) => rs,
         Err(e) => {
             eprintln!("error: {e}");
@@ -206,7 +228,7 @@ fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
 }
 
 fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
-    let files = match RulesetFiles::read_dir(dir) {
+    let files = match read_chain(dir) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -250,7 +272,7 @@ fn compile(path: &Path, output: &Path) -> Result<bool, Usage> {
 fn load_ruleset(path: Option<PathBuf>) -> Result<Ruleset, String> {
     match path {
         None => Ok(Ruleset::default()),
-        Some(p) if p.is_dir() => Ruleset::load(&p).map_err(|e| e.to_string()),
+        Some(p) if p.is_dir() => load_dir(&p).map_err(|e| e.to_string()),
         Some(p) => {
             let bytes =
                 std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;

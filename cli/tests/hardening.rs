@@ -63,3 +63,45 @@ fn an_implausible_as_of_day_is_a_usage_error() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("outside 1949-01-01..=2200-12-31"), "{err}");
 }
+
+#[test]
+fn an_overlay_outside_the_shipped_tree_needs_an_explicit_root() {
+    let dir = std::env::temp_dir().join(format!("hr-cli-root-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let national = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rulesets/national")
+        .canonicalize()
+        .unwrap();
+    std::fs::write(
+        dir.join("ruleset.toml"),
+        format!(
+            "id = \"o\"\nversion = \"1\"\ntitle = \"o\"\nextends = \"{}\"\neffective_from = \"2024-01-01\"\n",
+            // `extends` is relative to the overlay's own directory.
+            std::iter::repeat_n("..", dir.components().count() - 1)
+                .collect::<Vec<_>>()
+                .join("/")
+                + &national.to_string_lossy()
+        ),
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hazard-rules"))
+            .arg("check")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = check(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8(refused.stderr).unwrap();
+    assert!(err.contains("leaves"), "{err}");
+    let allowed = check(&["--root", "/"]);
+    assert_eq!(
+        allowed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+}

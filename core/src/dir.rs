@@ -194,8 +194,13 @@ pub(crate) fn read_chain(dir: &Path, root: Option<&Path>) -> Result<RulesetFiles
         if let Some(p) = r.files.manifest(&d)?.extends {
             let parent = normalize(&format!("{d}/{p}"));
             if !within(&r.root, &parent) {
-                return Err(RulesetError::in_file(
-                    manifest_of(&d),
+                let path = manifest_of(&d);
+                let (line, column) =
+                    crate::ruleset::manifest_key_position(&r.files.files[&path], "extends");
+                return Err(RulesetError::new(
+                    path,
+                    line,
+                    column,
                     format!(
                         "`extends = \"{p}\"` leaves `{}`, the directory that holds the chain \
                          (a caller can allow another root explicitly)",

@@ -312,6 +312,19 @@ impl Input {
     /// numbers; plausible dates, events in date order, a listing not before
     /// the finding). Domain checks belong to the ruleset.
     pub fn validate(&self) -> Result<(), InputError> {
+        if self.hazard.is_none()
+            && self.accident.is_none()
+            && self.warning.is_none()
+            && self.risk.is_none()
+            && self.township.is_none()
+        {
+            // An empty line, `{}` or an all-empty table row: a decision of
+            // nothing would pass for a checked record.
+            return Err(InputError::new(
+                "",
+                "the record asks for nothing: give at least one of hazard, accident, warning, risk or township",
+            ));
+        }
         self.validate_ranges()?;
         if let Some(a) = &self.accident {
             non_negative(|| "accident.direct_loss_cny".into(), a.direct_loss_cny)?;
@@ -384,6 +397,47 @@ impl Input {
             code(|| "hazard.sector".into(), &h.sector)?;
             for (i, item) in h.items.iter().enumerate() {
                 code(|| format!("hazard.items[{i}]"), item)?;
+                if h.items[..i].contains(item) {
+                    return Err(InputError::new(
+                        format!("hazard.items[{i}]"),
+                        format!("`{item}` is listed twice"),
+                    ));
+                }
+            }
+            let posts = [
+                (
+                    "hazard.enterprise.principal",
+                    h.enterprise.as_ref().and_then(|e| e.principal.as_ref()),
+                ),
+                (
+                    "hazard.enterprise.department_head",
+                    h.enterprise
+                        .as_ref()
+                        .and_then(|e| e.department_head.as_ref()),
+                ),
+                (
+                    "hazard.location.grid_member",
+                    h.location.as_ref().and_then(|l| l.grid_member.as_ref()),
+                ),
+                (
+                    "hazard.location.township_lead",
+                    h.location.as_ref().and_then(|l| l.township_lead.as_ref()),
+                ),
+                (
+                    "hazard.location.village_head",
+                    h.location.as_ref().and_then(|l| l.village_head.as_ref()),
+                ),
+            ];
+            for (path, post) in posts {
+                if let Some(p) = post {
+                    // A person is assigned by name: a blank one is no one.
+                    if p.name.trim().is_empty() {
+                        return Err(InputError::new(format!("{path}.name"), "is empty"));
+                    }
+                    if p.backup.as_deref().is_some_and(|b| b.trim().is_empty()) {
+                        return Err(InputError::new(format!("{path}.backup"), "is empty"));
+                    }
+                }
             }
             if let Some(l) = &h.listing {
                 code(|| "hazard.listing.level".into(), &l.level)?;

@@ -574,6 +574,14 @@ fn limit_position(text: &str, key: &str) -> (usize, usize) {
         .map_or((0, 0), |at| tables::line_col(text, at))
 }
 
+/// Where a manifest's top-level `key` is (its value), for an error about it.
+pub(crate) fn manifest_key_position(text: &str, key: &str) -> (usize, usize) {
+    toml::from_str::<BTreeMap<String, toml::Spanned<toml::Value>>>(text)
+        .ok()
+        .and_then(|m| m.get(key).map(|v| v.span().start))
+        .map_or((0, 0), |at| tables::line_col(text, at))
+}
+
 fn stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.rsplit_once('.').map_or(name, |(s, _)| s)

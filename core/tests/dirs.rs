@@ -133,6 +133,7 @@ fn extends_stays_within_the_root_unless_the_caller_allows_it() {
     }
     let e = refused(RulesetFiles::read_dir(&overlay));
     assert!(e.message.contains("leaves"), "{e}");
+    assert_eq!((e.line, e.column), (4, 11), "at the `extends` value: {e}");
     match Ruleset::load(&overlay) {
         Err(Error::Ruleset(e)) => assert!(e.message.contains("leaves"), "{e}"),
         other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),

@@ -316,7 +316,9 @@ fn batch_keeps_going_past_a_bad_record() {
     assert_eq!(answers.as_array().unwrap().len(), 3);
     // Paths are relative to the record, as for one input; the answer's place is the record's.
     assert_eq!(answers[1]["error"]["path"], "accident.deaths");
-    assert!(answers[2]["ok"].is_object());
+    // A record that asks for nothing is an error, not an empty decision.
+    assert_eq!(answers[2]["error"]["kind"], "input", "{answers}");
+    assert_eq!(answers[2]["error"]["path"], "");
 }
 
 #[test]
@@ -637,4 +639,20 @@ fn helpers_count_their_work_against_the_operation_budget() {
             other => panic!("{how}: expected a limit error, got {:?}", other.map(|_| ())),
         }
     }
+}
+
+#[test]
+fn records_that_ask_for_nothing_or_name_no_one_are_input_errors() {
+    let (path, message) = input_error("{}");
+    assert_eq!(path, "");
+    assert!(message.contains("asks for nothing"), "{message}");
+    let (path, message) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-01", "items": ["GM-3-1", "GM-3-2", "GM-3-1"]}}"#,
+    );
+    assert_eq!(path, "hazard.items[2]");
+    assert!(message.contains("listed twice"), "{message}");
+    let (path, _) = input_error(
+        r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-01", "enterprise": {"name": "厂", "principal": {"name": "  "}}}}"#,
+    );
+    assert_eq!(path, "hazard.enterprise.principal.name");
 }

@@ -80,11 +80,19 @@ class Ruleset:
         return cls(_native.NativeRuleset.embedded(name))
 
     @classmethod
-    def load(cls, path: Union[str, os.PathLike[str]]) -> Ruleset:
+    def load(
+        cls, path: Union[str, os.PathLike[str]], *, root: Optional[Union[str, os.PathLike[str]]] = None
+    ) -> Ruleset:
         """A ruleset directory (with the chain it ``extends``) or a bundle file
         made by ``hazard-rules bundle``. Raises :class:`RulesetError` with
-        ``file``, ``line`` and ``column``."""
-        return cls(_native.NativeRuleset.load(os.fspath(path)))
+        ``file``, ``line`` and ``column``.
+
+        A directory is read as a closed world: no symbolic links, and
+        ``extends`` stays within the directory above the ruleset's outermost
+        ruleset directory, unless ``root`` names a wider one (an overlay kept
+        elsewhere that extends a shipped ruleset)."""
+        native_root = None if root is None else os.fspath(root)
+        return cls(_native.NativeRuleset.load(os.fspath(path), native_root))
 
     @classmethod
     def from_bundle(cls, text: Union[str, bytes]) -> Ruleset:

@@ -509,7 +509,10 @@ impl<'v> Generator<'v> {
             }
         }
         let mut rec = Value::Object(rec);
-        let kind = if self.rng.chance(0.05) {
+        let kind = if parts == 0 {
+            // A record that asks for nothing is an input error.
+            Kind::Spoiled
+        } else if self.rng.chance(0.05) {
             self.spoil(&mut rec, as_of);
             Kind::Spoiled
         } else {
@@ -545,7 +548,8 @@ impl<'v> Generator<'v> {
             } else {
                 self.rng.pick(&self.vocab.items).id.clone()
             };
-            if !out.iter().any(|v| v == &Value::String(id.clone())) || self.rng.chance(0.1) {
+            // An item listed twice is an input error (tests/errors.rs).
+            if !out.iter().any(|v| v == &Value::String(id.clone())) {
                 out.push(id.into());
             }
         }
