@@ -14,8 +14,34 @@ const HEADERS: [&str; 8] = [
     "risk",
 ];
 
+/// The widest a cell is shown, in characters: a 1 MB id among a thousand
+/// records would otherwise pad every row to a megabyte.
+const MAX_CELL: usize = 60;
+
+/// A cell as it is printed: control characters escaped (a newline in an id
+/// would forge a row, an escape sequence would reach the terminal), and cut
+/// at [`MAX_CELL`] characters with `…`.
+fn shown(cell: &str) -> String {
+    let mut out = String::new();
+    for (n, ch) in cell.chars().enumerate() {
+        if n == MAX_CELL {
+            out.push('…');
+            break;
+        }
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
 pub fn render(rows: &[(usize, Result<Decision, Error>)]) -> String {
-    let cells: Vec<Vec<String>> = rows.iter().map(|(n, r)| cells(*n, r)).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(n, r)| cells(*n, r).iter().map(|c| shown(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
@@ -103,4 +129,17 @@ fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
     ];
     row.truncate(HEADERS.len());
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn cells_are_escaped_and_cut() {
+        assert_eq!(shown("a\nb\u{1b}[2J"), "a\\nb\\u{1b}[2J");
+        let long = "x".repeat(1_000_000);
+        assert_eq!(shown(&long).chars().count(), 61);
+        assert_eq!(shown("城北街道"), "城北街道");
+    }
 }
