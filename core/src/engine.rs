@@ -422,6 +422,48 @@ fn charge(ctx: &NativeCallContext, n: usize) -> HelperResult<()> {
     Ok(())
 }
 
+/// The stack the interpreter runs on. Rhai walks nested values (arrays in
+/// arrays, which a rule can build thousands deep within `max_array_size`)
+/// recursively, at about 1.5 KB of stack a level when it displays, sizes or
+/// drops them: on a 2 MiB thread (a batch worker's), 2,000 levels overflowed
+/// it. 256 MiB of address space covers the ceiling of `max_array_size`
+/// (100,000); only the pages a call touches are ever used.
+#[cfg(not(target_family = "wasm"))]
+const BIG_STACK: usize = 256 << 20;
+
+/// Runs `f` (an interpreter call and everything that handles its values) on
+/// a stack of [`BIG_STACK`] bytes of its own.
+pub(crate) fn on_big_stack<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        stacker::grow(BIG_STACK, f)
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        f()
+    }
+}
+
+/// How deep a value an interpreted section may hand to the compiled plan,
+/// which reads it recursively on its caller's stack (a deeper one makes the
+/// whole decision run in the interpreter).
+pub(crate) const MAX_HANDED_DEPTH: usize = 64;
+
+/// Whether `v` nests arrays and maps deeper than `max`. It recurses at
+/// most `max + 1` levels, whatever the value's depth.
+pub(crate) fn nested_deeper_than(v: &Dynamic, max: usize) -> bool {
+    fn deeper(v: &Dynamic, left: usize) -> bool {
+        if let Some(a) = v.read_lock::<rhai::Array>() {
+            left == 0 || a.iter().any(|x| deeper(x, left - 1))
+        } else if let Some(m) = v.read_lock::<Map>() {
+            left == 0 || m.values().any(|x| deeper(x, left - 1))
+        } else {
+            false
+        }
+    }
+    deeper(v, max)
+}
+
 /// An engine with the sandbox limits and nothing that reaches outside.
 fn base_engine(limits: Limits) -> Engine {
     let mut engine = Engine::new();

@@ -145,6 +145,15 @@ impl Ruleset {
         as_of: NaiveDate,
         wanted: &[Section],
     ) -> Result<Decision, Error> {
+        crate::engine::on_big_stack(|| self.evaluate_sections_here(input, as_of, wanted))
+    }
+
+    fn evaluate_sections_here(
+        &self,
+        input: &Input,
+        as_of: NaiveDate,
+        wanted: &[Section],
+    ) -> Result<Decision, Error> {
         input.validate()?;
         input.validate_as_of(as_of)?;
         let want = |s: Section| wanted.contains(&s);
@@ -259,9 +268,21 @@ impl Ruleset {
         name: &str,
         args: Vec<Dynamic>,
     ) -> Result<(Dynamic, Vec<TraceEntry>), Error> {
-        let buf = TraceBuf::default();
-        let v = self.interpreter()?.call(name, args, &buf)?;
-        Ok((v, buf.take()))
+        crate::engine::on_big_stack(|| {
+            let buf = TraceBuf::default();
+            let v = self.interpreter()?.call(name, args, &buf)?;
+            // The plan reads the value recursively, on the caller's stack.
+            if crate::engine::nested_deeper_than(&v, crate::engine::MAX_HANDED_DEPTH) {
+                return Err(Error::Limit(crate::error::LimitError {
+                    rule: name.to_owned(),
+                    limit: "value nested too deep".into(),
+                    file: String::new(),
+                    line: 0,
+                    column: 0,
+                }));
+            }
+            Ok((v, buf.take()))
+        })
     }
 
     /// The interpreter alone, with the trace cut to `mode`.
