@@ -530,11 +530,11 @@ impl Lowering<'_> {
                 Some(v) => Ex::Const(v),
                 None => return no("a constant of a type the compiler does not know", *p),
             },
-            Expr::BoolConstant(b, _) => Ex::Const(V::Bool(*b)),
+            Expr::BoolConstant(b, _) => Ex::Const(V::bool(*b)),
             Expr::IntegerConstant(i, _) => Ex::Const(V::Int(*i)),
-            Expr::FloatConstant(f, _) => Ex::Const(V::Float(**f)),
+            Expr::FloatConstant(f, _) => Ex::Const(V::float(**f)),
             Expr::CharConstant(_, p) => return no("a character literal", *p),
-            Expr::StringConstant(s, _) => Ex::Const(V::Sym(self.consts.sym(s))),
+            Expr::StringConstant(s, _) => Ex::Const(V::sym(self.consts.sym(s))),
             Expr::InterpolatedString(parts, _) => {
                 let shown = std::mem::replace(&mut fl.shown, true);
                 let r = self.args(fl, m, parts);
@@ -615,8 +615,10 @@ impl Lowering<'_> {
                                 Ex::Native(Native::DeadlineDue, args)
                             }
                             // A field of a table row or setting known at load time.
-                            Ex::Const(V::CMap(m)) if self.consts.map_get_sym(m, key).is_some() => {
-                                Ex::Const(self.consts.map_get_sym(m, key).expect("checked"))
+                            Ex::Const(V::CMap(m))
+                                if self.consts.map_get_sym(m.get(), key).is_some() =>
+                            {
+                                Ex::Const(self.consts.map_get_sym(m.get(), key).expect("checked"))
                             }
                             Ex::Slot(i) => Ex::SlotProp(i, key),
                             cur => Ex::Prop(Box::new(cur), key),

@@ -92,7 +92,7 @@ pub(crate) fn literal_hashes(text: &str, consts: &mut Consts) -> HashMap<u64, V>
             };
             let k = k as usize;
             let value = match values.get(k) {
-                Some(Some(s)) => V::Sym(consts.sym(s)),
+                Some(Some(s)) => V::sym(consts.sym(s)),
                 Some(None) => V::Int(ints[k - strings.len()]),
                 None => continue,
             };
@@ -111,8 +111,8 @@ mod tests {
         let text = r#"fn f(x) { switch x { "always" => 1, "never" => 2, 7 => 3, _ => 4 } }"#;
         let mut consts = Consts::default();
         let found = literal_hashes(text, &mut consts);
-        let always = V::Sym(consts.sym("always"));
-        let never = V::Sym(consts.sym("never"));
+        let always = V::sym(consts.sym("always"));
+        let never = V::sym(consts.sym("never"));
         for v in [always, never, V::Int(7)] {
             assert!(found.values().any(|x| *x == v), "{v:?} in {found:?}");
         }

@@ -96,11 +96,11 @@ impl Walk<'_> {
     fn v(&self, v: &V) -> Result<(), String> {
         let c = &self.p.consts;
         let ok = match *v {
-            V::Sym(i) => (i as usize) < c.pool.len(),
-            V::CList(a, n) => (a as usize)
-                .checked_add(n as usize)
+            V::Sym(i) => i.idx() < c.pool.len(),
+            V::CList(s) => (s.start() as usize)
+                .checked_add(s.len() as usize)
                 .is_some_and(|e| e <= c.vals.len()),
-            V::CMap(m) => (m as usize) < c.maps.len(),
+            V::CMap(m) => m.idx() < c.maps.len(),
             V::Txt(..) | V::List(_) | V::Map(_) => false,
             _ => true,
         };
@@ -112,7 +112,7 @@ impl Walk<'_> {
     }
 
     fn sym(&self, s: u32) -> Result<(), String> {
-        self.v(&V::Sym(s))
+        self.v(&V::sym(s))
     }
 
     fn stmts(&self, body: &[St]) -> Result<(), String> {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 
 use super::trace::{Rec, TraceMode};
-use super::value::write_float;
+use super::value::{write_float, Ix};
 use super::{Arm, Ex, Native, Plan, St, TableKind, V};
 use crate::calendar;
 use crate::decision::TraceEntry;
@@ -31,7 +31,8 @@ pub(crate) enum Fault {
 /// A non-local exit of the tree walk (`return`, `break`, `continue` or a
 /// failure). Which one waits in `Ev::exit`, and a returned value in
 /// `Ev::ret`: with an error type of size zero, `Result<V, Stop>` is `V`
-/// with one more tag value, so `?` passes a value on as the two words it is.
+/// with one more tag value, so `?` passes a value on as the two words it is
+/// (returned in two registers, as `V` is a pair of integers).
 /// (With the kind inside the error, rustc copied each result byte-wise and
 /// stalled on store forwarding after nearly every node.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,54 +105,54 @@ impl Scratch {
         self.mode = mode;
     }
 
-    pub fn new_list(&mut self) -> u32 {
+    pub fn new_list(&mut self) -> Ix {
         if self.nlists == self.lists.len() {
             self.lists.push(Vec::new());
         } else {
             self.lists[self.nlists].clear();
         }
         self.nlists += 1;
-        self.nlists as u32 - 1
+        Ix::new(self.nlists as u32 - 1)
     }
 
-    pub fn list(&self, id: u32) -> &[V] {
-        &self.lists[id as usize]
+    pub fn list(&self, id: Ix) -> &[V] {
+        &self.lists[id.idx()]
     }
 
-    pub fn list_mut(&mut self, id: u32) -> &mut Vec<V> {
-        &mut self.lists[id as usize]
+    pub fn list_mut(&mut self, id: Ix) -> &mut Vec<V> {
+        &mut self.lists[id.idx()]
     }
 
-    pub fn new_map(&mut self) -> u32 {
+    pub fn new_map(&mut self) -> Ix {
         if self.nmaps == self.maps.len() {
             self.maps.push(Vec::new());
         } else {
             self.maps[self.nmaps].clear();
         }
         self.nmaps += 1;
-        self.nmaps as u32 - 1
+        Ix::new(self.nmaps as u32 - 1)
     }
 
-    pub fn map(&self, id: u32) -> &[(V, V)] {
-        &self.maps[id as usize]
+    pub fn map(&self, id: Ix) -> &[(V, V)] {
+        &self.maps[id.idx()]
     }
 
     /// Appends an entry whose key sorts after every key already there (the
     /// frame writes fields in alphabetical order).
-    pub fn map_push(&mut self, id: u32, key: V, value: V) {
-        self.maps[id as usize].push((key, value));
+    pub fn map_push(&mut self, id: Ix, key: V, value: V) {
+        self.maps[id.idx()].push((key, value));
     }
 
     pub fn push_text(&mut self, s: &str) -> V {
         let start = self.text.len();
         self.text.push_str(s);
-        V::Txt(start as u32, s.len() as u32)
+        V::txt(start as u32, s.len() as u32)
     }
 
     pub fn push_date(&mut self, d: NaiveDate) -> V {
         let start = self.text.len();
         write_date(&mut self.text, d);
-        V::Txt(start as u32, (self.text.len() - start) as u32)
+        V::txt(start as u32, (self.text.len() - start) as u32)
     }
 }
 
@@ -322,7 +323,7 @@ impl<'a> Ev<'a> {
             St::SetProp(i, key, e) => {
                 let v = self.ex(e)?;
                 let target = self.slot(*i);
-                self.map_set(target, V::Sym(*key), v)?;
+                self.map_set(target, V::sym(*key), v)?;
                 Ok(V::Unit)
             }
             St::SetIndex(i, k, e) => {
@@ -347,14 +348,14 @@ impl<'a> Ev<'a> {
                 let cur = self.slot(*i);
                 if let (Native::Add, V::List(id)) = (op, cur) {
                     match rhs {
-                        V::CList(a, n) => {
-                            let extra = &self.p.consts.vals[a as usize..(a + n) as usize];
-                            self.s.lists[id as usize].extend_from_slice(extra);
+                        V::CList(c) => {
+                            let extra = &self.p.consts.vals[c.range()];
+                            self.s.lists[id.idx()].extend_from_slice(extra);
                         }
                         V::List(r) => {
-                            for k in 0..self.s.lists[r as usize].len() {
-                                let v = self.s.lists[r as usize][k];
-                                self.s.lists[id as usize].push(v);
+                            for k in 0..self.s.lists[r.idx()].len() {
+                                let v = self.s.lists[r.idx()][k];
+                                self.s.lists[id.idx()].push(v);
                             }
                         }
                         _ => return Err(self.fail("`+=` on an array needs an array")),
@@ -385,8 +386,8 @@ impl<'a> Ev<'a> {
             St::If(c, then, other) => {
                 let c = self.ex(c)?;
                 match c {
-                    V::Bool(true) => self.block(then),
-                    V::Bool(false) => self.block(other),
+                    V::True => self.block(then),
+                    V::False => self.block(other),
                     _ => Err(self.fail("an `if` condition must be a boolean")),
                 }
             }
@@ -402,13 +403,13 @@ impl<'a> Ev<'a> {
             } => {
                 let it = self.ex(iter)?;
                 let len = match it {
-                    V::CList(_, n) => n as usize,
+                    V::CList(c) => c.len() as usize,
                     V::List(id) => self.s.list(id).len(),
                     _ => return Err(self.fail("`for` needs an array")),
                 };
                 for k in 0..len {
                     let item = match it {
-                        V::CList(a, _) => self.p.consts.vals[a as usize + k],
+                        V::CList(c) => self.p.consts.vals[c.start() as usize + k],
                         V::List(id) => match self.s.list(id).get(k) {
                             Some(v) => *v,
                             None => break,
@@ -475,9 +476,9 @@ impl<'a> Ev<'a> {
             }
             let take = match &arm.cond {
                 None => true,
-                Some(c) => match self.ex(c)? {
-                    V::Bool(b) => b,
-                    _ => return Err(self.fail("a switch condition must be a boolean")),
+                Some(c) => match self.ex(c)?.as_bool() {
+                    Some(b) => b,
+                    None => return Err(self.fail("a switch condition must be a boolean")),
                 },
             };
             if take {
@@ -494,7 +495,7 @@ impl<'a> Ev<'a> {
     fn same_literal(&self, v: V, lit: V) -> bool {
         match (v, lit) {
             (V::Int(a), V::Int(b)) => a == b,
-            (V::Bool(a), V::Bool(b)) => a == b,
+            (V::False, V::False) | (V::True, V::True) => true,
             (V::Unit, V::Unit) => true,
             (V::Sym(a), V::Sym(b)) => a == b,
             (a, b) if a.is_str() && b.is_str() => self.text(a) == self.text(b),
@@ -592,22 +593,22 @@ impl<'a> Ev<'a> {
             Ex::And(xs) => {
                 for x in xs.iter() {
                     match self.ex(x)? {
-                        V::Bool(true) => {}
-                        V::Bool(false) => return Ok(V::Bool(false)),
+                        V::True => {}
+                        V::False => return Ok(V::False),
                         _ => return Err(self.fail("`&&` needs booleans")),
                     }
                 }
-                Ok(V::Bool(true))
+                Ok(V::True)
             }
             Ex::Or(xs) => {
                 for x in xs.iter() {
                     match self.ex(x)? {
-                        V::Bool(false) => {}
-                        V::Bool(true) => return Ok(V::Bool(true)),
+                        V::False => {}
+                        V::True => return Ok(V::True),
                         _ => return Err(self.fail("`||` needs booleans")),
                     }
                 }
-                Ok(V::Bool(false))
+                Ok(V::False)
             }
             Ex::Coalesce(xs) => {
                 let mut v = V::Unit;
@@ -663,7 +664,7 @@ impl<'a> Ev<'a> {
         if len > self.p.max_string_size {
             return Err(self.limit("string too large"));
         }
-        Ok(V::Txt(at as u32, len as u32))
+        Ok(V::txt(at as u32, len as u32))
     }
 
     /// An array literal. Out of line, like the other rarer nodes: it keeps
@@ -677,7 +678,7 @@ impl<'a> Ev<'a> {
         }
         let id = self.s.new_list();
         let (stack, lists) = (&mut self.s.stack, &mut self.s.lists);
-        lists[id as usize].extend(stack.drain(start..));
+        lists[id.idx()].extend(stack.drain(start..));
         Ok(V::List(id))
     }
 
@@ -693,7 +694,7 @@ impl<'a> Ev<'a> {
         let id = self.s.new_map();
         for &k in order.iter() {
             let v = self.s.stack[start + k as usize];
-            self.s.map_push(id, V::Sym(entries[k as usize].0), v);
+            self.s.map_push(id, V::sym(entries[k as usize].0), v);
         }
         self.s.stack.truncate(start);
         Ok(V::Map(id))
@@ -702,34 +703,34 @@ impl<'a> Ev<'a> {
     /// A copy of a container that the copy's owner may mutate.
     fn copy(&mut self, v: V) -> R {
         Ok(match v {
-            V::CList(a, n) => {
+            V::CList(c) => {
                 let id = self.s.new_list();
-                let items = &self.p.consts.vals[a as usize..(a + n) as usize];
-                self.s.lists[id as usize].extend_from_slice(items);
+                let items = &self.p.consts.vals[c.range()];
+                self.s.lists[id.idx()].extend_from_slice(items);
                 V::List(id)
             }
             V::List(src) => {
                 let id = self.s.new_list();
                 let lists = &mut self.s.lists;
-                for k in 0..lists[src as usize].len() {
-                    let item = lists[src as usize][k];
-                    lists[id as usize].push(item);
+                for k in 0..lists[src.idx()].len() {
+                    let item = lists[src.idx()][k];
+                    lists[id.idx()].push(item);
                 }
                 V::List(id)
             }
             V::CMap(m) => {
                 let id = self.s.new_map();
-                for (k, v) in self.p.consts.maps[m as usize].iter() {
-                    self.s.maps[id as usize].push((V::Sym(*k), *v));
+                for (k, v) in self.p.consts.maps[m.idx()].iter() {
+                    self.s.maps[id.idx()].push((V::sym(*k), *v));
                 }
                 V::Map(id)
             }
             V::Map(src) => {
                 let id = self.s.new_map();
                 let maps = &mut self.s.maps;
-                for k in 0..maps[src as usize].len() {
-                    let entry = maps[src as usize][k];
-                    maps[id as usize].push(entry);
+                for k in 0..maps[src.idx()].len() {
+                    let entry = maps[src.idx()][k];
+                    maps[id.idx()].push(entry);
                 }
                 V::Map(id)
             }
@@ -743,7 +744,7 @@ impl<'a> Ev<'a> {
     pub fn prop(&mut self, x: V, key: u32) -> R {
         match x {
             V::CMap(m) => {
-                for (k, v) in self.p.consts.maps[m as usize].iter() {
+                for (k, v) in self.p.consts.maps[m.idx()].iter() {
                     if *k == key {
                         return Ok(*v);
                     }
@@ -751,9 +752,9 @@ impl<'a> Ev<'a> {
             }
             V::Map(id) => {
                 let want = &*self.p.consts.pool[key as usize];
-                for (k, v) in self.s.maps[id as usize].iter() {
+                for (k, v) in self.s.maps[id.idx()].iter() {
                     let hit = match *k {
-                        V::Sym(a) => a == key,
+                        V::Sym(a) => a.get() == key,
                         k => self.p.text(k, self.s) == Some(want),
                     };
                     if hit {
@@ -766,10 +767,10 @@ impl<'a> Ev<'a> {
         Err(self.fail("property not found"))
     }
 
-    fn map_find(&self, id: u32, key: &str, sym: Option<u32>) -> Option<V> {
+    fn map_find(&self, id: Ix, key: &str, sym: Option<u32>) -> Option<V> {
         for (k, v) in self.s.map(id) {
             match (*k, sym) {
-                (V::Sym(a), Some(b)) if a == b => return Some(*v),
+                (V::Sym(a), Some(b)) if a.get() == b => return Some(*v),
                 (V::Sym(_), Some(_)) => {}
                 (k, _) => {
                     if self.text(k) == Some(key) {
@@ -788,13 +789,13 @@ impl<'a> Ev<'a> {
         let Some(key_text) = self.text(key) else {
             return Err(self.fail("a map key must be a string"));
         };
-        let entries = &self.s.maps[id as usize];
+        let entries = &self.s.maps[id.idx()];
         let mut at = entries.len();
         for (i, (k, _)) in entries.iter().enumerate() {
             let kt = self.p.text(*k, self.s).unwrap_or("");
             match kt.cmp(key_text) {
                 std::cmp::Ordering::Equal => {
-                    self.s.maps[id as usize][i].1 = v;
+                    self.s.maps[id.idx()][i].1 = v;
                     return Ok(());
                 }
                 std::cmp::Ordering::Greater => {
@@ -807,14 +808,14 @@ impl<'a> Ev<'a> {
         if entries.len() >= self.p.max_map_size {
             return Err(self.limit("map too large"));
         }
-        self.s.maps[id as usize].insert(at, (key, v));
+        self.s.maps[id.idx()].insert(at, (key, v));
         Ok(())
     }
 
     fn index(&mut self, x: V, i: V) -> R {
         match (x, i) {
-            (V::CList(a, n), V::Int(k)) => match index_of(n as usize, k) {
-                Some(at) => Ok(self.p.consts.vals[a as usize + at]),
+            (V::CList(c), V::Int(k)) => match index_of(c.len() as usize, k) {
+                Some(at) => Ok(self.p.consts.vals[c.start() as usize + at]),
                 None => Err(self.fail("array index out of bounds")),
             },
             (V::List(id), V::Int(k)) => match index_of(self.s.list(id).len(), k) {
@@ -823,7 +824,7 @@ impl<'a> Ev<'a> {
             },
             (V::CMap(m), k) if k.is_str() => {
                 let key = self.text(k).unwrap_or("");
-                match self.p.consts.map_get(m, key) {
+                match self.p.consts.map_get(m.get(), key) {
                     Some(v) => Ok(v),
                     None => Err(self.fail("property not found")),
                 }
@@ -843,13 +844,14 @@ impl<'a> Ev<'a> {
     pub fn display_value(&mut self, v: V) {
         match v {
             V::Unit => {}
-            V::Bool(b) => self.s.text.push_str(if b { "true" } else { "false" }),
+            V::False => self.s.text.push_str("false"),
+            V::True => self.s.text.push_str("true"),
             V::Int(i) => {
                 let _ = write!(self.s.text, "{i}");
             }
-            V::Float(f) => write_float(&mut self.s.text, f),
-            V::Sym(i) => self.s.text.push_str(&self.p.consts.pool[i as usize]),
-            V::Txt(a, n) => self.s.text.extend_from_within(a as usize..(a + n) as usize),
+            V::Float(f) => write_float(&mut self.s.text, f.get()),
+            V::Sym(i) => self.s.text.push_str(&self.p.consts.pool[i.idx()]),
+            V::Txt(t) => self.s.text.extend_from_within(t.range()),
             V::CList(..) | V::List(_) | V::CMap(_) | V::Map(_) => {
                 let text = self.to_dynamic(v).to_string();
                 self.s.text.push_str(&text);
@@ -863,12 +865,13 @@ impl<'a> Ev<'a> {
         use rhai::Dynamic;
         match v {
             V::Unit => Dynamic::UNIT,
-            V::Bool(b) => Dynamic::from_bool(b),
+            V::False => Dynamic::FALSE,
+            V::True => Dynamic::TRUE,
             V::Int(i) => Dynamic::from_int(i),
-            V::Float(f) => Dynamic::from_float(f),
+            V::Float(f) => Dynamic::from_float(f.get()),
             V::Sym(_) | V::Txt(..) => Dynamic::from(self.text(v).unwrap_or("").to_owned()),
-            V::CList(a, n) => Dynamic::from_array(
-                self.p.consts.vals[a as usize..(a + n) as usize]
+            V::CList(c) => Dynamic::from_array(
+                self.p.consts.vals[c.range()]
                     .iter()
                     .map(|x| self.to_dynamic(*x))
                     .collect(),
@@ -881,7 +884,7 @@ impl<'a> Ev<'a> {
                     .collect(),
             ),
             V::CMap(m) => Dynamic::from_map(
-                self.p.consts.maps[m as usize]
+                self.p.consts.maps[m.idx()]
                     .iter()
                     .map(|(k, x)| {
                         (
@@ -906,11 +909,11 @@ impl<'a> Ev<'a> {
         if d.is_unit() {
             V::Unit
         } else if let Ok(b) = d.as_bool() {
-            V::Bool(b)
+            V::bool(b)
         } else if let Ok(i) = d.as_int() {
             V::Int(i)
         } else if let Ok(f) = d.as_float() {
-            V::Float(f)
+            V::float(f)
         } else if let Some(t) = d.read_lock::<rhai::ImmutableString>() {
             self.s.push_text(t.as_str())
         } else if let Some(a) = d.read_lock::<rhai::Array>() {
@@ -938,7 +941,7 @@ impl<'a> Ev<'a> {
     fn equals(&self, a: V, b: V) -> bool {
         match (a, b) {
             (V::Unit, V::Unit) => true,
-            (V::Bool(x), V::Bool(y)) => x == y,
+            (V::False, V::False) | (V::True, V::True) => true,
             (V::Int(x), V::Int(y)) => x == y,
             (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => a.as_f64() == b.as_f64(),
             // The pool holds each string once (`Plan::check`).
@@ -962,7 +965,7 @@ impl<'a> Ev<'a> {
 
     fn items(&self, v: V) -> &[V] {
         match v {
-            V::CList(a, n) => &self.p.consts.vals[a as usize..(a + n) as usize],
+            V::CList(c) => &self.p.consts.vals[c.range()],
             V::List(id) => self.s.list(id),
             _ => &[],
         }
@@ -970,7 +973,7 @@ impl<'a> Ev<'a> {
 
     fn entries(&self, v: V) -> Vec<(&str, V)> {
         match v {
-            V::CMap(m) => self.p.consts.maps[m as usize]
+            V::CMap(m) => self.p.consts.maps[m.idx()]
                 .iter()
                 .map(|(k, x)| (self.p.consts.pool[*k as usize].as_ref(), *x))
                 .collect(),
@@ -993,20 +996,21 @@ impl<'a> Ev<'a> {
                 .unwrap_or(0.0)
                 .partial_cmp(&b.as_f64().unwrap_or(0.0)),
             (x, y) if x.is_str() && y.is_str() => Some(self.text(x).cmp(&self.text(y))),
-            (V::Unit, V::Unit) => return Ok(V::Bool(false)),
-            (V::Bool(_), V::Bool(_)) | (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) => {
+            (V::Unit, V::Unit) => return Ok(V::False),
+            (V::False | V::True, V::False | V::True)
+            | (V::CList(..) | V::List(_), V::CList(..) | V::List(_)) => {
                 return Err(self.fail("no ordering for these values"))
             }
             (V::CMap(_) | V::Map(_), V::CMap(_) | V::Map(_)) => {
                 return Err(self.fail("no ordering for maps"))
             }
             // Different non-numeric types: every comparison is false.
-            _ => return Ok(V::Bool(false)),
+            _ => return Ok(V::False),
         };
         let Some(o) = ord else {
-            return Ok(V::Bool(false));
+            return Ok(V::False);
         };
-        Ok(V::Bool(match op {
+        Ok(V::bool(match op {
             Native::Lt => o == Ordering::Less,
             Native::Le => o != Ordering::Greater,
             Native::Gt => o == Ordering::Greater,
@@ -1016,8 +1020,8 @@ impl<'a> Ev<'a> {
 
     fn binary(&mut self, op: Native, a: V, b: V) -> R {
         match op {
-            Native::Eq => return Ok(V::Bool(self.equals(a, b))),
-            Native::Ne => return Ok(V::Bool(!self.equals(a, b))),
+            Native::Eq => return Ok(V::bool(self.equals(a, b))),
+            Native::Ne => return Ok(V::bool(!self.equals(a, b))),
             Native::Lt | Native::Le | Native::Gt | Native::Ge => return self.compare(op, a, b),
             _ => {}
         }
@@ -1038,7 +1042,7 @@ impl<'a> Ev<'a> {
             }
             (V::Int(_) | V::Float(_), V::Int(_) | V::Float(_)) => {
                 let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-                Ok(V::Float(match op {
+                Ok(V::float(match op {
                     Native::Add => x + y,
                     Native::Sub => x - y,
                     Native::Mul => x * y,
@@ -1055,7 +1059,7 @@ impl<'a> Ev<'a> {
                 if len > self.p.max_string_size {
                     return Err(self.limit("string too large"));
                 }
-                Ok(V::Txt(start as u32, len as u32))
+                Ok(V::txt(start as u32, len as u32))
             }
             (x, V::Unit) if op == Native::Add && x.is_str() => Ok(x),
             (V::Unit, y) if op == Native::Add && y.is_str() => Ok(y),
@@ -1064,7 +1068,7 @@ impl<'a> Ev<'a> {
                 for part in [a, b] {
                     for k in 0..self.items(part).len() {
                         let v = self.items(part)[k];
-                        self.s.lists[id as usize].push(v);
+                        self.s.lists[id.idx()].push(v);
                     }
                 }
                 if self.s.list(id).len() > self.p.max_array_size {
@@ -1114,7 +1118,7 @@ impl<'a> Ev<'a> {
                     None
                 };
                 match (n, row) {
-                    (Native::HasRow, r) => Ok(V::Bool(r.is_some())),
+                    (Native::HasRow, r) => Ok(V::bool(r.is_some())),
                     (Native::PeekRow, None) => Ok(V::Unit),
                     (_, None) => Err(self.fail("no such row")),
                     (_, Some(r)) => {
@@ -1125,7 +1129,7 @@ impl<'a> Ev<'a> {
                                 key,
                             });
                         }
-                        Ok(V::CMap(table.rows[r as usize]))
+                        Ok(V::cmap(table.rows[r as usize]))
                     }
                 }
             }
@@ -1140,7 +1144,7 @@ impl<'a> Ev<'a> {
                     return Ok(V::Unit);
                 }
                 let sym = match args[0] {
-                    V::Sym(k) => Some(k),
+                    V::Sym(k) => Some(k.get()),
                     _ => None,
                 };
                 for &m in &table.rows {
@@ -1150,7 +1154,7 @@ impl<'a> Ev<'a> {
                     };
                     if let Some(cell) = cell {
                         if self.same_value(cell, value) {
-                            return Ok(V::CMap(m));
+                            return Ok(V::cmap(m));
                         }
                     }
                 }
@@ -1171,7 +1175,7 @@ impl<'a> Ev<'a> {
                                 row: r as u32,
                             });
                         }
-                        Ok(V::CMap(table.rows[r]))
+                        Ok(V::cmap(table.rows[r]))
                     }
                     None => Err(self.fail("no band holds the value")),
                 }
@@ -1186,7 +1190,7 @@ impl<'a> Ev<'a> {
             (Some(x), Some(y)) => x == y,
             _ => match (self.text(a), self.text(b)) {
                 (Some(x), Some(y)) => x == y,
-                _ => matches!((a, b), (V::Bool(x), V::Bool(y)) if x == y),
+                _ => matches!((a, b), (V::False, V::False) | (V::True, V::True)),
             },
         }
     }
@@ -1201,11 +1205,12 @@ impl<'a> Ev<'a> {
                     Some(v) => Ok(V::Int(v)),
                     None => Err(self.fail("arithmetic overflow")),
                 },
-                V::Float(f) => Ok(V::Float(-f)),
+                V::Float(f) => Ok(V::float(-f.get())),
                 _ => Err(self.fail("cannot negate")),
             },
             Not => match a[0] {
-                V::Bool(b) => Ok(V::Bool(!b)),
+                V::False => Ok(V::True),
+                V::True => Ok(V::False),
                 _ => Err(self.fail("`!` needs a boolean")),
             },
             Table | Row | PeekRow | HasRow | FindRow | Band => {
@@ -1252,14 +1257,14 @@ impl<'a> Ev<'a> {
                     write_date(&mut self.s.text, *date);
                     let _ = write!(self.s.text, " {}", calendar::day_label(kind));
                     let len = self.s.text.len() - at;
-                    self.s.list_mut(skipped).push(V::Txt(at as u32, len as u32));
+                    self.s.list_mut(skipped).push(V::txt(at as u32, len as u32));
                 }
                 let k = &self.p.keys;
                 let (kd, kn, ks) = (k.due, k.nominal, k.skipped);
                 let m = self.s.new_map();
-                self.s.map_push(m, V::Sym(kd), due);
-                self.s.map_push(m, V::Sym(kn), nominal);
-                self.s.map_push(m, V::Sym(ks), V::List(skipped));
+                self.s.map_push(m, V::sym(kd), due);
+                self.s.map_push(m, V::sym(kn), nominal);
+                self.s.map_push(m, V::sym(ks), V::List(skipped));
                 Ok(V::Map(m))
             }
             AddDays => {
@@ -1275,7 +1280,7 @@ impl<'a> Ev<'a> {
             }
             IsWorkingDay => {
                 let d = self.date(a[0])?;
-                Ok(V::Bool(self.p.calendar.is_working(d)))
+                Ok(V::bool(self.p.calendar.is_working(d)))
             }
             Weekday => {
                 let d = self.date(a[0])?;
@@ -1283,25 +1288,25 @@ impl<'a> Ev<'a> {
             }
             Contains => match a[0] {
                 s if s.is_str() => match (self.text(s), self.text(a[1])) {
-                    (Some(h), Some(x)) => Ok(V::Bool(h.contains(x))),
+                    (Some(h), Some(x)) => Ok(V::bool(h.contains(x))),
                     _ => Err(self.fail("contains on a string needs a string")),
                 },
                 V::CList(..) | V::List(_) => {
                     let found = self.items(a[0]).iter().any(|x| self.equals(*x, a[1]));
-                    Ok(V::Bool(found))
+                    Ok(V::bool(found))
                 }
                 V::CMap(m) => match self.text(a[1]) {
-                    Some(k) => Ok(V::Bool(self.p.consts.map_get(m, k).is_some())),
+                    Some(k) => Ok(V::bool(self.p.consts.map_get(m.get(), k).is_some())),
                     None => Err(self.fail("a map key must be a string")),
                 },
                 V::Map(id) => match self.text(a[1]) {
-                    Some(k) => Ok(V::Bool(self.map_find(id, k, None).is_some())),
+                    Some(k) => Ok(V::bool(self.map_find(id, k, None).is_some())),
                     None => Err(self.fail("a map key must be a string")),
                 },
                 _ => Err(self.fail("contains on this value")),
             },
             StartsWith | EndsWith => match (self.text(a[0]), self.text(a[1])) {
-                (Some(h), Some(x)) => Ok(V::Bool(if n == StartsWith {
+                (Some(h), Some(x)) => Ok(V::bool(if n == StartsWith {
                     h.starts_with(x)
                 } else {
                     h.ends_with(x)
@@ -1311,35 +1316,35 @@ impl<'a> Ev<'a> {
             IsEmpty | Len => {
                 let len = match a[0] {
                     s if s.is_str() => self.text(s).map_or(0, |t| t.chars().count()),
-                    V::CList(_, k) => k as usize,
+                    V::CList(c) => c.len() as usize,
                     V::List(id) => self.s.list(id).len(),
-                    V::CMap(m) => self.p.consts.maps[m as usize].len(),
+                    V::CMap(m) => self.p.consts.maps[m.idx()].len(),
                     V::Map(id) => self.s.map(id).len(),
                     _ => return Err(self.fail("len on this value")),
                 };
                 Ok(if n == IsEmpty {
-                    V::Bool(len == 0)
+                    V::bool(len == 0)
                 } else {
                     V::Int(len as i64)
                 })
             }
             ToFloat => match a[0] {
-                V::Int(i) => Ok(V::Float(i as f64)),
+                V::Int(i) => Ok(V::float(i as f64)),
                 V::Float(f) => Ok(V::Float(f)),
                 _ => Err(self.fail("to_float on this value")),
             },
             ToInt => match a[0] {
                 V::Int(i) => Ok(V::Int(i)),
-                V::Float(f) if f.is_finite() && f.trunc().abs() < 9.2e18 => {
-                    Ok(V::Int(f.trunc() as i64))
+                V::Float(f) if f.get().is_finite() && f.get().trunc().abs() < 9.2e18 => {
+                    Ok(V::Int(f.get().trunc() as i64))
                 }
                 _ => Err(self.fail("to_int on this value")),
             },
             Floor | Ceiling | Round => match a[0] {
-                V::Float(f) => Ok(V::Float(match n {
-                    Floor => f.floor(),
-                    Ceiling => f.ceil(),
-                    _ => f.round(),
+                V::Float(f) => Ok(V::float(match n {
+                    Floor => f.get().floor(),
+                    Ceiling => f.get().ceil(),
+                    _ => f.get().round(),
                 })),
                 _ => Err(self.fail("floor/ceiling/round need a float")),
             },
@@ -1348,21 +1353,19 @@ impl<'a> Ev<'a> {
                     Some(v) => Ok(V::Int(v)),
                     None => Err(self.fail("arithmetic overflow")),
                 },
-                V::Float(f) => Ok(V::Float(f.abs())),
+                V::Float(f) => Ok(V::float(f.get().abs())),
                 _ => Err(self.fail("abs on this value")),
             },
             Keys => {
                 let id = self.s.new_list();
                 match a[0] {
                     V::CMap(m) => {
-                        let keys = self.p.consts.maps[m as usize]
-                            .iter()
-                            .map(|(k, _)| V::Sym(*k));
-                        self.s.lists[id as usize].extend(keys);
+                        let keys = self.p.consts.maps[m.idx()].iter().map(|(k, _)| V::sym(*k));
+                        self.s.lists[id.idx()].extend(keys);
                     }
                     V::Map(src) => {
                         let (maps, lists) = (&self.s.maps, &mut self.s.lists);
-                        lists[id as usize].extend(maps[src as usize].iter().map(|(k, _)| *k));
+                        lists[id.idx()].extend(maps[src.idx()].iter().map(|(k, _)| *k));
                     }
                     _ => return Err(self.fail("keys on this value")),
                 }

@@ -4,6 +4,7 @@
 //! once per plan.
 
 use super::eval::Scratch;
+use super::value::Ix;
 use super::{Consts, FastMap, FxHasher, V};
 use crate::input::{
     Accident, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region, RiskInput,
@@ -107,12 +108,12 @@ keys!(
 /// (checked in debug builds), as a Rhai map's are.
 struct MapW<'a> {
     s: &'a mut Scratch,
-    id: u32,
+    id: Ix,
 }
 
 impl MapW<'_> {
     fn f(&mut self, key: u32, v: V) -> &mut Self {
-        self.s.map_push(self.id, V::Sym(key), v);
+        self.s.map_push(self.id, V::sym(key), v);
         self
     }
     fn done(&self) -> V {
@@ -161,7 +162,7 @@ fn hash(t: &str) -> u64 {
 
 fn text(s: &mut Scratch, k: &Cx<'_>, t: &str) -> V {
     match k.codes.get(&hash(t)) {
-        Some(&i) if *k.pool[i as usize] == *t => V::Sym(i),
+        Some(&i) if *k.pool[i as usize] == *t => V::sym(i),
         _ => s.push_text(t),
     }
 }
@@ -171,7 +172,7 @@ fn opt_text(s: &mut Scratch, k: &Cx<'_>, t: &Option<String>) -> V {
 }
 
 fn opt_f64(v: Option<f64>) -> V {
-    v.map_or(V::Unit, V::Float)
+    v.map_or(V::Unit, V::float)
 }
 
 fn list<T>(s: &mut Scratch, items: &[T], mut f: impl FnMut(&mut Scratch, &T) -> V) -> V {
@@ -188,7 +189,7 @@ pub(crate) fn post(s: &mut Scratch, k: &Cx<'_>, p: &Option<Post>) -> V {
     let backup = opt_text(s, k, &p.backup);
     let name = text(s, k, &p.name);
     map(s)
-        .f(k.absent, V::Bool(p.absent))
+        .f(k.absent, V::bool(p.absent))
         .f(k.backup, backup)
         .f(k.name, name)
         .done()
@@ -268,9 +269,9 @@ pub(crate) fn hazard(s: &mut Scratch, k: &Cx<'_>, h: &Hazard) -> V {
     let ent = enterprise(s, k, &h.enterprise);
     let events = list(s, &h.events, |s, e| event(s, k, e));
     let facts = map(s)
-        .f(k.cannot_self_remove, V::Bool(h.facts.cannot_self_remove))
-        .f(k.fixed_on_spot, V::Bool(h.facts.fixed_on_spot))
-        .f(k.needs_suspension, V::Bool(h.facts.needs_suspension))
+        .f(k.cannot_self_remove, V::bool(h.facts.cannot_self_remove))
+        .f(k.fixed_on_spot, V::bool(h.facts.fixed_on_spot))
+        .f(k.needs_suspension, V::bool(h.facts.needs_suspension))
         .done();
     let found_on = s.push_date(h.found_on);
     let id = opt_text(s, k, &h.id);
@@ -297,7 +298,7 @@ pub(crate) fn accident(s: &mut Scratch, k: &Cx<'_>, a: &Accident) -> V {
     let occurred = a.occurred_on.map_or(V::Unit, |d| s.push_date(d));
     map(s)
         .f(k.deaths, V::Int(a.deaths as i64))
-        .f(k.direct_loss_cny, V::Float(a.direct_loss_cny))
+        .f(k.direct_loss_cny, V::float(a.direct_loss_cny))
         .f(k.kind, kind)
         .f(k.occurred_on, occurred)
         .f(k.serious_injuries, V::Int(a.serious_injuries as i64))
@@ -340,7 +341,7 @@ fn point(s: &mut Scratch, k: &Cx<'_>, p: &RiskPoint) -> V {
         .f(k.c, opt_f64(p.c))
         .f(k.e, opt_f64(p.e))
         .f(k.id, id)
-        .f(k.l, V::Float(p.l))
+        .f(k.l, V::float(p.l))
         .f(k.method, method)
         .f(k.s, opt_f64(p.s))
         .done()

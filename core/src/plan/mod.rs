@@ -85,19 +85,19 @@ impl Consts {
         Some(if d.is_unit() {
             V::Unit
         } else if let Ok(b) = d.as_bool() {
-            V::Bool(b)
+            V::bool(b)
         } else if let Ok(i) = d.as_int() {
             V::Int(i)
         } else if let Ok(f) = d.as_float() {
-            V::Float(f)
+            V::float(f)
         } else if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
-            V::Sym(self.sym(s.as_str()))
+            V::sym(self.sym(s.as_str()))
         } else if let Some(a) = d.read_lock::<rhai::Array>() {
             let items: Option<Vec<V>> = a.iter().map(|x| self.constant(x)).collect();
             let items = items?;
             let start = self.vals.len() as u32;
             self.vals.extend(items);
-            V::CList(start, a.len() as u32)
+            V::clist(start, a.len() as u32)
         } else if let Some(m) = d.read_lock::<rhai::Map>() {
             let mut entries = Vec::with_capacity(m.len());
             for (k, v) in m.iter() {
@@ -105,7 +105,7 @@ impl Consts {
                 entries.push((self.sym(k.as_str()), v));
             }
             self.maps.push(entries.into_boxed_slice());
-            V::CMap(self.maps.len() as u32 - 1)
+            V::cmap(self.maps.len() as u32 - 1)
         } else {
             return None;
         })
@@ -184,7 +184,7 @@ impl PTable {
                 for row in r {
                     let v = c.constant(row)?;
                     let V::CMap(m) = v else { return None };
-                    rows.push(m);
+                    rows.push(m.get());
                     labels.push(label(row));
                     items.push(v);
                 }
@@ -204,7 +204,7 @@ impl PTable {
                     }
                     _ => unreachable!("rows or bands"),
                 };
-                (kind, V::CList(start, r.len() as u32))
+                (kind, V::clist(start, r.len() as u32))
             }
             TableBody::Values(v) => (TableKind::Values, c.constant(v)?),
             TableBody::Calendar(_) => (TableKind::Calendar, c.constant(&t.to_dynamic())?),
@@ -277,8 +277,8 @@ impl Plan {
 
     pub fn text<'a>(&'a self, v: V, s: &'a eval::Scratch) -> Option<&'a str> {
         match v {
-            V::Sym(i) => Some(&self.consts.pool[i as usize]),
-            V::Txt(a, n) => Some(&s.text[a as usize..(a + n) as usize]),
+            V::Sym(i) => Some(&self.consts.pool[i.idx()]),
+            V::Txt(t) => Some(&s.text[t.range()]),
             _ => None,
         }
     }

@@ -49,15 +49,16 @@ impl<'de, 'a: 'de> Deserializer<'de> for De<'a> {
     fn deserialize_any<W: Visitor<'de>>(self, w: W) -> Result<W::Value, DeError> {
         match self.v {
             V::Unit => w.visit_unit(),
-            V::Bool(b) => w.visit_bool(b),
+            V::False => w.visit_bool(false),
+            V::True => w.visit_bool(true),
             V::Int(i) => w.visit_i64(i),
-            V::Float(f) => w.visit_f64(f),
+            V::Float(f) => w.visit_f64(f.get()),
             V::Sym(_) | V::Txt(..) => {
                 w.visit_borrowed_str(self.p.text(self.v, self.s).unwrap_or(""))
             }
-            V::CList(a, n) => w.visit_seq(Seq {
+            V::CList(s) => w.visit_seq(Seq {
                 de: self,
-                items: &self.p.consts.vals[a as usize..(a + n) as usize],
+                items: &self.p.consts.vals[s.range()],
             }),
             V::List(id) => w.visit_seq(Seq {
                 de: self,
@@ -65,7 +66,7 @@ impl<'de, 'a: 'de> Deserializer<'de> for De<'a> {
             }),
             V::CMap(m) => w.visit_map(Map {
                 de: self,
-                entries: Entries::Const(&self.p.consts.maps[m as usize]),
+                entries: Entries::Const(&self.p.consts.maps[m.idx()]),
                 at: 0,
             }),
             V::Map(id) => w.visit_map(Map {
@@ -118,7 +119,7 @@ enum Entries<'a> {
 impl Entries<'_> {
     fn get(&self, i: usize) -> Option<(V, V)> {
         match self {
-            Entries::Const(e) => e.get(i).map(|(k, v)| (V::Sym(*k), *v)),
+            Entries::Const(e) => e.get(i).map(|(k, v)| (V::sym(*k), *v)),
             Entries::Scratch(e) => e.get(i).copied(),
         }
     }
