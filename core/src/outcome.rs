@@ -10,7 +10,7 @@ use crate::decision::{Classification, Decision, Rectification, Response, Respons
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
-use crate::plan::eval::{Ev, Fault, Scratch, Stop};
+use crate::plan::eval::{Ev, Fault, Scratch, Stop, MAX_DEPTH};
 use crate::plan::trace::{self, Rec, TraceMode};
 use crate::plan::{frame, output, Plan, V};
 use crate::ruleset::Ruleset;
@@ -237,6 +237,9 @@ fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Optio
         v: Option<V>,
     ) -> Option<Option<T>> {
         match v {
+            // Read recursively: a value nested too deep is the
+            // interpreter's to answer (on a stack of its own).
+            Some(v) if Ev::new(plan, s).deeper_than(v, MAX_DEPTH) => None,
             Some(v) => output::read(plan, s, v).ok().map(Some),
             None => Some(None),
         }
@@ -500,6 +503,9 @@ fn entry(
         };
     }
     let ev = Ev::new(plan, s);
+    if args.iter().any(|a| ev.deeper_than(*a, MAX_DEPTH)) {
+        return Err(Early::Interpret(name.to_owned(), None));
+    }
     let args: Vec<rhai::Dynamic> = args.iter().map(|a| ev.to_dynamic(*a)).collect();
     let (value, entries) = rules
         .call_interpreted(name, args)

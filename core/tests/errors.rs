@@ -656,3 +656,41 @@ fn records_that_ask_for_nothing_or_name_no_one_are_input_errors() {
     );
     assert_eq!(path, "hazard.enterprise.principal.name");
 }
+
+#[test]
+fn values_nested_thousands_deep_do_not_overflow_a_small_stack() {
+    // Rhai walks nested values recursively at about 1.5 KB a level; 2,000
+    // levels used to overflow a 2 MiB thread (a batch worker's).
+    let rule = "fn score_risk(risk) {\n    let a = [];\n    let n = 0;\n    while n < 3000 { a = [a]; n += 1; }\n    explain(\"risk.deep\", `${a}`, \"\");\n    let same = a == a;\n    #{ points: [], deep: a }\n}\n";
+    let rs = Ruleset::from_files(with_overlay(&[("rules/risk.rhai", rule)])).unwrap();
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn_scoped(scope, || {
+                // An answer or an error, the same both ways; never a crash.
+                let plan = rs.evaluate(&input, date("2024-01-10"));
+                let interpreted = rs.evaluate_interpreted(&input, date("2024-01-10"));
+                assert_eq!(
+                    plan.as_ref().map_err(|e| e.to_string()),
+                    interpreted.as_ref().map_err(|e| e.to_string())
+                );
+                // The rule returns a field the output does not have: a
+                // ruleset error, also through the outcome's JSON.
+                assert!(matches!(plan, Err(Error::Ruleset(_))), "{plan:?}");
+                let mut ev = rs.evaluator();
+                let written = ev
+                    .run(
+                        &input,
+                        date("2024-01-10"),
+                        &Section::ALL,
+                        hazard_rules::TraceMode::Full,
+                    )
+                    .and_then(|mut out| Ok(serde_json::to_string(&out.json()?).unwrap()));
+                assert!(matches!(written, Err(Error::Ruleset(_))), "{written:?}");
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    });
+}

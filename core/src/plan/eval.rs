@@ -49,6 +49,9 @@ enum Exit {
 
 type R = Result<V, Stop>;
 
+/// The deepest a value the plan shows, compares or reads back may nest.
+pub(crate) const MAX_DEPTH: usize = 64;
+
 /// Per-thread memory of decisions, reused: `reset` forgets the contents and
 /// keeps the capacity, so a warm decision does not allocate.
 #[derive(Default)]
@@ -527,6 +530,7 @@ impl<'a> Ev<'a> {
             let v = self.s.stack[start + k];
             // A container may change after this point: keep a copy of it
             // (nothing else refers to the copy, so it stays as it is now).
+            self.shallow_enough(v)?;
             let v = match v {
                 V::List(_) | V::Map(_) => self.copy(v)?,
                 v => v,
@@ -657,6 +661,7 @@ impl<'a> Ev<'a> {
         let at = self.s.text.len();
         for k in start..self.s.stack.len() {
             let v = self.s.stack[k];
+            self.shallow_enough(v)?;
             self.display_value(v);
         }
         self.s.stack.truncate(start);
@@ -963,6 +968,41 @@ impl<'a> Ev<'a> {
         }
     }
 
+    /// Whether `v` nests lists and maps deeper than `max`. It recurses at
+    /// most `max + 1` levels, whatever the value's depth.
+    pub fn deeper_than(&self, v: V, max: usize) -> bool {
+        match v {
+            V::CList(..) | V::List(_) => {
+                max == 0 || self.items(v).iter().any(|x| self.deeper_than(*x, max - 1))
+            }
+            V::CMap(m) => {
+                max == 0
+                    || self.p.consts.maps[m.idx()]
+                        .iter()
+                        .any(|(_, x)| self.deeper_than(*x, max - 1))
+            }
+            V::Map(id) => {
+                max == 0
+                    || self
+                        .s
+                        .map(id)
+                        .iter()
+                        .any(|(_, x)| self.deeper_than(*x, max - 1))
+            }
+            _ => false,
+        }
+    }
+
+    /// Values shown, compared or read back are walked recursively: a rule
+    /// can nest lists thousands deep, and such a value leaves the plan (the
+    /// interpreter, on a stack of its own, decides what it means).
+    fn shallow_enough(&mut self, v: V) -> Result<(), Stop> {
+        if matches!(v, V::List(_) | V::Map(_)) && self.deeper_than(v, MAX_DEPTH) {
+            return Err(self.limit("value nested too deep"));
+        }
+        Ok(())
+    }
+
     fn items(&self, v: V) -> &[V] {
         match v {
             V::CList(c) => &self.p.consts.vals[c.range()],
@@ -1020,8 +1060,12 @@ impl<'a> Ev<'a> {
 
     fn binary(&mut self, op: Native, a: V, b: V) -> R {
         match op {
-            Native::Eq => return Ok(V::bool(self.equals(a, b))),
-            Native::Ne => return Ok(V::bool(!self.equals(a, b))),
+            Native::Eq | Native::Ne => {
+                self.shallow_enough(a)?;
+                self.shallow_enough(b)?;
+                let eq = self.equals(a, b);
+                return Ok(V::bool(eq == (op == Native::Eq)));
+            }
             Native::Lt | Native::Le | Native::Gt | Native::Ge => return self.compare(op, a, b),
             _ => {}
         }
