@@ -66,8 +66,11 @@ fn an_implausible_as_of_day_is_a_usage_error() {
 
 #[test]
 fn an_overlay_outside_the_shipped_tree_needs_an_explicit_root() {
-    let dir = std::env::temp_dir().join(format!("hr-cli-root-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // The overlay's root is the directory above it, `…/hr-cli-root-PID`,
+    // which holds nothing else (the repository may itself be in /tmp).
+    let top = std::env::temp_dir().join(format!("hr-cli-root-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&top);
+    let dir = top.join("overlay");
     std::fs::create_dir_all(&dir).unwrap();
     let national = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../rulesets/national")
