@@ -90,7 +90,7 @@ pub struct HolidaySpan {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTable {
-    kind: String,
+    kind: toml::Spanned<String>,
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
@@ -98,7 +98,7 @@ struct RawTable {
     #[serde(default)]
     key: Option<String>,
     #[serde(default)]
-    rows: Vec<toml::Table>,
+    rows: Vec<toml::Spanned<toml::Table>>,
     #[serde(default)]
     values: Option<toml::Table>,
     #[serde(default)]
@@ -126,31 +126,39 @@ impl Table {
     pub fn parse(name: &str, origin: &str, file: &str, text: &str) -> Result<Table, RulesetError> {
         let raw: RawTable = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let _ = raw.description;
+        // Errors about a row or the kind point at it.
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = line_col(text, span.start);
+            RulesetError::new(file, line, column, message)
+        };
         if raw.rows.len() > MAX_TABLE_ROWS {
-            return Err(RulesetError::in_file(
-                file,
+            return Err(at(
+                raw.rows[MAX_TABLE_ROWS].span(),
                 format!(
                     "{} rows: a table may have at most {MAX_TABLE_ROWS}",
                     raw.rows.len()
                 ),
             ));
         }
+        let spans: Vec<std::ops::Range<usize>> = raw.rows.iter().map(|r| r.span()).collect();
+        let raw_rows: Vec<toml::Table> = raw.rows.into_iter().map(|r| r.into_inner()).collect();
+        let kind_span = raw.kind.span();
         let body =
-            match raw.kind.as_str() {
+            match raw.kind.get_ref().as_str() {
                 "rows" => {
-                    let rows: Vec<Dynamic> = raw.rows.iter().map(toml_to_dynamic).collect();
+                    let rows: Vec<Dynamic> = raw_rows.iter().map(toml_to_dynamic).collect();
                     let mut index = BTreeMap::new();
                     if let Some(key) = &raw.key {
-                        for (i, row) in raw.rows.iter().enumerate() {
+                        for (i, row) in raw_rows.iter().enumerate() {
                             let k = row.get(key).map(key_text).ok_or_else(|| {
-                                RulesetError::in_file(
-                                    file,
+                                at(
+                                    spans[i].clone(),
                                     format!("row {} has no key field `{key}`", i + 1),
                                 )
                             })?;
                             if index.insert(k.clone(), i).is_some() {
-                                return Err(RulesetError::in_file(
-                                    file,
+                                return Err(at(
+                                    spans[i].clone(),
                                     format!("duplicate key `{k}` in row {}", i + 1),
                                 ));
                             }
@@ -164,13 +172,14 @@ impl Table {
                 }
                 "bands" => {
                     let mut bounds = Vec::new();
-                    for (i, row) in raw.rows.iter().enumerate() {
-                        bounds.push(parse_bounds(row).map_err(|m| {
-                            RulesetError::in_file(file, format!("row {}: {m}", i + 1))
-                        })?);
+                    for (i, row) in raw_rows.iter().enumerate() {
+                        bounds
+                            .push(parse_bounds(row).map_err(|m| {
+                                at(spans[i].clone(), format!("row {}: {m}", i + 1))
+                            })?);
                     }
                     TableBody::Bands {
-                        rows: raw.rows.iter().map(toml_to_dynamic).collect(),
+                        rows: raw_rows.iter().map(toml_to_dynamic).collect(),
                         bounds,
                     }
                 }
@@ -181,14 +190,12 @@ impl Table {
                     TableBody::Values(toml_to_dynamic(&values))
                 }
                 "calendar" => calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?,
-                other => {
-                    return Err(RulesetError::in_file(
-                        file,
-                        format!(
+                other => return Err(at(
+                    kind_span,
+                    format!(
                         "unknown table kind `{other}` (expected rows, bands, values or calendar)"
                     ),
-                    ))
-                }
+                )),
             };
         Ok(Table {
             name: name.to_owned(),

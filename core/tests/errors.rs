@@ -233,12 +233,27 @@ fn table_errors_name_file_line_and_column() {
 
     let e = ruleset_error(with_overlay(&[("tables/t.toml", "kind = \"pie\"\n")]));
     assert!(e.message.contains("unknown table kind"), "{e}");
+    assert_eq!((e.line, e.column), (1, 8), "at the kind: {e}");
 
+    // Errors about a row point at the row.
     let e = ruleset_error(with_overlay(&[(
         "tables/b.toml",
         "kind = \"bands\"\n[[rows]]\ngte = 1\ngt = 2\n",
     )]));
     assert!(e.message.contains("row 1"), "{e}");
+    assert_eq!((e.line, e.column), (2, 1), "{e}");
+    let e = ruleset_error(with_overlay(&[(
+        "tables/k.toml",
+        "kind = \"rows\"\nkey = \"id\"\n[[rows]]\nid = \"a\"\n[[rows]]\nid = \"a\"\n",
+    )]));
+    assert!(e.message.contains("duplicate key `a` in row 2"), "{e}");
+    assert_eq!((e.line, e.column), (5, 1), "{e}");
+    let e = ruleset_error(with_overlay(&[(
+        "tables/k.toml",
+        "kind = \"rows\"\nkey = \"id\"\n[[rows]]\nid = \"a\"\n[[rows]]\nname = \"b\"\n",
+    )]));
+    assert!(e.message.contains("row 2 has no key field `id`"), "{e}");
+    assert_eq!((e.line, e.column), (5, 1), "{e}");
 }
 
 #[test]
@@ -467,6 +482,8 @@ fn a_table_with_too_many_rows_is_refused() {
     let e = ruleset_error(with_overlay(&[("tables/huge.toml", &text)]));
     assert_eq!(e.file, "demo/tables/huge.toml");
     assert!(e.message.contains("at most 50000"), "{}", e.message);
+    // At the first row too many.
+    assert_eq!((e.line, e.column), (3 + 2 * 50_000, 1), "{e}");
 }
 
 #[test]
