@@ -371,6 +371,9 @@ struct Line<'a, T> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<Value>,
     record: usize,
+    /// The record's `id`, beside an error (a decision carries its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
 }
 
 /// A record as read: a line of JSON Lines (parsed by the worker that decides
@@ -459,6 +462,14 @@ fn decide_all(
                                 }),
                                 Raw::Value(v) => v,
                             };
+                            // The id as written, for an error line (even when
+                            // the rest of the record cannot be read).
+                            let id: Option<String> = value
+                                .as_ref()
+                                .ok()
+                                .and_then(|v| v.get("id"))
+                                .and_then(Value::as_str)
+                                .map(str::to_owned);
                             let input =
                                 value.and_then(|v| Input::from_value(v).map_err(Error::from));
                             let record = at + k;
@@ -468,9 +479,11 @@ fn decide_all(
                                     let line = input
                                         .and_then(|i| {
                                             let mut o = ev.run(&i, as_of, &Section::ALL, trace)?;
-                                            Ok(json_line(record, Ok(&o.json()?)))
+                                            Ok(json_line(record, None, Ok(&o.json()?)))
                                         })
-                                        .map_err(|e| json_line::<Decision>(record, Err(&e)));
+                                        .map_err(|e| {
+                                            json_line::<Decision>(record, id.as_deref(), Err(&e))
+                                        });
                                     Done {
                                         ok: line.is_ok(),
                                         line: Some(line.unwrap_or_else(|e| e)),
@@ -501,17 +514,23 @@ fn decide_all(
 }
 
 /// One line of `eval`'s JSON Lines output, newline included.
-fn json_line<T: serde::Serialize>(record: usize, result: Result<&T, &Error>) -> String {
+fn json_line<T: serde::Serialize>(
+    record: usize,
+    id: Option<&str>,
+    result: Result<&T, &Error>,
+) -> String {
     let line = match result {
         Ok(d) => Line {
             record,
             decision: Some(d),
             error: None,
+            id: None,
         },
         Err(e) => Line {
             record,
             decision: None,
             error: Some(ffi::error_value(e)),
+            id,
         },
     };
     let mut text = serde_json::to_string(&line).expect("a decision serialises");

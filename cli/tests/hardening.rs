@@ -108,3 +108,19 @@ fn an_overlay_outside_the_shipped_tree_needs_an_explicit_root() {
         String::from_utf8_lossy(&allowed.stderr)
     );
 }
+
+#[test]
+fn an_error_line_names_the_record_and_its_id() {
+    let out = eval(
+        b"{\"id\": \"R7\", \"accident\": {\"deaths\": -1}}\n\n{\"accident\": {\"deaths\": \"x\"}}\n",
+        &["--as-of", "2024-06-30", "--format", "jsonl"],
+    );
+    let l = lines(&out);
+    assert_eq!(
+        (l[0]["record"].clone(), l[0]["id"].clone()),
+        (1.into(), "R7".into())
+    );
+    assert_eq!(l[0]["error"]["path"], "accident.deaths");
+    assert_eq!(l[1]["record"], 2);
+    assert!(l[1].get("id").is_none());
+}

@@ -143,60 +143,61 @@ impl Table {
         let spans: Vec<std::ops::Range<usize>> = raw.rows.iter().map(|r| r.span()).collect();
         let raw_rows: Vec<toml::Table> = raw.rows.into_iter().map(|r| r.into_inner()).collect();
         let kind_span = raw.kind.span();
-        let body =
-            match raw.kind.get_ref().as_str() {
-                "rows" => {
-                    let rows: Vec<Dynamic> = raw_rows.iter().map(toml_to_dynamic).collect();
-                    let mut index = BTreeMap::new();
-                    if let Some(key) = &raw.key {
-                        for (i, row) in raw_rows.iter().enumerate() {
-                            let k = row.get(key).map(key_text).ok_or_else(|| {
-                                at(
-                                    spans[i].clone(),
-                                    format!("row {} has no key field `{key}`", i + 1),
-                                )
-                            })?;
-                            if index.insert(k.clone(), i).is_some() {
-                                return Err(at(
-                                    spans[i].clone(),
-                                    format!("duplicate key `{k}` in row {}", i + 1),
-                                ));
-                            }
+        let body = match raw.kind.get_ref().as_str() {
+            "rows" => {
+                let rows: Vec<Dynamic> = raw_rows.iter().map(toml_to_dynamic).collect();
+                let mut index = BTreeMap::new();
+                if let Some(key) = &raw.key {
+                    for (i, row) in raw_rows.iter().enumerate() {
+                        let k = row.get(key).map(key_text).ok_or_else(|| {
+                            at(
+                                spans[i].clone(),
+                                format!("row {} has no key field `{key}`", i + 1),
+                            )
+                        })?;
+                        if index.insert(k.clone(), i).is_some() {
+                            return Err(at(
+                                spans[i].clone(),
+                                format!("duplicate key `{k}` in row {}", i + 1),
+                            ));
                         }
                     }
-                    TableBody::Rows {
-                        key: raw.key,
-                        rows,
-                        index,
-                    }
                 }
-                "bands" => {
-                    let mut bounds = Vec::new();
-                    for (i, row) in raw_rows.iter().enumerate() {
-                        bounds
-                            .push(parse_bounds(row).map_err(|m| {
-                                at(spans[i].clone(), format!("row {}: {m}", i + 1))
-                            })?);
-                    }
-                    TableBody::Bands {
-                        rows: raw_rows.iter().map(toml_to_dynamic).collect(),
-                        bounds,
-                    }
+                TableBody::Rows {
+                    key: raw.key,
+                    rows,
+                    index,
                 }
-                "values" => {
-                    let values = raw.values.ok_or_else(|| {
-                        RulesetError::in_file(file, "a `values` table needs a [values] section")
-                    })?;
-                    TableBody::Values(toml_to_dynamic(&values))
+            }
+            "bands" => {
+                let mut bounds = Vec::new();
+                for (i, row) in raw_rows.iter().enumerate() {
+                    bounds.push(
+                        parse_bounds(row)
+                            .map_err(|m| at(spans[i].clone(), format!("row {}: {m}", i + 1)))?,
+                    );
                 }
-                "calendar" => calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?,
-                other => return Err(at(
+                TableBody::Bands {
+                    rows: raw_rows.iter().map(toml_to_dynamic).collect(),
+                    bounds,
+                }
+            }
+            "values" => {
+                let values = raw.values.ok_or_else(|| {
+                    RulesetError::in_file(file, "a `values` table needs a [values] section")
+                })?;
+                TableBody::Values(toml_to_dynamic(&values))
+            }
+            "calendar" => calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?,
+            other => {
+                return Err(at(
                     kind_span,
                     format!(
                         "unknown table kind `{other}` (expected rows, bands, values or calendar)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         Ok(Table {
             name: name.to_owned(),
             origin: origin.to_owned(),
