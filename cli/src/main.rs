@@ -560,6 +560,17 @@ fn read_records(text: &[u8], format: Format) -> Vec<Result<Value, Error>> {
                 Ok(h) => h.clone(),
                 Err(e) => return vec![bad(1, e.to_string())],
             };
+            // A column given twice would silently keep the last cell.
+            if let Some((i, h)) = headers
+                .iter()
+                .enumerate()
+                .find(|(i, h)| headers.iter().take(*i).any(|x| x == *h))
+            {
+                return vec![bad(
+                    1,
+                    format!("column `{h}` is given twice (column {})", i + 1),
+                )];
+            }
             if let Some(h) = headers
                 .iter()
                 .find(|h| h.split('.').count() > MAX_COLUMN_DEPTH)

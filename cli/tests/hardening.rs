@@ -124,3 +124,18 @@ fn an_error_line_names_the_record_and_its_id() {
     assert_eq!(l[1]["record"], 2);
     assert!(l[1].get("id").is_none());
 }
+
+#[test]
+fn a_csv_column_given_twice_is_an_error() {
+    let csv = b"accident.deaths,accident.deaths\n1,3\n";
+    let out = eval(csv, &["--as-of", "2024-06-30", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert!(
+        l[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("column `accident.deaths` is given twice (column 2)"),
+        "{l:?}"
+    );
+}
