@@ -46,18 +46,17 @@ impl Plan {
                 return bad("an entry point");
             }
         }
-        let limits = [
-            ("max_operations", self.max_operations),
-            ("max_call_levels", self.max_call_levels as u64),
-            ("max_string_size", self.max_string_size as u64),
-            ("max_array_size", self.max_array_size as u64),
-            ("max_map_size", self.max_map_size as u64),
-        ];
-        for (name, value) in limits {
-            let range = crate::engine::LIMIT_RANGES.iter().find(|r| r.0 == name);
-            if !range.is_some_and(|&(_, floor, ceiling, _)| (floor..=ceiling).contains(&value)) {
-                return bad(&format!("`{name}` outside its range"));
-            }
+        // The same ranges a manifest's limits are checked against.
+        let limits = crate::ruleset::LimitsPatch {
+            max_operations: Some(self.max_operations),
+            max_call_levels: Some(self.max_call_levels),
+            max_expr_depth: None,
+            max_string_size: Some(self.max_string_size),
+            max_array_size: Some(self.max_array_size),
+            max_map_size: Some(self.max_map_size),
+        };
+        if let Err((name, _)) = crate::engine::Limits::check_patch(&limits) {
+            return bad(&format!("`{name}` outside its range"));
         }
         if self.keys.all().any(|s| s as usize >= c.pool.len()) {
             return bad("the field names");

@@ -1239,6 +1239,23 @@ impl<'a> Ev<'a> {
         }
     }
 
+    /// `deadline(start, days)`'s arguments, checked, and the count recorded
+    /// in the trace (both forms of the helper count the same period).
+    fn period(&mut self, a: &[V]) -> Result<(NaiveDate, u64), Stop> {
+        let start = self.date(a[0])?;
+        let V::Int(days) = a[1] else {
+            return Err(self.fail("deadline needs whole days"));
+        };
+        if days < 0 {
+            return Err(self.fail("negative period"));
+        }
+        let days = days as u64;
+        if self.s.mode != TraceMode::Off {
+            self.s.trace.push(Rec::Calendar { start, days });
+        }
+        Ok((start, days))
+    }
+
     #[inline(never)]
     fn native(&mut self, n: Native, a: &[V]) -> R {
         use Native::*;
@@ -1262,37 +1279,13 @@ impl<'a> Ev<'a> {
                 self.lookup(n, t, &a[1..])
             }
             DeadlineDue => {
-                let start = self.date(a[0])?;
-                let V::Int(days) = a[1] else {
-                    return Err(self.fail("deadline needs whole days"));
-                };
-                if days < 0 {
-                    return Err(self.fail("negative period"));
-                }
-                let (_, due) = self.p.calendar.due_date(start, days as u64);
-                if self.s.mode != TraceMode::Off {
-                    self.s.trace.push(Rec::Calendar {
-                        start,
-                        days: days as u64,
-                    });
-                }
+                let (start, days) = self.period(a)?;
+                let (_, due) = self.p.calendar.due_date(start, days);
                 Ok(self.s.push_date(due))
             }
             Deadline => {
-                let start = self.date(a[0])?;
-                let V::Int(days) = a[1] else {
-                    return Err(self.fail("deadline needs whole days"));
-                };
-                if days < 0 {
-                    return Err(self.fail("negative period"));
-                }
-                let d = self.p.calendar.deadline(start, days as u64);
-                if self.s.mode != TraceMode::Off {
-                    self.s.trace.push(Rec::Calendar {
-                        start,
-                        days: days as u64,
-                    });
-                }
+                let (start, days) = self.period(a)?;
+                let d = self.p.calendar.deadline(start, days);
                 let nominal = self.s.push_date(d.nominal);
                 let due = self.s.push_date(d.due);
                 let skipped = self.s.new_list();
