@@ -57,31 +57,61 @@ struct Reader {
     total: u64,
 }
 
+/// A symbolic link where a ruleset's own file or folder should be.
+fn linked(path: impl Into<String>) -> RulesetError {
+    RulesetError::in_file(
+        path,
+        "is a symbolic link: a ruleset reads only its own files",
+    )
+}
+
+/// A file over [`MAX_FILE_BYTES`].
+pub(crate) fn file_too_large(path: &str) -> RulesetError {
+    RulesetError::in_file(
+        path,
+        format!(
+            "larger than {} MiB, the most a ruleset file may have",
+            MAX_FILE_BYTES >> 20
+        ),
+    )
+}
+
+/// The file that takes a chain's files over [`MAX_CHAIN_BYTES`].
+pub(crate) fn chain_too_large(path: &str) -> RulesetError {
+    RulesetError::in_file(
+        path,
+        format!(
+            "the chain's files pass {} MiB together, the most a chain may have",
+            MAX_CHAIN_BYTES >> 20
+        ),
+    )
+}
+
 impl Reader {
-    /// Refuses a symbolic link anywhere between the root and `path`.
-    fn no_links(&self, path: &str) -> Result<(), RulesetError> {
-        let rel = path
+    /// Refuses a symbolic link anywhere between the root and `dir` (once per
+    /// ruleset directory; its folders and files are checked as they are read).
+    fn no_links(&self, dir: &str) -> Result<(), RulesetError> {
+        let rel = dir
             .strip_prefix(&self.root)
-            .unwrap_or(path)
+            .unwrap_or(dir)
             .trim_start_matches('/');
         let mut at = PathBuf::from(&self.root);
         for part in rel.split('/').filter(|p| !p.is_empty()) {
             at.push(part);
             if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(RulesetError::in_file(
-                    at.to_string_lossy(),
-                    "is a symbolic link: a ruleset reads only its own files",
-                ));
+                return Err(linked(at.to_string_lossy()));
             }
         }
         Ok(())
     }
 
-    /// Reads one regular file, bounded.
+    /// Reads one regular file (not a link to one), bounded.
     fn read(&mut self, path: &str) -> Result<(), RulesetError> {
-        self.no_links(path)?;
         let err = |m: String| RulesetError::in_file(path, m);
         let meta = std::fs::symlink_metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if meta.file_type().is_symlink() {
+            return Err(linked(path));
+        }
         if !meta.file_type().is_file() {
             return Err(err("not a regular file".into()));
         }
@@ -91,17 +121,11 @@ impl Reader {
             .read_to_end(&mut bytes)
             .map_err(|e| err(format!("cannot read: {e}")))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(err(format!(
-                "larger than {} MiB, the most a ruleset file may have",
-                MAX_FILE_BYTES >> 20
-            )));
+            return Err(file_too_large(path));
         }
         self.total += bytes.len() as u64;
         if self.total > MAX_CHAIN_BYTES {
-            return Err(err(format!(
-                "the chain's files pass {} MiB together, the most a chain may have",
-                MAX_CHAIN_BYTES >> 20
-            )));
+            return Err(chain_too_large(path));
         }
         let text = String::from_utf8(bytes).map_err(|e| {
             err(format!(
@@ -121,17 +145,13 @@ impl Reader {
     /// Reads a ruleset directory: its manifest and the regular files of
     /// `tables/`, `rules/` and `tests/`.
     fn read_ruleset(&mut self, dir: &str) -> Result<(), RulesetError> {
+        self.no_links(dir)?;
         self.read(&manifest_of(dir))?;
         for sub in ["tables", "rules", "tests"] {
             let sub_dir = format!("{dir}/{sub}");
             match std::fs::symlink_metadata(&sub_dir) {
                 Err(_) => continue,
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(RulesetError::in_file(
-                        &sub_dir,
-                        "is a symbolic link: a ruleset reads only its own files",
-                    ))
-                }
+                Ok(m) if m.file_type().is_symlink() => return Err(linked(&sub_dir)),
                 Ok(m) if !m.is_dir() => continue,
                 Ok(_) => {}
             }

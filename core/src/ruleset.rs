@@ -466,27 +466,15 @@ impl RulesetFiles {
     /// Every file at most [`crate::dir::MAX_FILE_BYTES`], all together at
     /// most [`crate::dir::MAX_CHAIN_BYTES`], however the map was made.
     fn check_sizes(&self) -> Result<(), RulesetError> {
-        use crate::dir::{MAX_CHAIN_BYTES, MAX_FILE_BYTES};
+        use crate::dir::{chain_too_large, file_too_large, MAX_CHAIN_BYTES, MAX_FILE_BYTES};
         let mut total = 0u64;
         for (path, text) in &self.files {
             if text.len() as u64 > MAX_FILE_BYTES {
-                return Err(RulesetError::in_file(
-                    path,
-                    format!(
-                        "larger than {} MiB, the most a ruleset file may have",
-                        MAX_FILE_BYTES >> 20
-                    ),
-                ));
+                return Err(file_too_large(path));
             }
             total += text.len() as u64;
             if total > MAX_CHAIN_BYTES {
-                return Err(RulesetError::in_file(
-                    path,
-                    format!(
-                        "the files pass {} MiB together, the most a chain may have",
-                        MAX_CHAIN_BYTES >> 20
-                    ),
-                ));
+                return Err(chain_too_large(path));
             }
         }
         Ok(())
