@@ -26,6 +26,16 @@ fn lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The message of the first line of `eval` on a CSV text that fails (exit 1).
+fn csv_error(csv: &[u8]) -> String {
+    let out = eval(csv, &["--as-of", "2024-06-30", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    lines(&out)[0]["error"]["message"]
+        .as_str()
+        .expect("an error line")
+        .to_owned()
+}
+
 #[test]
 fn a_line_that_is_not_utf8_is_that_records_error() {
     let input =
@@ -44,16 +54,8 @@ fn a_line_that_is_not_utf8_is_that_records_error() {
 fn a_csv_header_nested_without_end_is_an_error_not_a_crash() {
     let mut csv = vec!["a"; 100_000].join(".").into_bytes();
     csv.extend_from_slice(b",b\n1,2\n");
-    let out = eval(&csv, &["--as-of", "2024-06-30", "--format", "csv"]);
-    assert_eq!(out.status.code(), Some(1));
-    let l = lines(&out);
-    assert!(
-        l[0]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nests deeper than 8 levels"),
-        "{l:?}"
-    );
+    let message = csv_error(&csv);
+    assert!(message.contains("nests deeper than 8 levels"), "{message}");
 }
 
 #[test]
@@ -127,15 +129,9 @@ fn an_error_line_names_the_record_and_its_id() {
 
 #[test]
 fn a_csv_column_given_twice_is_an_error() {
-    let csv = b"accident.deaths,accident.deaths\n1,3\n";
-    let out = eval(csv, &["--as-of", "2024-06-30", "--format", "csv"]);
-    assert_eq!(out.status.code(), Some(1));
-    let l = lines(&out);
+    let message = csv_error(b"accident.deaths,accident.deaths\n1,3\n");
     assert!(
-        l[0]["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("column `accident.deaths` is given twice (column 2)"),
-        "{l:?}"
+        message.contains("column `accident.deaths` is given twice (column 2)"),
+        "{message}"
     );
 }
