@@ -410,16 +410,107 @@ thread_local! {
 /// a loop of `find_row` over a large table stops at the same budget as a
 /// loop of script.
 fn charge(ctx: &NativeCallContext, n: usize) -> HelperResult<()> {
-    let helpers = HELPER_OPS.with(|c| {
-        let v = c.get().saturating_add(n as u64);
-        c.set(v);
-        v
-    });
-    let script = ctx.global_runtime_state().num_operations;
-    if script.saturating_add(helpers) > ctx.engine().max_operations() {
+    if over_budget(
+        ctx.global_runtime_state().num_operations,
+        ctx.engine(),
+        n as u64,
+    ) {
         return Err(EvalAltResult::ErrorTooManyOperations(ctx.call_position()).into());
     }
     Ok(())
+}
+
+/// Adds `n` to the helpers' count; whether the call is now over its budget.
+fn over_budget(script_ops: u64, engine: &Engine, n: u64) -> bool {
+    let helpers = HELPER_OPS.with(|c| {
+        let v = c.get().saturating_add(n);
+        c.set(v);
+        v
+    });
+    script_ops.saturating_add(helpers) > engine.max_operations()
+}
+
+/// Charges a variable's read by the size of its value. Rhai counts reading
+/// a variable as one operation, but copies an array or map whole when it is
+/// read (`let b = a`, `a = [a]`) and walks it whole to check its size after
+/// a change (`b.push(x)`): without this, a loop over a 10,000-element array
+/// spent 5 s, and nesting `a = [a]` 15 s, of CPU within the default budget.
+///
+/// Rhai does not say whether a read copies (`let b = a`) or works in place
+/// (`a.len()`, `a.x`), so the charge is for the size: one operation per
+/// [`VISITS_PER_OP`] element visits (an element, a quarter of a map entry, a
+/// sixteenth of an array or map, 64 bytes of text), about what one
+/// operation of script costs. A read in place is charged as a copy would be:
+/// a rule that refers to a large record in a loop pays for it, which the
+/// shipped rules (compiled to the plan, which does not copy) never do.
+/// No allowance for small values: at the ceiling of `max_operations`, a
+/// loop copying a record of 100 points ran for 7 s when reads of values the
+/// size of the record were free. The walk that counts stops as soon as the
+/// budget is spent.
+#[allow(deprecated)] // `on_var` is marked volatile, not deprecated
+fn charge_reads(engine: &mut Engine) {
+    engine.on_var(|name, index, ctx| {
+        let scope = ctx.scope();
+        // `index` counts from the end of the scope, as `iter_raw` runs.
+        let value = if index > 0 {
+            scope.iter_raw().nth(index - 1).map(|(_, _, v)| v)
+        } else {
+            scope.get(name)
+        };
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        if !(value.is_array() || value.is_map() || value.is_string()) {
+            return Ok(None);
+        }
+        let engine = ctx.engine();
+        let script = ctx.global_runtime_state().num_operations;
+        let used = script.saturating_add(HELPER_OPS.with(|c| c.get()));
+        let left = engine.max_operations().saturating_sub(used);
+        let cap = left.saturating_add(1).saturating_mul(VISITS_PER_OP);
+        let size = value_size(value, cap);
+        if over_budget(script, engine, size / VISITS_PER_OP) {
+            return Err(EvalAltResult::ErrorTooManyOperations(rhai::Position::NONE).into());
+        }
+        Ok(None)
+    });
+}
+
+/// Element visits a charged read counts as one operation: copying or
+/// walking one element costs about a quarter of an operation of script
+/// (measured at the ceilings: a loop copying a 100,000-element array stops
+/// within 0.6 s).
+const VISITS_PER_OP: u64 = 4;
+
+/// A value's size in element visits (arrays, maps, their elements and
+/// entries, 64-byte runs of text), counted no further than `cap`.
+fn value_size(v: &Dynamic, cap: u64) -> u64 {
+    /// An array or map costs an allocation to copy and to drop, about 16
+    /// elements' worth; a map entry (a key and a value in a tree) four.
+    const CONTAINER: u64 = 16;
+    fn walk(v: &Dynamic, n: &mut u64, cap: u64) {
+        if *n >= cap {
+            return;
+        }
+        if v.is_string() {
+            if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+                *n += s.len() as u64 / 64;
+            }
+        } else if let Some(a) = v.read_lock::<rhai::Array>() {
+            *n += CONTAINER + a.len() as u64;
+            for x in a.iter() {
+                walk(x, n, cap);
+            }
+        } else if let Some(m) = v.read_lock::<Map>() {
+            *n += CONTAINER + 4 * m.len() as u64;
+            for x in m.values() {
+                walk(x, n, cap);
+            }
+        }
+    }
+    let mut n = 0;
+    walk(v, &mut n, cap);
+    n
 }
 
 /// The stack the interpreter runs on. Rhai walks nested values (arrays in
@@ -484,6 +575,7 @@ fn base_engine(limits: Limits) -> Engine {
     // parallel. The values are the same either way.
     engine.set_max_strings_interned(0);
     engine.disable_symbol("eval");
+    charge_reads(&mut engine);
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
     engine

@@ -677,13 +677,22 @@ fn records_that_ask_for_nothing_or_name_no_one_are_input_errors() {
 #[test]
 fn values_nested_thousands_deep_do_not_overflow_a_small_stack() {
     // Rhai walks nested values recursively at about 1.5 KB a level; 2,000
-    // levels used to overflow a 2 MiB thread (a batch worker's).
-    let rule = "fn score_risk(risk) {\n    let a = [];\n    let n = 0;\n    while n < 3000 { a = [a]; n += 1; }\n    explain(\"risk.deep\", `${a}`, \"\");\n    let same = a == a;\n    #{ points: [], deep: a }\n}\n";
-    let rs = Ruleset::from_files(with_overlay(&[("rules/risk.rhai", rule)])).unwrap();
+    // levels used to overflow a 2 MiB thread (a batch worker's); 1,200 run
+    // here on a 1 MiB one. Reading a
+    // value costs operations by its size, so only the ceiling of
+    // `max_operations` lets a rule build one this deep.
+    let rule = "fn score_risk(risk) {\n    let a = [];\n    let n = 0;\n    while n < 1200 { a = [a]; n += 1; }\n    explain(\"risk.deep\", `${a}`, \"\");\n    let same = a == a;\n    #{ points: [], deep: a }\n}\n";
+    let mut files = with_overlay(&[("rules/risk.rhai", rule)]);
+    files
+        .files
+        .get_mut("demo/ruleset.toml")
+        .unwrap()
+        .push_str("[limits]\nmax_operations = 10000000\n");
+    let rs = Ruleset::from_files(files).unwrap();
     let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
     std::thread::scope(|scope| {
         std::thread::Builder::new()
-            .stack_size(2 << 20)
+            .stack_size(1 << 20)
             .spawn_scoped(scope, || {
                 // An answer or an error, the same both ways; never a crash.
                 let plan = rs.evaluate(&input, date("2024-01-10"));
@@ -710,4 +719,47 @@ fn values_nested_thousands_deep_do_not_overflow_a_small_stack() {
             .join()
             .unwrap();
     });
+}
+
+#[test]
+fn reading_a_large_value_costs_operations_in_proportion_to_its_size() {
+    // Rhai copies an array or map whole each time a variable holding it is
+    // read, yet counted the read as one operation: these loops ran for 5 to
+    // 15 s within the default budget before they hit a size limit. Charged
+    // by size, each now stops on the operation budget, at the ceilings too.
+    let ceilings =
+        "[limits]\nmax_operations = 10000000\nmax_array_size = 100000\nmax_map_size = 100000\n";
+    let loops = [
+        ("nested", "let a = []; loop { a = [a]; }"),
+        (
+            "copied",
+            "let a = []; for i in 0..9999 { a.push(i); } loop { let b = a; b.push(1); }",
+        ),
+        (
+            "map",
+            "let m = #{}; for i in 0..9999 { m[`k${i}`] = i; } loop { let b = m; b.z = 1; }",
+        ),
+    ];
+    for (name, body) in loops {
+        let rule = format!("fn score_risk(risk) {{ {body} }}\n");
+        for manifest in ["", ceilings] {
+            let mut files = with_overlay(&[("rules/risk.rhai", &rule)]);
+            files
+                .files
+                .get_mut("demo/ruleset.toml")
+                .unwrap()
+                .push_str(manifest);
+            let rs = Ruleset::from_files(files).unwrap();
+            let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+            match rs.evaluate_interpreted(&input, date("2024-01-10")) {
+                Err(Error::Limit(e)) => {
+                    assert_eq!(e.limit, "too many operations", "{name} {manifest}")
+                }
+                other => panic!(
+                    "{name}: expected a limit error, got {:?}",
+                    other.map(|_| ())
+                ),
+            }
+        }
+    }
 }
