@@ -127,6 +127,7 @@ struct Run {
 
 /// Runs the CLI to its end (killed after [`WALL_LIMIT`]) and reads its
 /// resource use from `wait4`.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which `Child::wait` cannot replace
 fn run(args: &[&std::ffi::OsStr], scratch: &Path) -> Run {
     let (out, err) = (scratch.join("stdout"), scratch.join("stderr"));
     let child = Command::new(env!("CARGO_BIN_EXE_hazard-rules"))
