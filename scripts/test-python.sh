@@ -42,6 +42,9 @@ step "the CLI (for the error-message cross-check)"
 cargo build --release --locked -p hazard-rules-cli
 export HAZARD_RULES_CLI=$root/target/release/hazard-rules
 
+step "differential test data (generated records and the CLI's answers)"
+bash scripts/differential-inputs.sh "$HAZARD_RULES_CLI"
+
 step "pytest"
 (cd "$py_dir" && "$venv/bin/python" -m pytest -p no:cacheprovider tests)
 

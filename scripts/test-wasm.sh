@@ -88,6 +88,9 @@ mkdir -p target/wasm-test
 target/debug/hazard-rules bundle rulesets/zhejiang/jinhua -o target/wasm-test/jinhua.bundle.json
 export HAZARD_RULES_BUNDLE=$root/target/wasm-test/jinhua.bundle.json
 
+step "differential test data (generated records and the CLI's answers)"
+bash scripts/differential-inputs.sh target/debug/hazard-rules
+
 step "Node tests (node --test)"
 (cd "$pkg" && node --test test/node/)
 

@@ -50,6 +50,9 @@ cmp target/sample.jsonl target/sample-plan.jsonl
 "$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --ruleset target/jinhua-from-bundle.plan > target/sample-plan2.jsonl
 cmp target/sample.jsonl target/sample-plan2.jsonl
 
+step "differential test data: generated records and the CLI's answers (scripts/differential-inputs.sh)"
+bash scripts/differential-inputs.sh "$cli"
+
 step "Python binding, examples and notebook (scripts/test-python.sh)"
 bash scripts/test-python.sh
 

@@ -10,7 +10,11 @@
 use chrono::NaiveDate;
 use hazard_rules::{Input, Ruleset, RulesetFiles};
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
+
+#[path = "common/inputs.rs"]
+mod inputs;
+use inputs::json_value;
 
 fn cases() -> u32 {
     std::env::var("FUZZ_CASES")
@@ -205,67 +209,6 @@ fn plan_bytes() -> &'static [u8] {
             .unwrap()
             .to_compiled()
             .unwrap()
-    })
-}
-
-fn json_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|i| json!(i)),
-        any::<f64>().prop_map(|f| json!(f)),
-        "[ -~]{0,8}".prop_map(Value::String),
-        prop::sample::select(vec![
-            "2024-01-01",
-            "0024-03-01",
-            "+262142-12-31",
-            "metallurgy",
-            "GM-3-1",
-            "LEC",
-            "red",
-        ])
-        .prop_map(|s| Value::String(s.to_owned())),
-    ];
-    leaf.prop_recursive(6, 64, 8, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(
-                prop::sample::select(vec![
-                    "sector",
-                    "found_on",
-                    "items",
-                    "events",
-                    "stage",
-                    "on",
-                    "listing",
-                    "level",
-                    "listed_on",
-                    "deaths",
-                    "kind",
-                    "typhoon",
-                    "within_hours",
-                    "sustained_force",
-                    "signals",
-                    "points",
-                    "method",
-                    "l",
-                    "e",
-                    "c",
-                    "s",
-                    "unit",
-                    "region",
-                    "unit_colours",
-                    "enterprise",
-                    "principal",
-                    "name",
-                    "x",
-                ])
-                .prop_map(str::to_owned),
-                inner,
-                0..6,
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
     })
 }
 
