@@ -468,7 +468,13 @@ fn charge_reads(engine: &mut Engine) {
         let used = script.saturating_add(HELPER_OPS.with(|c| c.get()));
         let left = engine.max_operations().saturating_sub(used);
         let cap = left.saturating_add(1).saturating_mul(VISITS_PER_OP);
-        let size = value_size(value, cap);
+        let Some(size) = value_size(value, cap) else {
+            return Err(EvalAltResult::ErrorDataTooLarge(
+                format!("Nesting depth of a value (at most {MAX_READ_DEPTH} levels)"),
+                rhai::Position::NONE,
+            )
+            .into());
+        };
         if over_budget(script, engine, size / VISITS_PER_OP) {
             return Err(EvalAltResult::ErrorTooManyOperations(rhai::Position::NONE).into());
         }
@@ -482,35 +488,49 @@ fn charge_reads(engine: &mut Engine) {
 /// within 0.6 s).
 const VISITS_PER_OP: u64 = 4;
 
+/// How deep a value a rule may read from a variable. Rhai shows, compares,
+/// copies and drops values recursively, on the native stack; in WebAssembly
+/// (no `stacker`, a 1 MiB stack) 3,000 levels crashed the module. Real rules
+/// nest a few levels.
+pub(crate) const MAX_READ_DEPTH: usize = 128;
+
 /// A value's size in element visits (arrays, maps, their elements and
-/// entries, 64-byte runs of text), counted no further than `cap`.
-fn value_size(v: &Dynamic, cap: u64) -> u64 {
+/// entries, 64-byte runs of text), counted no further than `cap`; `None`
+/// when it nests deeper than [`MAX_READ_DEPTH`].
+fn value_size(v: &Dynamic, cap: u64) -> Option<u64> {
     /// An array or map costs an allocation to copy and to drop, about 16
     /// elements' worth; a map entry (a key and a value in a tree) four.
     const CONTAINER: u64 = 16;
-    fn walk(v: &Dynamic, n: &mut u64, cap: u64) {
+    fn walk(v: &Dynamic, n: &mut u64, cap: u64, depth: usize) -> Option<()> {
         if *n >= cap {
-            return;
+            return Some(());
         }
         if v.is_string() {
             if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
                 *n += s.len() as u64 / 64;
             }
         } else if let Some(a) = v.read_lock::<rhai::Array>() {
+            if depth >= MAX_READ_DEPTH {
+                return None;
+            }
             *n += CONTAINER + a.len() as u64;
             for x in a.iter() {
-                walk(x, n, cap);
+                walk(x, n, cap, depth + 1)?;
             }
         } else if let Some(m) = v.read_lock::<Map>() {
+            if depth >= MAX_READ_DEPTH {
+                return None;
+            }
             *n += CONTAINER + 4 * m.len() as u64;
             for x in m.values() {
-                walk(x, n, cap);
+                walk(x, n, cap, depth + 1)?;
             }
         }
+        Some(())
     }
     let mut n = 0;
-    walk(v, &mut n, cap);
-    n
+    walk(v, &mut n, cap, 0)?;
+    Some(n)
 }
 
 /// The stack the interpreter runs on. Rhai walks nested values (arrays in

@@ -395,9 +395,11 @@ impl Input {
     fn validate_ranges(&self) -> Result<(), InputError> {
         if let Some(h) = &self.hazard {
             code(|| "hazard.sector".into(), &h.sector)?;
+            // A set, not a scan of the items before: 100,000 items took 104 s.
+            let mut seen = std::collections::HashSet::with_capacity(h.items.len());
             for (i, item) in h.items.iter().enumerate() {
                 code(|| format!("hazard.items[{i}]"), item)?;
-                if h.items[..i].contains(item) {
+                if !seen.insert(item.as_str()) {
                     return Err(InputError::new(
                         format!("hazard.items[{i}]"),
                         format!("`{item}` is listed twice"),
