@@ -81,6 +81,7 @@ pub struct Basis {
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     /// `general` or `major`.
+    #[serde(deserialize_with = "valid::level")]
     pub level: String,
     /// Items and facts that made it major (empty for general).
     pub basis: Vec<Basis>,
@@ -102,19 +103,21 @@ pub struct Rectification {
     /// The day the period counts from (listing date, else found date).
     pub start: NaiveDate,
     /// Period length in days; none where the hazard is fixed on the spot.
+    #[serde(default, deserialize_with = "valid::opt_days")]
     pub period_days: Option<i64>,
     /// Due date after Civil Code counting and any extensions.
     pub due: Option<NaiveDate>,
     /// `fixed_on_spot`, `not_due`, `due_soon`, `overdue`, `closed_on_time`, `closed_late`.
+    #[serde(deserialize_with = "valid::status")]
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_days")]
     pub days_left: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_days")]
     pub overdue_days: Option<i64>,
     #[serde(default)]
     pub closed_on: Option<NaiveDate>,
     /// Extension days approved, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::days_list")]
     pub extensions: Vec<i64>,
     /// What happens because the hazard is overdue.
     #[serde(default)]
@@ -151,9 +154,13 @@ pub struct Responsibility {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Staffing {
+    #[serde(deserialize_with = "valid::count")]
     pub required_staff: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub actual_staff: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub required_officers: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub actual_officers: i64,
     pub ok: bool,
     pub shortfalls: Vec<String>,
@@ -172,6 +179,7 @@ pub struct Response {
 #[serde(deny_unknown_fields)]
 pub struct AccidentResponse {
     /// `especially_major`, `major`, `large`, `general`.
+    #[serde(deserialize_with = "valid::grade")]
     pub grade: String,
     pub grade_zh: String,
     /// Which criteria reached the grade: `deaths`, `serious_injuries`, `direct_loss`.
@@ -179,10 +187,15 @@ pub struct AccidentResponse {
     pub investigated_by: String,
     /// The highest level the report must reach.
     pub reported_up_to: String,
+    #[serde(deserialize_with = "valid::count")]
     pub unit_report_hours: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub per_level_hours: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub supplement_days: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub investigation_days: i64,
+    #[serde(deserialize_with = "valid::count")]
     pub investigation_extension_days: i64,
     #[serde(default)]
     pub supplement_until: Option<NaiveDate>,
@@ -196,12 +209,13 @@ pub struct AccidentResponse {
 #[serde(deny_unknown_fields)]
 pub struct WarningResponse {
     /// Typhoon signal derived from the forecast, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_colour")]
     pub typhoon_signal: Option<String>,
     /// Response level `I`–`IV`, none if no trigger is reached.
+    #[serde(default, deserialize_with = "valid::opt_response_level")]
     pub level: Option<String>,
     /// The colour of that level.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_colour")]
     pub colour: Option<String>,
     /// What triggered the level.
     pub triggers: Vec<String>,
@@ -226,26 +240,141 @@ pub struct Risk {
 pub struct PointRisk {
     #[serde(default)]
     pub id: Option<String>,
+    #[serde(deserialize_with = "valid::method")]
     pub method: String,
+    #[serde(deserialize_with = "valid::score")]
     pub score: f64,
     pub grade: String,
+    #[serde(deserialize_with = "valid::colour")]
     pub colour: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitRisk {
+    #[serde(deserialize_with = "valid::colour")]
     pub colour: String,
     pub level: String,
     pub reasons: Vec<String>,
     /// Department inspections a year at most (caps by standardisation grade).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_days")]
     pub inspections_per_year: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionRisk {
+    #[serde(deserialize_with = "valid::colour")]
     pub colour: String,
     pub rule: String,
+}
+
+/// What a rule may return in the output's closed fields: the enumerations
+/// the output documents and counts that cannot be negative. A result outside
+/// them is the rule's error ("rule `rectify` returned an invalid result"),
+/// never a decision; the plan's results are read through the same types, so
+/// both paths refuse it alike.
+mod valid {
+    use serde::de::{Deserializer, Error};
+    use serde::Deserialize;
+
+    fn check<E: Error>(s: &str, allowed: &[&str]) -> Result<(), E> {
+        if allowed.contains(&s) {
+            Ok(())
+        } else {
+            Err(E::custom(format!(
+                "`{s}` is not one of {}",
+                allowed.join(", ")
+            )))
+        }
+    }
+
+    fn one_of<'de, D: Deserializer<'de>>(d: D, allowed: &[&str]) -> Result<String, D::Error> {
+        let s = String::deserialize(d)?;
+        check::<D::Error>(&s, allowed)?;
+        Ok(s)
+    }
+
+    fn opt_one_of<'de, D: Deserializer<'de>>(
+        d: D,
+        allowed: &[&str],
+    ) -> Result<Option<String>, D::Error> {
+        let v = Option::<String>::deserialize(d)?;
+        if let Some(s) = &v {
+            check::<D::Error>(s, allowed)?;
+        }
+        Ok(v)
+    }
+
+    const COLOURS: &[&str] = &["red", "orange", "yellow", "blue"];
+
+    pub fn level<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["general", "major"])
+    }
+
+    pub fn status<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        const STATUSES: &[&str] = &[
+            "fixed_on_spot",
+            "not_due",
+            "due_soon",
+            "overdue",
+            "closed_on_time",
+            "closed_late",
+        ];
+        one_of(d, STATUSES)
+    }
+
+    pub fn grade<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["especially_major", "major", "large", "general"])
+    }
+
+    pub fn method<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["LEC", "LS"])
+    }
+
+    pub fn colour<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, COLOURS)
+    }
+
+    pub fn opt_colour<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        opt_one_of(d, COLOURS)
+    }
+
+    pub fn opt_response_level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        opt_one_of(d, &["I", "II", "III", "IV"])
+    }
+
+    fn non_negative<E: Error>(n: i64) -> Result<i64, E> {
+        if n < 0 {
+            Err(E::custom(format!("{n} is negative")))
+        } else {
+            Ok(n)
+        }
+    }
+
+    pub fn count<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        non_negative(i64::deserialize(d)?)
+    }
+
+    pub fn opt_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        Option::<i64>::deserialize(d)?.map(non_negative).transpose()
+    }
+
+    pub fn days_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+        Vec::<i64>::deserialize(d)?
+            .into_iter()
+            .map(non_negative)
+            .collect()
+    }
+
+    pub fn score<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let x = f64::deserialize(d)?;
+        if x.is_finite() && x >= 0.0 {
+            Ok(x)
+        } else {
+            Err(D::Error::custom(format!(
+                "{x} is not a finite score of 0 or more"
+            )))
+        }
+    }
 }

@@ -763,3 +763,49 @@ fn reading_a_large_value_costs_operations_in_proportion_to_its_size() {
         }
     }
 }
+
+#[test]
+fn a_rule_returning_a_value_outside_the_output_is_a_ruleset_error_naming_it() {
+    // The same result through the plan and the interpreter: refused.
+    for (file, rule, entry) in [
+        (
+            "rules/rectification.rhai",
+            "fn rectify(hazard, classification, as_of) {\n    #{ stage: \"found\", next_stages: [], start: \"2024-01-01\", period_days: 30, due: \"2024-01-31\", status: \"whatever\" }\n}\n",
+            "rectify",
+        ),
+        (
+            "rules/rectification.rhai",
+            "fn rectify(hazard, classification, as_of) {\n    #{ stage: \"found\", next_stages: [], start: \"2024-01-01\", period_days: -5, due: \"2024-01-31\", status: \"not_due\" }\n}\n",
+            "rectify",
+        ),
+        (
+            "rules/risk.rhai",
+            "fn score_risk(risk) {\n    #{ points: [#{ method: \"LEC\", score: 10.0, grade: \"x\", colour: \"purple\" }] }\n}\n",
+            "score_risk",
+        ),
+    ] {
+        let rs = Ruleset::from_files(with_overlay(&[(file, rule)])).unwrap();
+        let json = if entry == "rectify" {
+            r#"{"hazard": {"sector": "metallurgy", "found_on": "2024-01-01"}}"#
+        } else {
+            r#"{"risk": {"points": []}}"#
+        };
+        let input = Input::from_json(json).unwrap();
+        for result in [
+            rs.evaluate(&input, date("2024-01-10")),
+            rs.evaluate_interpreted(&input, date("2024-01-10")),
+        ] {
+            match result {
+                Err(Error::Ruleset(e)) => {
+                    let m = e.to_string();
+                    assert!(
+                        m.contains(&format!("rule `{entry}` returned an invalid result")),
+                        "{m}"
+                    );
+                    assert!(m.contains("is not one of") || m.contains("is negative"), "{m}");
+                }
+                other => panic!("{entry}: expected a ruleset error, got {:?}", other.map(|_| ())),
+            }
+        }
+    }
+}
