@@ -86,7 +86,7 @@ enum Command {
         trace: String,
         /// Show a progress line on standard error (records, records/s,
         /// errors) even when it is not a terminal; by default it is shown
-        /// only on a terminal.
+        /// only when standard error is a terminal and the output is not.
         #[arg(long, overrides_with = "no_progress")]
         progress: bool,
         /// Never show the progress line.
@@ -384,8 +384,7 @@ fn eval(
                 Out::Row(cells) => rows.push(cells),
             }
         }
-        bar.inc(chunk.items.len() as u64);
-        bar.set_message(format!("{errors} with errors"));
+        progress::update(&bar, n, errors);
     }
     bar.finish();
     if let Output::Table = output {

@@ -315,6 +315,7 @@ fn progress_is_shown_only_on_a_terminal_or_when_asked() {
     assert_eq!(asked.stdout, quiet.stdout);
     let err = String::from_utf8(asked.stderr).unwrap();
     assert!(err.contains("1 records"), "{err}");
+    assert!(err.contains("0 with errors"), "{err}");
     let refused = eval(
         input.as_bytes(),
         &["--as-of", "2024-06-30", "--progress", "--no-progress"],
