@@ -456,17 +456,17 @@ enum Item {
 }
 
 impl Chunk {
+    /// The chunk's records, taken out of it (its text stays, borrowed).
     fn raws(&mut self) -> Vec<Raw<'_>> {
         let Chunk { text, items } = self;
-        let mut raws = Vec::with_capacity(items.len());
-        for item in items.iter_mut() {
-            raws.push(match item {
-                Item::Line(no, range) => Raw::Line(*no, &text[range.clone()]),
-                Item::Value(v) => Raw::Value(std::mem::replace(v, Ok(Value::Null))),
-                Item::Bad(e, id) => Raw::Bad(e.clone(), id.take()),
-            });
-        }
-        raws
+        items
+            .drain(..)
+            .map(|item| match item {
+                Item::Line(no, range) => Raw::Line(no, &text[range]),
+                Item::Value(v) => Raw::Value(v),
+                Item::Bad(e, id) => Raw::Bad(e, id),
+            })
+            .collect()
     }
 }
 
