@@ -2,16 +2,18 @@
 //!
 //! Exit codes: 0 ok, 1 failures (bad ruleset, failing case, bad record), 2 usage.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hazard_rules::{
-    ffi, Decision, Error, Input, InputError, Ruleset, RulesetFiles, Section, TraceMode,
+    ffi, input::FieldKind, Decision, Error, Input, InputError, Ruleset, RulesetFiles, Section,
+    TraceMode,
 };
 use serde_json::Value;
 
+mod progress;
 mod table;
 
 #[derive(Parser)]
@@ -59,7 +61,9 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
-    /// Evaluate inputs: JSON (object or array), JSON Lines or CSV (dotted column names).
+    /// Evaluate inputs: JSON Lines or CSV (dotted column names, each cell read
+    /// by its field's type), streamed a chunk at a time in constant memory; or
+    /// one JSON document (an object or an array), which is read whole.
     Eval {
         /// Input file; `-` or nothing for standard input.
         file: Option<PathBuf>,
@@ -72,13 +76,22 @@ enum Command {
         /// Input format; guessed from the file extension when absent.
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Output: JSON Lines (default) or a readable table.
+        /// Output: JSON Lines (default), or a readable table, which keeps
+        /// every row in memory to align its columns (at most 100,000 records).
         #[arg(long, value_enum, default_value = "jsonl")]
         output: Output,
         /// Trace: `full` (every entry with its sentences), `ids` (entries
         /// without sentences) or `off`.
         #[arg(long, default_value = "full")]
         trace: String,
+        /// Show a progress line on standard error (records, records/s,
+        /// errors) even when it is not a terminal; by default it is shown
+        /// only when standard error is a terminal and the output is not.
+        #[arg(long, overrides_with = "no_progress")]
+        progress: bool,
+        /// Never show the progress line.
+        #[arg(long, overrides_with = "progress")]
+        no_progress: bool,
     },
     /// Compile a ruleset chain (directory or bundle) into a precompiled plan,
     /// which loads without parsing TOML or Rhai (`eval --ruleset FILE` reads it).
@@ -133,7 +146,16 @@ fn main() -> ExitCode {
             format,
             output,
             trace,
-        } => eval(file, as_of, ruleset, format, output, &trace),
+            progress,
+            no_progress,
+        } => {
+            let progress = match (progress, no_progress) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            eval(file, as_of, ruleset, format, output, &trace, progress)
+        }
         Command::Bundle { dir, output } => bundle(&dir, &output),
         Command::Compile { ruleset, output } => compile(&ruleset, &output),
         Command::Schema { decision } => {
@@ -293,6 +315,7 @@ fn eval(
     format: Option<Format>,
     output: Output,
     trace: &str,
+    progress: Option<bool>,
 ) -> Result<bool, Usage> {
     let trace: TraceMode = trace.parse().map_err(Usage)?;
     let as_of = as_of.ok_or_else(|| {
@@ -315,52 +338,359 @@ fn eval(
             _ => Format::Jsonl,
         },
     );
-    // Bytes, not text: in JSON Lines, a line that is not UTF-8 is that
-    // record's error, not the whole file's.
-    let mut bytes = Vec::new();
-    match &path {
-        Some(p) => {
-            bytes =
-                std::fs::read(p).map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?;
-        }
-        None => {
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Usage(format!("cannot read standard input: {e}")))?;
-        }
-    }
-    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let input: Box<dyn Read> = match &path {
+        Some(p) => Box::new(
+            std::fs::File::open(p)
+                .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let input = skip_bom(input).map_err(|e| Usage(format!("cannot read the input: {e}")))?;
+    let mut records = Records::new(input, format)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let bar = progress::bar(progress);
     let mut ok = true;
+    let mut errors = 0;
     let mut rows = Vec::new();
     let mut n = 0;
+    let mut chunk = Chunk::default();
     // Records are read, decided and written a chunk at a time, the chunk
     // spread over the cores, so memory stays bounded and output in order.
-    for chunk in chunks(text, format) {
+    while records.next_chunk(&mut chunk)? {
         let first = n + 1;
-        n += chunk.len();
-        for (k, done) in decide_all(&rs, chunk, as_of, trace, output, first)
-            .into_iter()
-            .enumerate()
-        {
+        n += chunk.items.len();
+        if matches!(output, Output::Table) && n > TABLE_MAX {
+            bar.finish_and_clear();
+            return Err(Usage(format!(
+                "--output table keeps every row in memory to align its columns: \
+                 at most {TABLE_MAX} records (use the default JSON Lines output)"
+            )));
+        }
+        for done in decide_all(&rs, chunk.raws(), as_of, trace, output, first) {
             ok &= done.ok;
-            match done.line {
-                Some(line) => {
-                    let _ = out.write_all(line.as_bytes());
-                }
-                None => {
-                    if let Some(result) = done.result {
-                        rows.push((first + k, result));
+            errors += usize::from(!done.ok);
+            match done.out {
+                Out::Line(line) => {
+                    if let Err(e) = out.write_all(line.as_bytes()) {
+                        // A closed pipe (`| head`): stop quietly.
+                        bar.finish_and_clear();
+                        return if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            Ok(ok)
+                        } else {
+                            Err(Usage(format!("cannot write the output: {e}")))
+                        };
                     }
                 }
+                Out::Row(cells) => rows.push(cells),
             }
         }
+        progress::update(&bar, n, errors);
     }
+    bar.finish();
     if let Output::Table = output {
         let _ = write!(out, "{}", table::render(&rows));
     }
     let _ = out.flush();
     Ok(ok)
+}
+
+/// The most records `--output table` takes: it keeps each row's cells (a
+/// few hundred bytes) until the last, to align the columns.
+const TABLE_MAX: usize = 100_000;
+
+/// The longest a JSON Lines line or a CSV record may be: a longer one is that
+/// record's error (JSON Lines; CSV stops there), not an allocation as large
+/// as the input.
+const MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// At most this many records a chunk...
+const CHUNK: usize = 4096;
+/// ... and about this many bytes of JSON Lines text.
+const CHUNK_BYTES: usize = 32 << 20;
+
+/// The input without its UTF-8 byte-order mark, if it has one.
+fn skip_bom(mut input: Box<dyn Read>) -> std::io::Result<Box<dyn Read>> {
+    let mut head = [0u8; 3];
+    let mut len = 0;
+    while len < 3 {
+        match input.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(k) => len += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = if head[..len] == *b"\xef\xbb\xbf" {
+        Vec::new()
+    } else {
+        head[..len].to_vec()
+    };
+    Ok(Box::new(std::io::Cursor::new(head).chain(input)))
+}
+
+/// Records as read, a chunk at a time: JSON Lines and CSV streamed, a JSON
+/// document read whole.
+enum Records {
+    Lines {
+        input: std::io::BufReader<Box<dyn Read>>,
+        line: usize,
+    },
+    Csv(Box<CsvRecords>),
+    Values(std::vec::IntoIter<Result<Value, Error>>),
+}
+
+/// What a chunk holds: JSON Lines text (parsed by the worker that decides
+/// each line), or records already read.
+#[derive(Default)]
+struct Chunk {
+    text: Vec<u8>,
+    items: Vec<Item>,
+}
+
+enum Item {
+    /// A line's number and where it is in [`Chunk::text`].
+    Line(usize, std::ops::Range<usize>),
+    Value(Result<Value, Error>),
+    /// A record that cannot be read, with its id when that is known.
+    Bad(Error, Option<String>),
+}
+
+impl Chunk {
+    /// The chunk's records, taken out of it (its text stays, borrowed).
+    fn raws(&mut self) -> Vec<Raw<'_>> {
+        let Chunk { text, items } = self;
+        items
+            .drain(..)
+            .map(|item| match item {
+                Item::Line(no, range) => Raw::Line(no, &text[range]),
+                Item::Value(v) => Raw::Value(v),
+                Item::Bad(e, id) => Raw::Bad(e, id),
+            })
+            .collect()
+    }
+}
+
+fn input_error(at: String, message: impl Into<String>) -> Error {
+    Error::Input(InputError::new(at, message))
+}
+
+impl Records {
+    fn new(mut input: Box<dyn Read>, format: Format) -> Result<Records, Usage> {
+        Ok(match format {
+            Format::Jsonl => Records::Lines {
+                input: std::io::BufReader::with_capacity(1 << 16, input),
+                line: 0,
+            },
+            Format::Csv => CsvRecords::open(input),
+            // One document: read whole (see `--format`'s help).
+            Format::Json => {
+                let mut bytes = Vec::new();
+                input
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Usage(format!("cannot read the input: {e}")))?;
+                Records::Values(read_json(&bytes).into_iter())
+            }
+        })
+    }
+
+    /// Fills `chunk` with the next records; false at the end of the input.
+    fn next_chunk(&mut self, chunk: &mut Chunk) -> Result<bool, Usage> {
+        chunk.text.clear();
+        chunk.items.clear();
+        let read_error = |e: std::io::Error| Usage(format!("cannot read the input: {e}"));
+        match self {
+            Records::Lines { input, line } => {
+                while chunk.items.len() < CHUNK && chunk.text.len() < CHUNK_BYTES {
+                    let start = chunk.text.len();
+                    let Some(read) =
+                        read_line(input, &mut chunk.text, MAX_RECORD_BYTES).map_err(read_error)?
+                    else {
+                        break;
+                    };
+                    *line += 1;
+                    match read {
+                        Ok(()) if chunk.text[start..].trim_ascii().is_empty() => {
+                            chunk.text.truncate(start);
+                        }
+                        Ok(()) => chunk
+                            .items
+                            .push(Item::Line(*line, start..chunk.text.len())),
+                        Err(len) => chunk.items.push(Item::Bad(
+                            input_error(
+                                format!("<line {line}>"),
+                                format!(
+                                    "the line is {len} bytes long; a record may have at most {MAX_RECORD_BYTES}"
+                                ),
+                            ),
+                            None,
+                        )),
+                    }
+                }
+            }
+            Records::Csv(csv) => csv.fill(chunk)?,
+            Records::Values(values) => chunk
+                .items
+                .extend(values.by_ref().take(CHUNK).map(Item::Value)),
+        }
+        Ok(!chunk.items.is_empty())
+    }
+}
+
+/// Reads one line (without its `\n`) onto the end of `buf`: `None` at the end
+/// of the input, `Some(Err(length))` for a line longer than `max` bytes, which
+/// is skipped without being kept.
+fn read_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<Result<(), usize>>> {
+    let start = buf.len();
+    let (mut len, mut any) = (0usize, false);
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, end) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (available.len(), false),
+        };
+        len += take;
+        if len <= max {
+            buf.extend_from_slice(&available[..take]);
+        } else {
+            buf.truncate(start);
+        }
+        input.consume(take + usize::from(end));
+        if end {
+            break;
+        }
+    }
+    Ok(any.then_some(if len <= max { Ok(()) } else { Err(len) }))
+}
+
+/// CSV records, read one at a time, each cell by its column's type.
+struct CsvRecords {
+    reader: csv::Reader<Bounded>,
+    /// How far the reader may read: [`MAX_RECORD_BYTES`] past the record's start.
+    limit: std::rc::Rc<std::cell::Cell<u64>>,
+    names: Vec<String>,
+    kinds: Vec<FieldKind>,
+    id_column: Option<usize>,
+    record: csv::StringRecord,
+    done: bool,
+}
+
+/// A reader that refuses to read past a limit that its owner moves forward.
+struct Bounded {
+    input: Box<dyn Read>,
+    read: u64,
+    limit: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.limit.get().saturating_sub(self.read);
+        if left == 0 && !buf.is_empty() {
+            return Err(std::io::Error::other(format!(
+                "a record longer than {MAX_RECORD_BYTES} bytes (an unclosed quote?)"
+            )));
+        }
+        let k = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let got = self.input.read(&mut buf[..k])?;
+        self.read += got as u64;
+        Ok(got)
+    }
+}
+
+/// The csv reader's own buffer: it may read this far ahead of a record.
+const CSV_BUFFER: usize = 1 << 16;
+
+impl CsvRecords {
+    fn open(input: Box<dyn Read>) -> Records {
+        let limit = std::rc::Rc::new(std::cell::Cell::new((MAX_RECORD_BYTES + CSV_BUFFER) as u64));
+        let mut reader = csv::ReaderBuilder::new()
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(Bounded {
+                input,
+                read: 0,
+                limit: limit.clone(),
+            });
+        let bad =
+            |e: String| Records::Values(vec![Err(input_error("<line 1>".into(), e))].into_iter());
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return bad(e.to_string()),
+        };
+        if let Some(h) = headers
+            .iter()
+            .find(|h| h.split('.').count() > MAX_COLUMN_DEPTH)
+        {
+            let shown: String = h.chars().take(60).collect();
+            return bad(format!(
+                "column `{shown}…` nests deeper than {MAX_COLUMN_DEPTH} levels"
+            ));
+        }
+        // Unknown, repeated and overlapping columns are the file's error.
+        let kinds = match hazard_rules::input::table_columns(headers.iter()) {
+            Ok(k) => k,
+            Err(e) => return Records::Values(vec![Err(e.into())].into_iter()),
+        };
+        let names: Vec<String> = headers.iter().map(str::to_owned).collect();
+        Records::Csv(Box::new(CsvRecords {
+            id_column: names.iter().position(|n| n == "id"),
+            reader,
+            limit,
+            names,
+            kinds,
+            record: csv::StringRecord::new(),
+            done: false,
+        }))
+    }
+
+    fn fill(&mut self, chunk: &mut Chunk) -> Result<(), Usage> {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        while !self.done && chunk.items.len() < CHUNK {
+            let at = self.reader.position().clone();
+            self.limit
+                .set(at.byte() + (MAX_RECORD_BYTES + CSV_BUFFER) as u64);
+            let line = at.line();
+            let bad = |e: String| input_error(format!("<line {line}>"), e);
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => self.done = true,
+                Ok(true) => {
+                    let id = self
+                        .id_column
+                        .and_then(|i| self.record.get(i))
+                        .filter(|id| !id.trim().is_empty())
+                        .map(str::to_owned);
+                    chunk.items.push(
+                        match hazard_rules::input::table_row(
+                            &names,
+                            &self.kinds,
+                            self.record.iter(),
+                        ) {
+                            Ok(v) => Item::Value(Ok(v)),
+                            Err(e) => Item::Bad(e.into(), id),
+                        },
+                    );
+                }
+                Err(e) => {
+                    // After a read error the reader cannot find the next record.
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        self.done = true;
+                    }
+                    chunk.items.push(Item::Bad(bad(e.to_string()), None));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One line of `eval`'s JSON Lines output.
@@ -377,48 +707,24 @@ struct Line<'a, T> {
 }
 
 /// A record as read: a line of JSON Lines (parsed by the worker that decides
-/// it), or a value already parsed from JSON or CSV.
+/// it), a value already parsed from JSON or CSV, or a record that could not
+/// be read (with its id when known).
 enum Raw<'a> {
     Line(usize, &'a [u8]),
     Value(Result<Value, Error>),
+    Bad(Error, Option<String>),
 }
 
-/// Records a chunk at a time: JSON Lines in slices of lines; JSON and CSV whole.
-fn chunks(text: &[u8], format: Format) -> Box<dyn Iterator<Item = Vec<Raw<'_>>> + '_> {
-    const CHUNK: usize = 4096;
-    match format {
-        Format::Jsonl => {
-            let mut lines = text
-                .split(|&b| b == b'\n')
-                .enumerate()
-                .filter(|(_, l)| !l.trim_ascii().is_empty())
-                .peekable();
-            Box::new(std::iter::from_fn(move || {
-                lines.peek()?;
-                Some(
-                    lines
-                        .by_ref()
-                        .take(CHUNK)
-                        .map(|(i, l)| Raw::Line(i + 1, l))
-                        .collect(),
-                )
-            }))
-        }
-        _ => Box::new(std::iter::once(
-            read_records(text, format)
-                .into_iter()
-                .map(Raw::Value)
-                .collect(),
-        )),
-    }
-}
-
-/// A decided record: its JSON line (written by the worker), or its result
-/// for the table.
+/// A decided record: its JSON line (written by the worker), or its row of
+/// the table.
 struct Done {
     ok: bool,
-    line: Option<String>,
-    result: Option<Result<Decision, Error>>,
+    out: Out,
+}
+
+enum Out {
+    Line(String),
+    Row(Vec<String>),
 }
 
 /// Decides records on every core, keeping their order; each worker also
@@ -453,23 +759,26 @@ fn decide_all(
                     part.into_iter()
                         .enumerate()
                         .map(|(k, raw)| {
-                            let value = match raw {
-                                Raw::Line(no, text) => serde_json::from_slice(text).map_err(|e| {
-                                    Error::Input(InputError::new(
-                                        format!("<line {no}>"),
-                                        e.to_string(),
-                                    ))
-                                }),
-                                Raw::Value(v) => v,
+                            let (value, known_id) = match raw {
+                                Raw::Line(no, text) => (
+                                    serde_json::from_slice(text).map_err(|e| {
+                                        input_error(format!("<line {no}>"), e.to_string())
+                                    }),
+                                    None,
+                                ),
+                                Raw::Value(v) => (v, None),
+                                Raw::Bad(e, id) => (Err(e), id),
                             };
                             // The id as written, for an error line (even when
                             // the rest of the record cannot be read).
-                            let id: Option<String> = value
-                                .as_ref()
-                                .ok()
-                                .and_then(|v| v.get("id"))
-                                .and_then(Value::as_str)
-                                .map(str::to_owned);
+                            let id: Option<String> = known_id.or_else(|| {
+                                value
+                                    .as_ref()
+                                    .ok()
+                                    .and_then(|v| v.get("id"))
+                                    .and_then(Value::as_str)
+                                    .map(str::to_owned)
+                            });
                             let input =
                                 value.and_then(|v| Input::from_value(v).map_err(Error::from));
                             let record = at + k;
@@ -486,8 +795,7 @@ fn decide_all(
                                         });
                                     Done {
                                         ok: line.is_ok(),
-                                        line: Some(line.unwrap_or_else(|e| e)),
-                                        result: None,
+                                        out: Out::Line(line.unwrap_or_else(|e| e)),
                                     }
                                 }
                                 Output::Table => {
@@ -496,8 +804,7 @@ fn decide_all(
                                     });
                                     Done {
                                         ok: result.is_ok(),
-                                        line: None,
-                                        result: Some(result),
+                                        out: Out::Row(table::row(record, &result)),
                                     }
                                 }
                             }
@@ -538,58 +845,16 @@ fn json_line<T: serde::Serialize>(
     text
 }
 
-/// Splits input text into records; a record that cannot be read is that record's error.
-fn read_records(text: &[u8], format: Format) -> Vec<Result<Value, Error>> {
-    let bad =
-        |line: usize, e: String| Err(Error::Input(InputError::new(format!("<line {line}>"), e)));
-    match format {
-        Format::Json => match serde_json::from_slice::<Value>(text) {
-            Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),
-            Ok(v) => vec![Ok(v)],
-            Err(e) => vec![bad(e.line(), e.to_string())],
-        },
-        Format::Jsonl => text
-            .split(|&b| b == b'\n')
-            .enumerate()
-            .filter(|(_, l)| !l.trim_ascii().is_empty())
-            .map(|(i, l)| serde_json::from_slice(l).or_else(|e| bad(i + 1, e.to_string())))
-            .collect(),
-        Format::Csv => {
-            let mut reader = csv::Reader::from_reader(text);
-            let headers = match reader.headers() {
-                Ok(h) => h.clone(),
-                Err(e) => return vec![bad(1, e.to_string())],
-            };
-            // A column given twice would silently keep the last cell.
-            if let Some((i, h)) = headers
-                .iter()
-                .enumerate()
-                .find(|(i, h)| headers.iter().take(*i).any(|x| x == *h))
-            {
-                return vec![bad(
-                    1,
-                    format!("column `{h}` is given twice (column {})", i + 1),
-                )];
-            }
-            if let Some(h) = headers
-                .iter()
-                .find(|h| h.split('.').count() > MAX_COLUMN_DEPTH)
-            {
-                let shown: String = h.chars().take(60).collect();
-                return vec![bad(
-                    1,
-                    format!("column `{shown}…` nests deeper than {MAX_COLUMN_DEPTH} levels"),
-                )];
-            }
-            reader
-                .records()
-                .enumerate()
-                .map(|(i, r)| match r {
-                    Ok(r) => csv_record(&headers, &r).or_else(|e| bad(i + 2, e)),
-                    Err(e) => bad(i + 2, e.to_string()),
-                })
-                .collect()
-        }
+/// A JSON document's records: an array's items, or the one object; a
+/// document that does not parse is one error.
+fn read_json(text: &[u8]) -> Vec<Result<Value, Error>> {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Array(items)) => items.into_iter().map(Ok).collect(),
+        Ok(v) => vec![Ok(v)],
+        Err(e) => vec![Err(input_error(
+            format!("<line {}>", e.line()),
+            e.to_string(),
+        ))],
     }
 }
 
@@ -597,29 +862,3 @@ fn read_records(text: &[u8], format: Format) -> Vec<Result<Value, Error>> {
 /// is 4): a header of thousands of dotted parts would build a value whose
 /// drop overflows the stack.
 const MAX_COLUMN_DEPTH: usize = 8;
-
-/// Builds a nested JSON object from dotted column names (`hazard.listing.level`).
-/// Cells are read as JSON when they parse (numbers, booleans, arrays), else as text;
-/// empty cells are left out.
-fn csv_record(headers: &csv::StringRecord, record: &csv::StringRecord) -> Result<Value, String> {
-    let mut root = serde_json::Map::new();
-    for (h, cell) in headers.iter().zip(record.iter()) {
-        if cell.is_empty() {
-            continue;
-        }
-        let value =
-            serde_json::from_str::<Value>(cell).unwrap_or_else(|_| Value::String(cell.to_owned()));
-        let mut node = &mut root;
-        let parts: Vec<&str> = h.split('.').collect();
-        for part in &parts[..parts.len() - 1] {
-            let entry = node
-                .entry(part.to_string())
-                .or_insert_with(|| Value::Object(Default::default()));
-            node = entry
-                .as_object_mut()
-                .ok_or_else(|| format!("column `{h}` nests under a value"))?;
-        }
-        node.insert(parts[parts.len() - 1].to_owned(), value);
-    }
-    Ok(Value::Object(root))
-}

@@ -37,13 +37,16 @@ fn shown(cell: &str) -> String {
     out
 }
 
-pub fn render(rows: &[(usize, Result<Decision, Error>)]) -> String {
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|(n, r)| cells(*n, r).iter().map(|c| shown(c)).collect())
-        .collect();
+/// One record's row as it is printed (each cell escaped and cut): what the
+/// table keeps of a record until every row is in and the columns can align.
+pub fn row(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
+    cells(n, result).iter().map(|c| shown(c)).collect()
+}
+
+/// The table of rows made by [`row`], columns aligned.
+pub fn render(cells: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.chars().count()).collect();
-    for row in &cells {
+    for row in cells {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
@@ -57,7 +60,7 @@ pub fn render(rows: &[(usize, Result<Decision, Error>)]) -> String {
         padded.join("  ").trim_end().to_owned() + "\n"
     };
     let mut out = line(&HEADERS.map(String::from));
-    for row in &cells {
+    for row in cells {
         out.push_str(&line(row));
     }
     out

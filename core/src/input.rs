@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 
+mod cells;
+pub use cells::{csv_cell, field_kind, table_columns, table_row, FieldKind};
+
 /// One record to evaluate. Each part is optional; the decision has the
 /// sections its parts call for.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
