@@ -398,11 +398,18 @@ impl Input {
     fn validate_ranges(&self) -> Result<(), InputError> {
         if let Some(h) = &self.hazard {
             code(|| "hazard.sector".into(), &h.sector)?;
-            // A set, not a scan of the items before: 100,000 items took 104 s.
-            let mut seen = std::collections::HashSet::with_capacity(h.items.len());
+            // A scan of the items before for a short list (no allocation in
+            // a warm evaluator); a set for a long one (100,000 items scanned
+            // took 104 s).
+            let mut seen = (h.items.len() > 64)
+                .then(|| std::collections::HashSet::with_capacity(h.items.len()));
             for (i, item) in h.items.iter().enumerate() {
                 code(|| format!("hazard.items[{i}]"), item)?;
-                if !seen.insert(item.as_str()) {
+                let twice = match &mut seen {
+                    Some(set) => !set.insert(item.as_str()),
+                    None => h.items[..i].contains(item),
+                };
+                if twice {
                     return Err(InputError::new(
                         format!("hazard.items[{i}]"),
                         format!("`{item}` is listed twice"),
