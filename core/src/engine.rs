@@ -672,6 +672,18 @@ fn sandbox(
     {
         let get = get.clone();
         engine.register_fn(
+            "closest_key",
+            move |ctx: NativeCallContext, name: &str, text: &str| -> HelperResult<Dynamic> {
+                let t = get(name)?;
+                charge(&ctx, t.len())?;
+                let key = crate::suggest::closest(text, t.keys()).map(str::to_owned);
+                Ok(key.map_or(Dynamic::UNIT, Dynamic::from))
+            },
+        );
+    }
+    {
+        let get = get.clone();
+        engine.register_fn(
             "find_row",
             move |ctx: NativeCallContext,
                   name: &str,

@@ -222,6 +222,15 @@ impl Table {
     }
 
     /// The row whose key is `key` (tables of kind `rows` with a `key`).
+    /// The keys of a rows table, in key order (none for other kinds).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        let index = match &self.body {
+            TableBody::Rows { index, .. } => Some(index),
+            _ => None,
+        };
+        index.into_iter().flat_map(|i| i.keys().map(String::as_str))
+    }
+
     pub fn row_by_key(&self, key: &str) -> Option<&Dynamic> {
         match &self.body {
             TableBody::Rows { rows, index, .. } => index.get(key).map(|&i| &rows[i]),

@@ -501,6 +501,7 @@ impl Lowering<'_> {
                 | Native::Row
                 | Native::PeekRow
                 | Native::HasRow
+                | Native::ClosestKey
                 | Native::FindRow
                 | Native::Band
         ) {

@@ -1177,6 +1177,23 @@ impl<'a> Ev<'a> {
                     }
                 }
             }
+            Native::ClosestKey => {
+                // The keys compared count as steps, as in the interpreter.
+                self.charge(table.rows.len())?;
+                let Some(text) = self.text(args[0]) else {
+                    return Err(self.fail("closest_key needs a string"));
+                };
+                if table.kind != TableKind::Rows {
+                    return Ok(V::Unit);
+                }
+                let Some(key) = crate::suggest::closest(text, table.index.keys().map(|k| &**k))
+                else {
+                    return Ok(V::Unit);
+                };
+                let at = self.s.text.len();
+                self.s.text.push_str(key);
+                Ok(V::txt(at as u32, key.len() as u32))
+            }
             Native::FindRow => {
                 // The rows scanned count as steps, as in the interpreter.
                 self.charge(table.rows.len())?;
@@ -1274,7 +1291,7 @@ impl<'a> Ev<'a> {
                 V::True => Ok(V::False),
                 _ => Err(self.fail("`!` needs a boolean")),
             },
-            Table | Row | PeekRow | HasRow | FindRow | Band => {
+            Table | Row | PeekRow | HasRow | ClosestKey | FindRow | Band => {
                 let t = self.table(a[0])?;
                 self.lookup(n, t, &a[1..])
             }

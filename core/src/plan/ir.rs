@@ -29,6 +29,8 @@ pub(crate) enum Native {
     Row,
     PeekRow,
     HasRow,
+    /// `closest_key(table, text)`: "did you mean" (see `suggest`).
+    ClosestKey,
     FindRow,
     Band,
     Deadline,
@@ -97,6 +99,7 @@ impl Native {
             ("row", 2) => Row,
             ("peek_row", 2) => PeekRow,
             ("has_row", 2) => HasRow,
+            ("closest_key", 2) => ClosestKey,
             ("find_row", 3) => FindRow,
             ("band", 2) => Band,
             ("deadline", 2) => Deadline,
