@@ -101,11 +101,13 @@ pub struct Rectification {
     /// Stages allowed next.
     pub next_stages: Vec<String>,
     /// The day the period counts from (listing date, else found date).
+    #[serde(deserialize_with = "valid::date")]
     pub start: NaiveDate,
     /// Period length in days; none where the hazard is fixed on the spot.
     #[serde(default, deserialize_with = "valid::opt_days")]
     pub period_days: Option<i64>,
     /// Due date after Civil Code counting and any extensions.
+    #[serde(default, deserialize_with = "valid::opt_date")]
     pub due: Option<NaiveDate>,
     /// `fixed_on_spot`, `not_due`, `due_soon`, `overdue`, `closed_on_time`, `closed_late`.
     #[serde(deserialize_with = "valid::status")]
@@ -114,7 +116,7 @@ pub struct Rectification {
     pub days_left: Option<i64>,
     #[serde(default, deserialize_with = "valid::opt_days")]
     pub overdue_days: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_date")]
     pub closed_on: Option<NaiveDate>,
     /// Extension days approved, in order.
     #[serde(default, deserialize_with = "valid::days_list")]
@@ -197,11 +199,11 @@ pub struct AccidentResponse {
     pub investigation_days: i64,
     #[serde(deserialize_with = "valid::count")]
     pub investigation_extension_days: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_date")]
     pub supplement_until: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_date")]
     pub investigation_due: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "valid::opt_date")]
     pub investigation_latest: Option<NaiveDate>,
 }
 
@@ -275,6 +277,7 @@ pub struct RegionRisk {
 /// never a decision; the plan's results are read through the same types, so
 /// both paths refuse it alike.
 mod valid {
+    use chrono::{Datelike, NaiveDate};
     use serde::de::{Deserializer, Error};
     use serde::Deserialize;
 
@@ -365,6 +368,25 @@ mod valid {
             .into_iter()
             .map(non_negative)
             .collect()
+    }
+
+    /// Years every binding can hold (Python's `datetime.date` ends at 9999).
+    fn in_years<E: Error>(d: NaiveDate) -> Result<NaiveDate, E> {
+        if (1..=9999).contains(&d.year()) {
+            Ok(d)
+        } else {
+            Err(E::custom(format!("{d} is outside the years 1 to 9999")))
+        }
+    }
+
+    pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        in_years(NaiveDate::deserialize(d)?)
+    }
+
+    pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<NaiveDate>::deserialize(d)?
+            .map(in_years)
+            .transpose()
     }
 
     pub fn score<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {

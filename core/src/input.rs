@@ -454,14 +454,24 @@ impl Input {
             if let Some(l) = &h.listing {
                 code(|| "hazard.listing.level".into(), &l.level)?;
             }
+            let mut extended = 0.0;
             for (i, e) in h.events.iter().enumerate() {
                 code(|| format!("hazard.events[{i}].stage"), &e.stage)?;
                 if let Some(d) = e.extension_days {
-                    at_most(
-                        || format!("hazard.events[{i}].extension_days"),
-                        d as f64,
-                        MAX_EXTENSION_DAYS,
-                    )?;
+                    let path = || format!("hazard.events[{i}].extension_days");
+                    at_most(path, d as f64, MAX_EXTENSION_DAYS)?;
+                    // Thousands of extensions would move the due date past
+                    // any calendar (and past the year 9999 Python can hold).
+                    extended += d as f64;
+                    if extended > MAX_EXTENDED_DAYS {
+                        return Err(InputError::new(
+                            path(),
+                            format!(
+                                "extensions add up to more than {MAX_EXTENDED_DAYS} days (ten years), \
+                                 more than any hazard is given"
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -596,6 +606,8 @@ pub fn plausible_date(path: impl FnOnce() -> String, d: NaiveDate) -> Result<(),
 /// The longest a code (sector, item id, stage, colour ...) may be, in bytes.
 pub const MAX_CODE_BYTES: usize = 64;
 const MAX_EXTENSION_DAYS: f64 = 366.0;
+/// The most all of a hazard's extensions may add up to.
+const MAX_EXTENDED_DAYS: f64 = 3660.0;
 /// Ten trillion CNY: more than any accident's or disaster's direct loss.
 const MAX_LOSS_CNY: f64 = 1e13;
 const MAX_FORECAST_HOURS: f64 = 240.0;
