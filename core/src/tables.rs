@@ -183,12 +183,22 @@ impl Table {
                 }
             }
             "values" => {
+                // A missing section has no place of its own: the error
+                // points at the `kind` that asks for it.
                 let values = raw.values.ok_or_else(|| {
-                    RulesetError::in_file(file, "a `values` table needs a [values] section")
+                    at(
+                        kind_span.clone(),
+                        "a `values` table needs a [values] section".into(),
+                    )
                 })?;
                 TableBody::Values(toml_to_dynamic(&values))
             }
-            "calendar" => calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?,
+            "calendar" => {
+                if raw.year.is_none() {
+                    return Err(at(kind_span, "a calendar table needs `year`".into()));
+                }
+                calendar_year(file, text, raw.year, raw.holidays, raw.workdays)?
+            }
             other => {
                 return Err(at(
                     kind_span,

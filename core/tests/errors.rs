@@ -820,3 +820,32 @@ fn a_rule_returning_a_value_outside_the_output_is_a_ruleset_error_naming_it() {
         }
     }
 }
+
+#[test]
+fn a_table_missing_its_section_points_at_its_kind() {
+    for (text, message, line) in [
+        (
+            "# comment\nkind = \"values\"\nsource = \"x\"\n",
+            "needs a [values] section",
+            2,
+        ),
+        (
+            "# comment\n\nkind = \"calendar\"\nholidays = []\n",
+            "needs `year`",
+            3,
+        ),
+    ] {
+        match Ruleset::from_files(with_overlay(&[("tables/odd.toml", text)])) {
+            Err(Error::Ruleset(e)) => {
+                assert!(e.to_string().contains(message), "{e}");
+                assert_eq!(
+                    (e.file.as_str(), e.line),
+                    ("demo/tables/odd.toml", line),
+                    "{e}"
+                );
+                assert!(e.column > 0, "{e}");
+            }
+            other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),
+        }
+    }
+}
