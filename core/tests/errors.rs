@@ -677,17 +677,24 @@ fn records_that_ask_for_nothing_or_name_no_one_are_input_errors() {
 #[test]
 fn values_nested_thousands_deep_do_not_overflow_a_small_stack() {
     // Rhai walks nested values recursively at about 1.5 KB a level; 2,000
-    // levels used to overflow a 2 MiB thread (a batch worker's); 1,200 run
-    // here on a 1 MiB one. Reading a
-    // value costs operations by its size, so only the ceiling of
-    // `max_operations` lets a rule build one this deep.
-    let rule = "fn score_risk(risk) {\n    let a = [];\n    let n = 0;\n    while n < 1200 { a = [a]; n += 1; }\n    explain(\"risk.deep\", `${a}`, \"\");\n    let same = a == a;\n    #{ points: [], deep: a }\n}\n";
-    let mut files = with_overlay(&[("rules/risk.rhai", rule)]);
+    // levels used to overflow a 2 MiB thread (a batch worker's); 1,800 run
+    // here on a 1 MiB one.
+    // A value read from a variable may nest 128 levels, so the deep one is
+    // built by calls returning it (60 calls of 30 levels: 1,800, with the
+    // expression and call limits at their ceilings), and shown,
+    // compared and returned without ever being read from a variable.
+    let levels = format!("{}deep(n - 1){}", "[".repeat(30), "]".repeat(30));
+    let rule = format!(
+        "fn deep(n) {{\n    if n == 0 {{ [] }} else {{ {levels} }}\n}}\n\
+         fn score_risk(risk) {{\n    explain(\"risk.deep\", `${{deep(60)}}`, \"\");\n    \
+         let same = deep(60) == deep(60);\n    #{{ points: [], deep: deep(60) }}\n}}\n"
+    );
+    let mut files = with_overlay(&[("rules/risk.rhai", &rule)]);
     files
         .files
         .get_mut("demo/ruleset.toml")
         .unwrap()
-        .push_str("[limits]\nmax_operations = 10000000\n");
+        .push_str("[limits]\nmax_expr_depth = 128\nmax_call_levels = 64\n");
     let rs = Ruleset::from_files(files).unwrap();
     let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
     std::thread::scope(|scope| {
@@ -752,6 +759,13 @@ fn reading_a_large_value_costs_operations_in_proportion_to_its_size() {
             let rs = Ruleset::from_files(files).unwrap();
             let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
             match rs.evaluate_interpreted(&input, date("2024-01-10")) {
+                // Nesting stops at the depth a read may have, before the
+                // budget; the copies stop on the budget.
+                Err(Error::Limit(e)) if name == "nested" => assert!(
+                    e.limit
+                        .starts_with("Nesting depth of a value (at most 128 levels)"),
+                    "{e}"
+                ),
                 Err(Error::Limit(e)) => {
                     assert_eq!(e.limit, "too many operations", "{name} {manifest}")
                 }

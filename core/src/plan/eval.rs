@@ -266,6 +266,21 @@ impl<'a> Ev<'a> {
     }
 
     fn enter(&mut self, id: u32, top: usize) -> R {
+        // A call nests its body's expressions (up to `max_expr_depth`) on the
+        // native stack, and calls nest up to `max_call_levels`: at the
+        // ceilings, thousands of frames, more than a small thread's stack.
+        // Near the end of the stack, the call continues on a new segment.
+        #[cfg(not(target_family = "wasm"))]
+        {
+            const RED_ZONE: usize = 512 << 10;
+            const SEGMENT: usize = 4 << 20;
+            stacker::maybe_grow(RED_ZONE, SEGMENT, || self.enter_here(id, top))
+        }
+        #[cfg(target_family = "wasm")]
+        self.enter_here(id, top)
+    }
+
+    fn enter_here(&mut self, id: u32, top: usize) -> R {
         let Some(f) = self.p.funcs[id as usize].as_ref() else {
             return Err(self.fail("function not compiled"));
         };
