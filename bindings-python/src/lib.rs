@@ -15,11 +15,12 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
+use hazard_rules::input::{field_kind, FieldKind};
 use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, RulesetFiles, Section, TraceMode};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyList, PyString, PyTuple};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
@@ -203,7 +204,9 @@ impl NativeRuleset {
         as_of(py, as_of_date)?;
         check_names(&names)?;
         let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
-        let value = row_value(&names, &paths, &cells).map_err(|e| py_error(py, &e, None))?;
+        let kinds = column_kinds(&names);
+        let value =
+            row_value(&names, &paths, &kinds, &cells).map_err(|e| py_error(py, &e, None))?;
         self.decide(py, value, as_of_date, section, trace)
     }
 
@@ -342,13 +345,14 @@ impl Batch {
         }
         check_names(&names)?;
         let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+        let kinds = column_kinds(&names);
         let mut values = Vec::with_capacity(rows);
         for r in 0..rows {
             let cells = columns
                 .iter()
                 .map(|c| c.get_item(r))
                 .collect::<PyResult<Vec<_>>>()?;
-            values.push(row_value(&names, &paths, &cells));
+            values.push(row_value(&names, &paths, &kinds, &cells));
         }
         self.run(py, values)
     }
@@ -490,18 +494,42 @@ fn check_names(names: &[String]) -> PyResult<()> {
     Ok(())
 }
 
-/// One table row as a record: each cell at its dotted path; missing cells left out.
+/// The kind of each column's field, where the input has it (a column it
+/// does not have is reported by each record, as an unknown field).
+fn column_kinds(names: &[String]) -> Vec<Option<FieldKind>> {
+    names.iter().map(|n| field_kind(n).ok()).collect()
+}
+
+/// One table row as a record: each cell at its dotted path; missing cells
+/// left out. A text cell is read by its field's kind, as the CLI reads a CSV
+/// cell (`"3"` in a number column is 3, `"[...]"` in a text column is text);
+/// a cell the frame has typed is kept, but a number or boolean in a text
+/// column becomes its text (`FieldKind::read_typed_cell`).
 fn row_value(
     names: &[String],
     paths: &[Vec<&str>],
+    kinds: &[Option<FieldKind>],
     cells: &[Bound<'_, PyAny>],
 ) -> Result<Value, Error> {
     let mut record = Map::new();
-    for ((name, path), cell) in names.iter().zip(paths).zip(cells) {
-        match to_json(cell, Mode::Cell) {
-            Ok(None) => {}
-            Ok(Some(v)) => insert(&mut record, path, v).map_err(|e| e.into_error(name))?,
-            Err(e) => return Err(e.into_error(name)),
+    for (((name, path), kind), cell) in names.iter().zip(paths).zip(kinds).zip(cells) {
+        let value = match (kind, cell.cast::<PyString>()) {
+            (Some(kind), Ok(text)) => {
+                let text = text.to_cow().map_err(|e| {
+                    convert::ConvError::message(format!("text is not valid UTF-8: {e}"))
+                        .into_error(name)
+                })?;
+                kind.read_cell(name, &text)?
+            }
+            _ => to_json(cell, Mode::Cell)
+                .map_err(|e| e.into_error(name))?
+                .map(|v| match kind {
+                    Some(kind) => kind.read_typed_cell(v),
+                    None => v,
+                }),
+        };
+        if let Some(v) = value {
+            insert(&mut record, path, v).map_err(|e| e.into_error(name))?;
         }
     }
     Ok(Value::Object(record))

@@ -284,6 +284,29 @@ def test_csv_written_by_the_cli_convention(rules: hr.Ruleset) -> None:
     assert plain(df["rectification.due"].iloc[0]) == "2021-10-08"
 
 
+def test_a_csv_reads_as_the_cli_reads_it(rules: hr.Ruleset) -> None:
+    """The same CSV text read by pandas, with its defaults or all as text,
+    gives the record the CLI reads from it: a numeric id is text, a number
+    given as text is a number, JSON in a text field stays text."""
+    text = (
+        "id,hazard.sector,hazard.found_on,hazard.description,accident.deaths,accident.occurred_on\n"
+        '123,metallurgy,2021-09-01,"{""a"": 1}",3,2021-09-01\n'
+    )
+    for frame in (
+        pd.read_csv(io.StringIO(text)),
+        pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False),
+    ):
+        df = rules.evaluate_many(frame, AS_OF)
+        assert df["error"].isna().all(), df["error"].tolist()
+        assert plain(df["id"].iloc[0]) == "123"
+        assert df["response.accident.grade"].iloc[0] == "large"
+        assert df["classification.level"].iloc[0] == "general"
+    bad = pd.DataFrame({"accident.deaths": ["three"], "accident.occurred_on": ["2021-09-01"]})
+    error = rules.evaluate_many(bad, AS_OF)
+    assert error["error_path"].iloc[0] == "accident.deaths", error.iloc[0].to_dict()
+    assert "is not a number" in error["error"].iloc[0]
+
+
 def test_columns_that_clash(rules: hr.Ruleset) -> None:
     frame = pd.DataFrame({"hazard": [{"sector": "metallurgy"}], "hazard.found_on": ["2021-09-01"]})
     with pytest.raises(ValueError, match="overlap"):

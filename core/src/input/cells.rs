@@ -209,6 +209,31 @@ impl FieldKind {
     }
 }
 
+impl FieldKind {
+    /// Reads a cell that a data frame has already typed (a number, a
+    /// boolean, a list): a number or a boolean in a text column becomes its
+    /// text, as a table reader given `123` or `true` there reads it (pandas
+    /// reads a column of numeric ids as numbers); anything else is kept for
+    /// the record's own checks.
+    ///
+    /// ```
+    /// use hazard_rules::input::FieldKind;
+    /// use serde_json::json;
+    ///
+    /// assert_eq!(FieldKind::Text.read_typed_cell(json!(123)), json!("123"));
+    /// assert_eq!(FieldKind::Text.read_typed_cell(json!(false)), json!("false"));
+    /// assert_eq!(FieldKind::Integer.read_typed_cell(json!(3)), json!(3));
+    /// assert_eq!(FieldKind::Integer.read_typed_cell(json!("x")), json!("x"));
+    /// ```
+    pub fn read_typed_cell(self, value: Value) -> Value {
+        match (self, value) {
+            (FieldKind::Text, Value::Number(n)) => Value::String(n.to_string()),
+            (FieldKind::Text, Value::Bool(b)) => Value::String(b.to_string()),
+            (_, v) => v,
+        }
+    }
+}
+
 /// One table cell read by the type of the field its column names
 /// ([`field_kind`] then [`FieldKind::read_cell`]); `Ok(None)` for an empty
 /// cell. A table reader looks each column's kind up once instead.
