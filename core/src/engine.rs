@@ -58,6 +58,9 @@ impl Default for Limits {
     }
 }
 
+/// The most `max_call_levels × max_expr_depth` may be ([`Limits::check_nesting`]).
+pub const MAX_NESTING: u64 = 4096;
+
 /// What each limit a manifest sets may be: `(name, floor, ceiling, why)`.
 /// Rhai reads 0 as "no limit", so every floor is above 0; every ceiling
 /// keeps a decision within about a second of CPU and the native stack (a
@@ -123,6 +126,25 @@ impl Limits {
                 }
                 _ => {}
             }
+        }
+        Ok(())
+    }
+
+    /// Whether calls nested `max_call_levels` deep, each nesting expressions
+    /// `max_expr_depth` deep, stay within every binding's stack: a rule can
+    /// build a value about `max_call_levels × max_expr_depth / 3.4` levels
+    /// deep by returns alone, and WebAssembly in Node overflowed its stack
+    /// (a `RangeError`) at 1,800 levels (64 × 128) and held 1,178 (32 × 128)
+    /// and 1,116 (64 × 64). The same bound everywhere keeps every binding's
+    /// answer the same.
+    pub(crate) fn check_nesting(&self) -> Result<(), String> {
+        let product = self.max_call_levels as u64 * self.max_expr_depth as u64;
+        if product > MAX_NESTING {
+            return Err(format!(
+                "`max_call_levels × max_expr_depth` = {} × {} = {product} is more than {MAX_NESTING} \
+                 (values nested that deep by calls overflow the WebAssembly stack)",
+                self.max_call_levels, self.max_expr_depth
+            ));
         }
         Ok(())
     }

@@ -235,6 +235,17 @@ impl Ruleset {
             let manifest = files.manifest(dir)?;
             let origin = format!("{}@{}", manifest.id, manifest.version);
             limits = limits.patched(&manifest.limits);
+            if let Err(message) = limits.check_nesting() {
+                // The manifest that made the product too large sets one of them.
+                let path = files.manifest_path(dir);
+                let text = files.files.get(&path).map_or("", String::as_str);
+                let key = match manifest.limits.max_expr_depth {
+                    Some(_) => "max_expr_depth",
+                    None => "max_call_levels",
+                };
+                let (line, column) = limit_position(text, key);
+                return Err(RulesetError::new(&path, line, column, message).into());
+            }
             if manifest.performance.require_compiled == Some(true) {
                 require_compiled.push((format!("{dir}/rules/"), files.manifest_path(dir)));
             }

@@ -177,11 +177,29 @@ fn manifest_limits_outside_their_range_are_load_errors() {
         assert_eq!((e.line, e.column), (8, value_column), "{line}: {e}");
         assert!(e.message.contains(expected), "{line}: {}", e.message);
     }
-    // The edges themselves are allowed.
+    // The edges themselves are allowed, each (the two depths not together).
+    for depths in [
+        "max_call_levels = 64\nmax_expr_depth = 64",
+        "max_call_levels = 32\nmax_expr_depth = 128",
+    ] {
+        let mut files = with_overlay(&[]);
+        let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
+        manifest.push_str(&format!(
+            "\n[limits]\nmax_operations = 10000000\n{depths}\nmax_string_size = 1024\n"
+        ));
+        Ruleset::from_files(files).unwrap();
+    }
+    // Their product is bounded: values nested by calls that deep overflowed
+    // the WebAssembly stack. The error points at the depth this manifest set.
     let mut files = with_overlay(&[]);
     let manifest = files.files.get_mut("demo/ruleset.toml").unwrap();
-    manifest.push_str("\n[limits]\nmax_operations = 10000000\nmax_call_levels = 64\nmax_expr_depth = 128\nmax_string_size = 1024\n");
-    Ruleset::from_files(files).unwrap();
+    manifest.push_str("\n[limits]\nmax_call_levels = 64\nmax_expr_depth = 128\n");
+    let e = ruleset_error(files);
+    assert_eq!((e.file.as_str(), e.line), ("demo/ruleset.toml", 9), "{e}");
+    assert!(
+        e.message.contains("64 × 128 = 8192 is more than 4096"),
+        "{e}"
+    );
 }
 
 fn ruleset_error(files: RulesetFiles) -> hazard_rules::RulesetError {
@@ -677,24 +695,24 @@ fn records_that_ask_for_nothing_or_name_no_one_are_input_errors() {
 #[test]
 fn values_nested_thousands_deep_do_not_overflow_a_small_stack() {
     // Rhai walks nested values recursively at about 1.5 KB a level; 2,000
-    // levels used to overflow a 2 MiB thread (a batch worker's); 1,800 run
+    // levels used to overflow a 2 MiB thread (a batch worker's); 1,116 run
     // here on a 1 MiB one.
     // A value read from a variable may nest 128 levels, so the deep one is
-    // built by calls returning it (60 calls of 30 levels: 1,800, with the
-    // expression and call limits at their ceilings), and shown,
+    // built by calls returning it (62 calls of 18 levels: 1,116, with the
+    // call and expression limits as high as their product may go), and shown,
     // compared and returned without ever being read from a variable.
-    let levels = format!("{}deep(n - 1){}", "[".repeat(30), "]".repeat(30));
+    let levels = format!("{}deep(n - 1){}", "[".repeat(18), "]".repeat(18));
     let rule = format!(
         "fn deep(n) {{\n    if n == 0 {{ [] }} else {{ {levels} }}\n}}\n\
-         fn score_risk(risk) {{\n    explain(\"risk.deep\", `${{deep(60)}}`, \"\");\n    \
-         let same = deep(60) == deep(60);\n    #{{ points: [], deep: deep(60) }}\n}}\n"
+         fn score_risk(risk) {{\n    explain(\"risk.deep\", `${{deep(62)}}`, \"\");\n    \
+         let same = deep(62) == deep(62);\n    #{{ points: [], deep: deep(62) }}\n}}\n"
     );
     let mut files = with_overlay(&[("rules/risk.rhai", &rule)]);
     files
         .files
         .get_mut("demo/ruleset.toml")
         .unwrap()
-        .push_str("[limits]\nmax_expr_depth = 128\nmax_call_levels = 64\n");
+        .push_str("[limits]\nmax_expr_depth = 64\nmax_call_levels = 64\n");
     let rs = Ruleset::from_files(files).unwrap();
     let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
     std::thread::scope(|scope| {
