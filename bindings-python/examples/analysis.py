@@ -195,3 +195,14 @@ summary = compare.groupby(["listing", "national status", "jinhua status"]).size(
 display(summary.to_frame())
 assert (compare["jinhua period"] <= compare["national period"]).all()
 compare.head(10)
+
+# %% [markdown]
+# The same comparison in one call: `hr.diff` decides the register with both
+# rulesets and reports every field that changes, with how (the CLI's
+# `hazard-rules diff --base rulesets/national --head rulesets/zhejiang/jinhua`
+# prints the same). Dates move by whole days; the periods by 30.
+
+# %%
+changes = hr.diff(register, hr.Ruleset.embedded("national"), hr.Ruleset.embedded("zhejiang/jinhua"), AS_OF)
+assert changes.attrs["changed"] == int(changed.sum()), (changes.attrs, int(changed.sum()))
+changes[["field", "changed", "moved", "median_days", "median_delta", "transitions"]]

@@ -332,28 +332,7 @@ impl Batch {
         names: Vec<String>,
         columns: Vec<Bound<'_, PyList>>,
     ) -> PyResult<()> {
-        if names.len() != columns.len() {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "names and columns differ in length",
-            ));
-        }
-        let rows = columns.first().map_or(0, |c| c.len());
-        if columns.iter().any(|c| c.len() != rows) {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "columns differ in length",
-            ));
-        }
-        check_names(&names)?;
-        let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
-        let kinds = column_kinds(&names);
-        let mut values = Vec::with_capacity(rows);
-        for r in 0..rows {
-            let cells = columns
-                .iter()
-                .map(|c| c.get_item(r))
-                .collect::<PyResult<Vec<_>>>()?;
-            values.push(row_value(&names, &paths, &kinds, &cells));
-        }
+        let values = column_values(&names, &columns)?;
         self.run(py, values)
     }
 
@@ -471,6 +450,128 @@ fn evaluate_chunk(
             }
         })
         .collect()
+}
+
+/// Rows given as columns as records: `names` are dotted input paths
+/// (`hazard.listing.level`), `columns` equally long lists of cells.
+fn column_values(
+    names: &[String],
+    columns: &[Bound<'_, PyList>],
+) -> PyResult<Vec<Result<Value, Error>>> {
+    if names.len() != columns.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "names and columns differ in length",
+        ));
+    }
+    let rows = columns.first().map_or(0, |c| c.len());
+    if columns.iter().any(|c| c.len() != rows) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "columns differ in length",
+        ));
+    }
+    check_names(names)?;
+    let paths: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+    let kinds = column_kinds(names);
+    let mut values = Vec::with_capacity(rows);
+    for r in 0..rows {
+        let cells = columns
+            .iter()
+            .map(|c| c.get_item(r))
+            .collect::<PyResult<Vec<_>>>()?;
+        values.push(row_value(names, &paths, &kinds, &cells));
+    }
+    Ok(values)
+}
+
+/// Records decided by two rulesets and compared (`hazard_rules::diff`), fed
+/// as a [`Batch`] is; `finish` gives the summary.
+#[pyclass(module = "hazard_rules._hazard_rules")]
+struct DiffBatch {
+    base: Arc<Ruleset>,
+    head: Arc<Ruleset>,
+    as_of: NaiveDate,
+    diff: hazard_rules::diff::Diff,
+}
+
+#[pymethods]
+impl DiffBatch {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        base: &NativeRuleset,
+        head: &NativeRuleset,
+        as_of_date: &str,
+    ) -> PyResult<Self> {
+        Ok(DiffBatch {
+            base: base.rules.clone(),
+            head: head.rules.clone(),
+            as_of: as_of(py, as_of_date)?,
+            diff: Default::default(),
+        })
+    }
+
+    fn add_records(&mut self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
+        let values = record_values(records)?;
+        self.run(py, values);
+        Ok(())
+    }
+
+    fn add_columns(
+        &mut self,
+        py: Python<'_>,
+        names: Vec<String>,
+        columns: Vec<Bound<'_, PyList>>,
+    ) -> PyResult<()> {
+        let values = column_values(&names, &columns)?;
+        self.run(py, values);
+        Ok(())
+    }
+
+    /// `{"records", "changed", "fields": [...]}` (see `hazard_rules::diff`).
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let diff = std::mem::take(&mut self.diff);
+        let summary = serde_json::json!({
+            "records": diff.records(),
+            "changed": diff.changed(),
+            "fields": diff.fields(),
+        });
+        to_py(py, &summary)
+    }
+}
+
+impl DiffBatch {
+    /// Decides a chunk with both rulesets on all cores (without the GIL), then
+    /// compares the records in order.
+    fn run(&mut self, py: Python<'_>, values: Vec<Result<Value, Error>>) {
+        let (base, head, as_of) = (&self.base, &self.head, self.as_of);
+        let start = self.diff.records();
+        let pairs: Vec<(String, Value, Value)> = py.detach(|| {
+            values
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let name = v
+                        .as_ref()
+                        .ok()
+                        .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| format!("#{}", start + i));
+                    let input = v.and_then(|v| Input::from_value(v).map_err(Error::from));
+                    let outcome = |rules: &Ruleset| match &input {
+                        Ok(i) => match rules.evaluate_with(i, as_of, &Section::ALL, TraceMode::Off)
+                        {
+                            Ok(d) => decision_json(&d),
+                            Err(e) => serde_json::json!({ "error": ffi::error_value(&e) }),
+                        },
+                        Err(e) => serde_json::json!({ "error": ffi::error_value(e) }),
+                    };
+                    (name, outcome(base), outcome(head))
+                })
+                .collect()
+        });
+        for (name, a, b) in pairs {
+            self.diff.add(&name, &a, &b);
+        }
+    }
 }
 
 /// Column names must not repeat or sit inside one another (`hazard` and
@@ -593,6 +694,7 @@ fn _hazard_rules(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeRuleset>()?;
     m.add_class::<Batch>()?;
+    m.add_class::<DiffBatch>()?;
     m.add_function(wrap_pyfunction!(input_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_columns, m)?)?;

@@ -302,3 +302,38 @@ def test_trace_modes(rules: hr.Ruleset) -> None:
     with pytest.raises(hr.InputError) as info:
         rules.evaluate(record, AS_OF, trace="some")
     assert info.value.path == "trace"
+
+
+def test_diff_reports_what_a_ruleset_change_does() -> None:
+    """Jinhua's overlay shortens the periods of listed hazards by 30 days
+    (city 60, county 30, against national 90 and 60): diff says so."""
+    import pandas as pd
+
+    records = [
+        {
+            "id": "listed",
+            "hazard": {
+                "sector": "metallurgy",
+                "found_on": "2024-01-02",
+                "listing": {"level": "county", "listed_on": "2024-01-02"},
+            },
+        },
+        {"id": "same", "hazard": {"sector": "metallurgy", "found_on": "2024-01-02"}},
+        {"id": "bad", "hazard": {"sector": "metalurgy", "found_on": "2024-01-02"}},
+    ]
+    national = hr.Ruleset.embedded("national")
+    jinhua = hr.Ruleset.embedded("zhejiang/jinhua")
+    frame = hr.diff(records, national, jinhua, "2024-01-10")
+    assert frame.attrs == {"records": 3, "changed": 1}
+    period = frame.set_index("field").loc["rectification.period_days"]
+    assert (period["changed"], period["median_delta"]) == (1, -30)
+    assert period["examples"] == ("listed",)
+    # National: 60 days from 2 January is Saturday 2 March, so Monday 4 March;
+    # Jinhua: 30 days is Thursday 1 February.
+    due = frame.set_index("field").loc["rectification.due"]
+    assert (due["moved"], due["median_days"]) == (1, -32)
+    # Nothing changes between a ruleset and itself, from a DataFrame too.
+    same = hr.diff(pd.json_normalize(records[:2]), jinhua, jinhua, "2024-01-10")
+    assert same.empty and same.attrs == {"records": 2, "changed": 0}
+    with pytest.raises(TypeError, match="base must be"):
+        hr.diff(records, "national", jinhua, "2024-01-10")  # type: ignore[arg-type]

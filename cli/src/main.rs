@@ -13,6 +13,7 @@ use hazard_rules::{
 };
 use serde_json::Value;
 
+mod diff;
 mod progress;
 mod table;
 
@@ -93,6 +94,30 @@ enum Command {
         #[arg(long, overrides_with = "progress")]
         no_progress: bool,
     },
+    /// Decide a register with two rulesets and report what changes, field by
+    /// field (exit 0 when nothing does, 1 when something does). A ruleset is
+    /// a directory, a bundle or a plan, or `DIR@REV`: the directory as git
+    /// has it at a revision (`rulesets/zhejiang@HEAD~1`).
+    Diff {
+        /// The register: JSON Lines, CSV or JSON, read as `eval` reads it.
+        register: Option<PathBuf>,
+        /// The ruleset before the change.
+        #[arg(long)]
+        base: PathBuf,
+        /// The ruleset after the change.
+        #[arg(long)]
+        head: PathBuf,
+        /// The "as of" date (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Input format; guessed from the file extension when absent.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// `text` (a summary), `json` (the summary as JSON) or `jsonl`
+        /// (every changed record with both outcomes).
+        #[arg(long, value_enum, default_value = "text")]
+        output: diff::DiffOutput,
+    },
     /// Compile a ruleset chain (directory or bundle) into a precompiled plan,
     /// which loads without parsing TOML or Rhai (`eval --ruleset FILE` reads it).
     Compile {
@@ -156,6 +181,21 @@ fn main() -> ExitCode {
             };
             eval(file, as_of, ruleset, format, output, &trace, progress)
         }
+        Command::Diff {
+            register,
+            base,
+            head,
+            as_of,
+            format,
+            output,
+        } => diff::diff(diff::Args {
+            base,
+            head,
+            register,
+            as_of,
+            format,
+            output,
+        }),
         Command::Bundle { dir, output } => bundle(&dir, &output),
         Command::Compile { ruleset, output } => compile(&ruleset, &output),
         Command::Schema { decision } => {
@@ -327,17 +367,7 @@ fn eval(
         Usage("cannot load the ruleset".into())
     })?;
     let path = file.filter(|p| p.as_os_str() != "-");
-    let format = format.unwrap_or(
-        match path
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-        {
-            Some("csv") => Format::Csv,
-            Some("json") => Format::Json,
-            _ => Format::Jsonl,
-        },
-    );
+    let format = format.unwrap_or_else(|| guess_format(path.as_deref()));
     let input: Box<dyn Read> = match &path {
         Some(p) => Box::new(
             std::fs::File::open(p)
@@ -392,6 +422,15 @@ fn eval(
     }
     let _ = out.flush();
     Ok(ok)
+}
+
+/// The input format a file's extension names (JSON Lines otherwise).
+fn guess_format(path: Option<&Path>) -> Format {
+    match path.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        Some("csv") => Format::Csv,
+        Some("json") => Format::Json,
+        _ => Format::Jsonl,
+    }
 }
 
 /// The most records `--output table` takes: it keeps each row's cells (a

@@ -35,6 +35,7 @@ pub mod calendar;
 pub mod cases;
 mod compile;
 pub mod decision;
+pub mod diff;
 pub mod dir;
 mod engine;
 pub mod error;

@@ -16,7 +16,7 @@ needed). Both run on all cores with the GIL released.
 """
 
 from . import _hazard_rules
-from ._api import Ruleset, decision_schema, evaluate, evaluate_list, evaluate_many, input_schema
+from ._api import Ruleset, decision_schema, diff, evaluate, evaluate_list, evaluate_many, input_schema
 from ._decision import (
     AccidentResponse,
     Assignment,
@@ -63,6 +63,7 @@ __all__ = [
     "UnitRisk",
     "WarningResponse",
     "decision_schema",
+    "diff",
     "evaluate",
     "evaluate_list",
     "evaluate_many",

@@ -161,8 +161,10 @@ class Ruleset:
                 flat columns, nested fields by dotted names
                 (``hazard.listing.level``); or a pyarrow Table or RecordBatch
                 (dotted names or struct columns). In tables a missing cell (None,
-                NaN, NaT, NA, empty text) is left out of the record, and text
-                starting with ``[`` or ``{`` is read as JSON, as the CLI reads CSV.
+                NaN, NaT, NA, empty text) is left out of the record, and a text
+                cell is read by its field's type as the CLI reads CSV (``"3"``
+                in a number column is 3, a list as JSON, text stays text); a
+                number or boolean in a text column becomes its text.
             as_of: the date to evaluate at.
             errors: ``"collect"`` (default): a bad record gets its message in
                 the ``error`` column and the batch goes on; ``"raise"``: the
@@ -263,6 +265,55 @@ def evaluate_list(
     """Evaluates many dicts into a list of decisions (and errors) with
     ``ruleset`` (default: :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_list`."""
     return _rules(ruleset).evaluate_list(records, as_of, errors=errors)
+
+
+def diff(records: Any, base: Ruleset, head: Ruleset, as_of: DateLike) -> pandas.DataFrame:
+    """What a ruleset change does to real decisions: ``records`` (as
+    :meth:`Ruleset.evaluate_many` takes them) decided by ``base`` and by
+    ``head``, compared field by field, as ``hazard-rules diff`` does.
+
+    Returns one row per decision field that changes (``rectification.due``,
+    ``error.kind``...): ``changed`` (records), for dates ``moved``,
+    ``median_days``, ``min_days``, ``max_days``; for numbers ``median_delta``,
+    ``min_delta``, ``max_delta`` (head minus base); ``transitions``, the other
+    changes as ``(from, to, count)`` tuples, most frequent first (``"—"`` for
+    no value); and ``examples``, the first records' ids. ``frame.attrs`` holds
+    ``records`` and ``changed`` (records with any change).
+    """
+    import pandas as pd
+
+    for name, r in (("base", base), ("head", head)):
+        if not isinstance(r, Ruleset):
+            raise TypeError(f"{name} must be a hazard_rules.Ruleset, not {type(r).__name__}")
+    batch = _native.DiffBatch(base._native, head._native, _as_of(as_of))
+    _frame.feed(batch, records)
+    summary = batch.finish()
+    rows = []
+    for f in summary["fields"]:
+        days = f.get("days") or {}
+        delta = f.get("delta") or {}
+        rows.append(
+            {
+                "field": f["field"],
+                "changed": f["changed"],
+                "moved": days.get("count", 0),
+                "median_days": days.get("median"),
+                "min_days": days.get("min"),
+                "max_days": days.get("max"),
+                "median_delta": delta.get("median"),
+                "min_delta": delta.get("min"),
+                "max_delta": delta.get("max"),
+                "transitions": tuple((t["from"], t["to"], t["count"]) for t in f["transitions"]),
+                "examples": tuple(f["examples"]),
+            }
+        )
+    columns = ["field", "changed", "moved", "median_days", "min_days", "max_days"]
+    columns += ["median_delta", "min_delta", "max_delta", "transitions", "examples"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for c in ("median_days", "min_days", "max_days"):
+        frame[c] = frame[c].astype("Int64")
+    frame.attrs = {"records": summary["records"], "changed": summary["changed"]}
+    return frame
 
 
 def input_schema() -> Dict[str, Any]:

@@ -3,7 +3,16 @@ these are its internals."""
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple, final
 
-__all__ = ["Batch", "NativeRuleset", "__version__", "decision_columns", "decision_schema", "input_schema", "threads"]
+__all__ = [
+    "Batch",
+    "DiffBatch",
+    "NativeRuleset",
+    "__version__",
+    "decision_columns",
+    "decision_schema",
+    "input_schema",
+    "threads",
+]
 __version__: str
 
 @final
@@ -42,6 +51,15 @@ class Batch:
     def add_records(self, records: Iterable[Any]) -> None: ...
     def add_columns(self, names: List[str], columns: List[List[Any]]) -> None: ...
     def finish(self) -> Tuple[int, List[Tuple[str, str, Any, Any]]]: ...
+
+@final
+class DiffBatch:
+    """Records decided by two rulesets and compared."""
+
+    def __new__(cls, base: NativeRuleset, head: NativeRuleset, as_of_date: str) -> DiffBatch: ...
+    def add_records(self, records: Iterable[Any]) -> None: ...
+    def add_columns(self, names: List[str], columns: List[List[Any]]) -> None: ...
+    def finish(self) -> Dict[str, Any]: ...
 
 def input_schema() -> Dict[str, Any]: ...
 def decision_schema() -> Dict[str, Any]: ...
