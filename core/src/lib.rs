@@ -45,6 +45,7 @@ mod outcome;
 mod plan;
 pub mod precompiled;
 pub mod ruleset;
+pub mod lint;
 pub mod suggest;
 pub mod tables;
 

@@ -514,7 +514,7 @@ impl RulesetFiles {
         Ok(dirs)
     }
 
-    fn manifest_path(&self, dir: &str) -> String {
+    pub(crate) fn manifest_path(&self, dir: &str) -> String {
         if dir.is_empty() || dir == "." {
             "ruleset.toml".to_owned()
         } else {
@@ -540,7 +540,7 @@ impl RulesetFiles {
     }
 
     /// Files directly in `dir/sub/` ending with `ext`, in path order.
-    fn under<'a>(
+    pub(crate) fn under<'a>(
         &'a self,
         dir: &str,
         sub: &str,
@@ -561,7 +561,7 @@ impl RulesetFiles {
 }
 
 /// Where `[limits] key` is in a manifest (its value), for the error.
-fn limit_position(text: &str, key: &str) -> (usize, usize) {
+pub(crate) fn limit_position(text: &str, key: &str) -> (usize, usize) {
     #[derive(Deserialize)]
     struct Spans {
         #[serde(default)]
