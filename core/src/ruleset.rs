@@ -514,6 +514,31 @@ impl RulesetFiles {
         Ok(dirs)
     }
 
+    /// [`chain_dirs`](Self::chain_dirs) reading only each manifest's
+    /// `extends`, so a manifest the loader refuses for another reason (a
+    /// limit out of range) still leads to its parent: what `lint` walks.
+    pub(crate) fn chain_dirs_by_extends(&self) -> Option<Vec<String>> {
+        let mut dirs = vec![normalize(&self.leaf)];
+        loop {
+            let last = dirs.last().expect("not empty").clone();
+            let text = self.files.get(&self.manifest_path(&last))?;
+            let m: BTreeMap<String, toml::Value> = toml::from_str(text).ok()?;
+            match m.get("extends") {
+                None => break,
+                Some(toml::Value::String(p)) => {
+                    let parent = normalize(&format!("{last}/{p}"));
+                    if dirs.contains(&parent) {
+                        return None;
+                    }
+                    dirs.push(parent);
+                }
+                Some(_) => return None,
+            }
+        }
+        dirs.reverse();
+        Some(dirs)
+    }
+
     pub(crate) fn manifest_path(&self, dir: &str) -> String {
         if dir.is_empty() || dir == "." {
             "ruleset.toml".to_owned()

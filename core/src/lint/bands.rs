@@ -175,41 +175,65 @@ pub(crate) fn check(t: &TableFile, out: &mut Findings) {
             );
             continue;
         }
-        for e in earlier.iter().filter(|e| e.intersects(b)) {
-            let message = if b.upper_open && cmp(e.lo, b.lo) == Ordering::Greater {
-                let op = if e.lo.1 == 0 { "lt" } else { "lte" };
+        let hits: Vec<&Band> = earlier.iter().filter(|e| e.intersects(b)).collect();
+        // An open side that earlier rows cut: the nearest cut is the implied edge.
+        let above = hits
+            .iter()
+            .filter(|e| b.upper_open && cmp(e.lo, b.lo) == Ordering::Greater)
+            .min_by(|x, y| cmp(x.lo, y.lo));
+        let below = hits
+            .iter()
+            .filter(|e| b.lower_open && cmp(e.hi, b.hi) == Ordering::Less)
+            .max_by(|x, y| cmp(x.hi, y.hi));
+        if let Some(e) = above {
+            let op = if e.lo.1 == 0 { "lt" } else { "lte" };
+            out.at(
+                "HR004",
+                &t.path,
+                t.text,
+                span(b),
                 format!(
                     "row {} has no upper edge: it ends where row {} begins, by row order only; write `{op} = {}`",
                     b.row + 1,
                     e.row + 1,
                     e.lo.0
-                )
-            } else if b.lower_open && cmp(e.hi, b.hi) == Ordering::Less {
-                let op = if e.hi.1 == 0 { "gt" } else { "gte" };
+                ),
+            );
+        }
+        if let Some(e) = below {
+            let op = if e.hi.1 == 0 { "gt" } else { "gte" };
+            out.at(
+                "HR004",
+                &t.path,
+                t.text,
+                span(b),
                 format!(
                     "row {} has no lower edge: it begins where row {} ends, by row order only; write `{op} = {}`",
                     b.row + 1,
                     e.row + 1,
                     e.hi.0
-                )
-            } else {
-                let (lo, hi) = (max(e.lo, b.lo), min(e.hi, b.hi));
-                out.at(
-                    "HR002",
-                    &t.path,
-                    t.text,
-                    span(b),
-                    format!(
-                        "{} both row {} and row {} (row {} wins)",
-                        stretch(lo, hi),
-                        e.row + 1,
-                        b.row + 1,
-                        e.row + 1
-                    ),
-                );
-                continue;
-            };
-            out.at("HR004", &t.path, t.text, span(b), message);
+                ),
+            );
+        }
+        let implied = |e: &Band| {
+            (b.upper_open && cmp(e.lo, b.lo) == Ordering::Greater)
+                || (b.lower_open && cmp(e.hi, b.hi) == Ordering::Less)
+        };
+        for e in hits.into_iter().filter(|e| !implied(e)) {
+            let (lo, hi) = (max(e.lo, b.lo), min(e.hi, b.hi));
+            out.at(
+                "HR002",
+                &t.path,
+                t.text,
+                span(b),
+                format!(
+                    "{} both row {} and row {} (row {} wins)",
+                    stretch(lo, hi),
+                    e.row + 1,
+                    b.row + 1,
+                    e.row + 1
+                ),
+            );
         }
     }
     // Gaps: between the stretches all rows cover together.

@@ -173,9 +173,9 @@ pub(crate) struct Level<'a> {
 /// Lints a chain. Findings come in file, line and column order.
 pub fn lint(files: &RulesetFiles) -> Vec<Finding> {
     let mut out = Findings::default();
-    match files.chain_dirs() {
-        Err(e) => from_load_error(&mut out, &Error::Ruleset(e)),
-        Ok(dirs) => {
+    match files.chain_dirs().map_err(|e| (e, files.chain_dirs_by_extends())) {
+        Err((e, None)) => from_load_error(&mut out, &Error::Ruleset(e)),
+        Ok(dirs) | Err((_, Some(dirs))) => {
             let levels: Vec<Level> = dirs
                 .iter()
                 .map(|d| {

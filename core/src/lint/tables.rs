@@ -292,7 +292,7 @@ fn calendar_dates(t: &TableFile, out: &mut Findings) {
         // A make-up day next door belongs to a holiday that crosses New Year.
         let crossing = holidays
             .iter()
-            .any(|(f, to)| (f.year() != year || to.year() != year) && (*f - day).num_days().abs() <= 14);
+            .any(|(f, to)| f.year() != to.year() && (*f - day).num_days().abs() <= 14);
         if day.year() != year && !crossing {
             t.at(
                 out,
