@@ -88,7 +88,10 @@ fn an_error_is_a_located_line_and_exit_1() {
 fn warnings_pass_unless_denied() {
     let dir = chain(
         "unread",
-        &[("tables/demo_unread.toml", "kind = \"values\"\n[values]\nx = 1\n")],
+        &[(
+            "tables/demo_unread.toml",
+            "kind = \"values\"\n[values]\nx = 1\n",
+        )],
     );
     let out = lint(&dir, &[]);
     assert_eq!(out.status.code(), Some(0));
@@ -105,9 +108,16 @@ fn warnings_pass_unless_denied() {
 fn shipped_rulesets_are_clean() {
     let rulesets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rulesets");
     for leaf in ["national", "zhejiang", "zhejiang/jinhua", "henan"] {
-        let out = lint(&rulesets.join(leaf), &["--deny-warnings", "--format", "json"]);
+        let out = lint(
+            &rulesets.join(leaf),
+            &["--deny-warnings", "--format", "json"],
+        );
         assert_eq!(out.status.code(), Some(0), "{leaf}");
-        assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "[]", "{leaf}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap().trim(),
+            "[]",
+            "{leaf}"
+        );
     }
 }
 

@@ -41,11 +41,11 @@ pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod input;
+pub mod lint;
 mod outcome;
 mod plan;
 pub mod precompiled;
 pub mod ruleset;
-pub mod lint;
 pub mod suggest;
 pub mod tables;
 

@@ -47,7 +47,11 @@ fn findings(files: &RulesetFiles, code: &str, allowed: &[&str]) -> Vec<Finding> 
 #[track_caller]
 fn at(f: &Finding, severity: Severity, file: &str, line: usize, column: usize, says: &str) {
     assert_eq!(f.severity, severity, "{f}");
-    assert_eq!((f.file.as_str(), f.line, f.column), (file, line, column), "{f}");
+    assert_eq!(
+        (f.file.as_str(), f.line, f.column),
+        (file, line, column),
+        "{f}"
+    );
     assert!(f.message.contains(says), "{f}");
 }
 
@@ -56,7 +60,10 @@ const DEATHS: &str = "demo/tables/accident_deaths.toml";
 fn deaths(rows: &str) -> RulesetFiles {
     overlay(
         "Changes `accident_deaths`.",
-        &[("tables/accident_deaths.toml", &format!("kind = \"bands\"\n{rows}"))],
+        &[(
+            "tables/accident_deaths.toml",
+            &format!("kind = \"bands\"\n{rows}"),
+        )],
     )
 }
 
@@ -76,16 +83,16 @@ fn every_code_is_documented_once() {
         assert_eq!(*code, CODES.iter().map(|c| c.0).nth(i).unwrap());
         assert_eq!(CODES.iter().filter(|c| c.0 == *code).count(), 1, "{code}");
         assert!(!what.is_empty());
-        assert!(readme.contains(&format!("| `{code}` |")), "{code} is not in rulesets/README.md");
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "{code} is not in rulesets/README.md"
+        );
     }
 }
 
 #[test]
 fn hr000_a_chain_that_does_not_load() {
-    let files = overlay(
-        "x",
-        &[("rules/bad.rhai", "fn broken( {\n")],
-    );
+    let files = overlay("x", &[("rules/bad.rhai", "fn broken( {\n")]);
     let f = &findings(&files, "HR000", &[])[0];
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(f.file, "demo/rules/bad.rhai");
@@ -97,7 +104,14 @@ fn hr000_a_missing_parent_is_reported_not_a_panic() {
     let mut files = overlay("x", &[]);
     files.files.retain(|p, _| !p.starts_with("national/"));
     let f = &findings(&files, "HR000", &[])[0];
-    at(f, Severity::Error, "national/ruleset.toml", 0, 0, "no ruleset.toml");
+    at(
+        f,
+        Severity::Error,
+        "national/ruleset.toml",
+        0,
+        0,
+        "no ruleset.toml",
+    );
 }
 
 #[test]
@@ -107,14 +121,28 @@ fn hr001_a_gap_between_bands() {
         "HR001",
         &[],
     );
-    at(&fs[0], Severity::Error, DEATHS, 2, 1, "values from 3 (inclusive) to 5 (exclusive) match no row");
+    at(
+        &fs[0],
+        Severity::Error,
+        DEATHS,
+        2,
+        1,
+        "values from 3 (inclusive) to 5 (exclusive) match no row",
+    );
     // A single value: `lt = 3` below and `gt = 3` above.
     let fs = findings(
         &deaths("[[rows]]\ngt = 3\n[[rows]]\ngte = 0\nlt = 3\n"),
         "HR001",
         &[],
     );
-    at(&fs[0], Severity::Error, DEATHS, 2, 1, "the value 3 matches no row");
+    at(
+        &fs[0],
+        Severity::Error,
+        DEATHS,
+        2,
+        1,
+        "the value 3 matches no row",
+    );
 }
 
 #[test]
@@ -124,7 +152,14 @@ fn hr002_bands_that_overlap() {
         "HR002",
         &[],
     );
-    at(&fs[0], Severity::Error, DEATHS, 5, 1, "values from 10 (inclusive) to 20 (exclusive) match both row 1 and row 2");
+    at(
+        &fs[0],
+        Severity::Error,
+        DEATHS,
+        5,
+        1,
+        "values from 10 (inclusive) to 20 (exclusive) match both row 1 and row 2",
+    );
 }
 
 #[test]
@@ -144,14 +179,28 @@ fn hr004_an_edge_written_on_one_side_only() {
         "HR004",
         &[],
     );
-    at(&fs[0], Severity::Warning, DEATHS, 4, 1, "row 2 has no upper edge");
+    at(
+        &fs[0],
+        Severity::Warning,
+        DEATHS,
+        4,
+        1,
+        "row 2 has no upper edge",
+    );
     assert!(fs[0].message.contains("write `lt = 30`"), "{}", fs[0]);
     let fs = findings(
         &deaths("[[rows]]\nlt = 10\n[[rows]]\nlt = 30\ngte = 10\n[[rows]]\nlt = 50\n"),
         "HR004",
         &[],
     );
-    at(&fs[0], Severity::Warning, DEATHS, 7, 1, "row 3 has no lower edge");
+    at(
+        &fs[0],
+        Severity::Warning,
+        DEATHS,
+        7,
+        1,
+        "row 3 has no lower edge",
+    );
     assert!(fs[0].message.contains("write `gte = 30`"), "{}", fs[0]);
 }
 
@@ -163,7 +212,14 @@ fn hr005_nan_and_inverted_edges() {
         &[],
     );
     at(&fs[0], Severity::Error, DEATHS, 3, 7, "NaN");
-    at(&fs[1], Severity::Error, DEATHS, 6, 1, "row 3: the lower edge 10 is not below the upper edge 5");
+    at(
+        &fs[1],
+        Severity::Error,
+        DEATHS,
+        6,
+        1,
+        "row 3: the lower edge 10 is not below the upper edge 5",
+    );
 }
 
 #[test]
@@ -175,22 +231,47 @@ fn hr006_bands_that_should_align_but_do_not() {
         "kind = \"bands\"\naligns_with = \"lec_grades\"",
         1,
     );
-    let line = colours.lines().position(|l| l.starts_with("aligns_with")).unwrap() + 1;
+    let line = colours
+        .lines()
+        .position(|l| l.starts_with("aligns_with"))
+        .unwrap()
+        + 1;
     let fs = findings(
-        &overlay("Changes `lec_colours`.", &[("tables/lec_colours.toml", &colours)]),
+        &overlay(
+            "Changes `lec_colours`.",
+            &[("tables/lec_colours.toml", &colours)],
+        ),
         "HR006",
         &[],
     );
     let file = "demo/tables/lec_colours.toml";
-    at(&fs[0], Severity::Error, file, line, 15, "puts 70 in the band above here and in the band below in `lec_grades`");
-    assert!(fs.iter().any(|f| f.message.contains("`lec_grades` has an edge at 20")), "{fs:?}");
+    at(
+        &fs[0],
+        Severity::Error,
+        file,
+        line,
+        15,
+        "puts 70 in the band above here and in the band below in `lec_grades`",
+    );
+    assert!(
+        fs.iter()
+            .any(|f| f.message.contains("`lec_grades` has an edge at 20")),
+        "{fs:?}"
+    );
     // An unknown table.
     let fs = findings(
         &deaths("aligns_with = \"nothing\"\n[[rows]]\ngte = 0\n"),
         "HR006",
         &[],
     );
-    at(&fs[0], Severity::Error, DEATHS, 2, 15, "`nothing` is not a bands table");
+    at(
+        &fs[0],
+        Severity::Error,
+        DEATHS,
+        2,
+        15,
+        "`nothing` is not a bands table",
+    );
 }
 
 #[test]
@@ -208,8 +289,22 @@ fn hr010_a_key_given_twice_every_time() {
     );
     // The loader stops at the first; lint reports both, and no HR000 for the same place.
     assert_eq!(fs.len(), 2, "{fs:?}");
-    at(&fs[0], Severity::Error, "demo/tables/listing_periods.toml", 5, 1, "duplicate key `city` in row 2 (first in row 1)");
-    at(&fs[1], Severity::Error, "demo/tables/listing_periods.toml", 7, 1, "in row 3");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/tables/listing_periods.toml",
+        5,
+        1,
+        "duplicate key `city` in row 2 (first in row 1)",
+    );
+    at(
+        &fs[1],
+        Severity::Error,
+        "demo/tables/listing_periods.toml",
+        7,
+        1,
+        "in row 3",
+    );
 }
 
 const LEVELS: &str = "kind = \"rows\"\nkey = \"id\"\n[[rows]]\nid = \"a\"\n[[rows]]\nid = \"b\"\n";
@@ -220,18 +315,31 @@ fn hr011_a_row_no_rule_reaches() {
     let fs = findings(
         &overlay(
             "Adds `demo_levels`; replaces `check_staffing`.",
-            &[("tables/demo_levels.toml", LEVELS), ("rules/demo.rhai", rule)],
+            &[
+                ("tables/demo_levels.toml", LEVELS),
+                ("rules/demo.rhai", rule),
+            ],
         ),
         "HR011",
         &["HR030", "HR031"],
     );
     assert_eq!(fs.len(), 1, "{fs:?}");
-    at(&fs[0], Severity::Warning, "demo/tables/demo_levels.toml", 5, 1, "row `b` is never read");
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/tables/demo_levels.toml",
+        5,
+        1,
+        "row `b` is never read",
+    );
     // Read by a key from the input: every row can be reached.
     let rule = "fn check_staffing(t) {\n    row(\"demo_levels\", t.level)\n}\n";
     let all = lint(&overlay(
         "Adds `demo_levels`; replaces `check_staffing`.",
-        &[("tables/demo_levels.toml", LEVELS), ("rules/demo.rhai", rule)],
+        &[
+            ("tables/demo_levels.toml", LEVELS),
+            ("rules/demo.rhai", rule),
+        ],
     ));
     assert!(all.iter().all(|f| f.code != "HR011"), "{all:?}");
 }
@@ -240,13 +348,24 @@ fn hr011_a_row_no_rule_reaches() {
 fn hr012_a_reference_to_an_unknown_key() {
     let sectors = RulesetFiles::embedded("national").files["national/tables/sectors.toml"]
         .replacen("regulator = \"housing\"", "regulator = \"housin\"", 1);
-    let line = sectors.lines().position(|l| l == "regulator = \"housin\"").unwrap() + 1;
+    let line = sectors
+        .lines()
+        .position(|l| l == "regulator = \"housin\"")
+        .unwrap()
+        + 1;
     let fs = findings(
         &overlay("Changes `sectors`.", &[("tables/sectors.toml", &sectors)]),
         "HR012",
         &[],
     );
-    at(&fs[0], Severity::Error, "demo/tables/sectors.toml", line, 13, "`regulator` = \"housin\" is not a key of `departments`");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/tables/sectors.toml",
+        line,
+        13,
+        "`regulator` = \"housin\" is not a key of `departments`",
+    );
 }
 
 const CAL: &str = "demo/tables/calendar_2027.toml";
@@ -254,7 +373,10 @@ const CAL: &str = "demo/tables/calendar_2027.toml";
 fn calendar(body: &str) -> RulesetFiles {
     overlay(
         "Adds `calendar_2027`.",
-        &[("tables/calendar_2027.toml", &format!("kind = \"calendar\"\nyear = 2027\n{body}"))],
+        &[(
+            "tables/calendar_2027.toml",
+            &format!("kind = \"calendar\"\nyear = 2027\n{body}"),
+        )],
     )
 }
 
@@ -265,8 +387,22 @@ fn hr020_a_date_of_another_year() {
         "HR020",
         &[],
     );
-    at(&fs[0], Severity::Warning, CAL, 3, 13, "make-up working day 2026-12-05 is not in 2027");
-    at(&fs[1], Severity::Warning, CAL, 4, 1, "holiday `x` (2026-12-01 to 2026-12-02) has no day in 2027");
+    at(
+        &fs[0],
+        Severity::Warning,
+        CAL,
+        3,
+        13,
+        "make-up working day 2026-12-05 is not in 2027",
+    );
+    at(
+        &fs[1],
+        Severity::Warning,
+        CAL,
+        4,
+        1,
+        "holiday `x` (2026-12-01 to 2026-12-02) has no day in 2027",
+    );
 }
 
 #[test]
@@ -277,7 +413,14 @@ fn hr021_holidays_that_overlap() {
         &[],
     );
     assert_eq!(fs.len(), 1);
-    at(&fs[0], Severity::Warning, CAL, 7, 1, "holiday `b` (2027-05-05 to 2027-05-06) overlaps `a`");
+    at(
+        &fs[0],
+        Severity::Warning,
+        CAL,
+        7,
+        1,
+        "holiday `b` (2027-05-05 to 2027-05-06) overlaps `a`",
+    );
 }
 
 #[test]
@@ -288,27 +431,60 @@ fn hr022_make_up_days_that_are_not_weekends() {
         &[],
     );
     at(&fs[0], Severity::Error, CAL, 3, 13, "2027-01-04 is a Mon");
-    at(&fs[1], Severity::Error, CAL, 3, 27, "2027-05-01 is also in the holiday `a`");
+    at(
+        &fs[1],
+        Severity::Error,
+        CAL,
+        3,
+        27,
+        "2027-05-01 is also in the holiday `a`",
+    );
 }
 
 #[test]
 fn hr030_a_function_never_called() {
     let fs = findings(
-        &overlay("x", &[("rules/demo.rhai", "// helpers\n\n  fn demo_unused(a) {\n    a\n}\n")]),
+        &overlay(
+            "x",
+            &[(
+                "rules/demo.rhai",
+                "// helpers\n\n  fn demo_unused(a) {\n    a\n}\n",
+            )],
+        ),
         "HR030",
         &[],
     );
-    at(&fs[0], Severity::Warning, "demo/rules/demo.rhai", 3, 3, "`demo_unused/1` is never called");
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/rules/demo.rhai",
+        3,
+        3,
+        "`demo_unused/1` is never called",
+    );
 }
 
 #[test]
 fn hr031_a_table_never_read() {
     let fs = findings(
-        &overlay("Adds `demo_unread`.", &[("tables/demo_unread.toml", "# unused\nkind = \"values\"\n[values]\nx = 1\n")]),
+        &overlay(
+            "Adds `demo_unread`.",
+            &[(
+                "tables/demo_unread.toml",
+                "# unused\nkind = \"values\"\n[values]\nx = 1\n",
+            )],
+        ),
         "HR031",
         &[],
     );
-    at(&fs[0], Severity::Warning, "demo/tables/demo_unread.toml", 2, 8, "table `demo_unread` is never read");
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/tables/demo_unread.toml",
+        2,
+        8,
+        "table `demo_unread` is never read",
+    );
 }
 
 #[test]
@@ -318,36 +494,83 @@ fn hr032_an_overlay_function_with_another_arity() {
         "HR032",
         &["HR030"],
     );
-    at(&fs[0], Severity::Warning, "demo/rules/demo.rhai", 1, 1, "`ceil_div` takes 1 parameters here and 2 in the parent");
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/rules/demo.rhai",
+        1,
+        1,
+        "`ceil_div` takes 1 parameters here and 2 in the parent",
+    );
 }
 
 #[test]
 fn hr033_a_function_that_shadows_a_helper() {
     let fs = findings(
-        &overlay("x", &[("rules/demo.rhai", "fn check_staffing(t) {\n    row(1, 2)\n}\nfn row(a, b) {\n    a\n}\n")]),
+        &overlay(
+            "x",
+            &[(
+                "rules/demo.rhai",
+                "fn check_staffing(t) {\n    row(1, 2)\n}\nfn row(a, b) {\n    a\n}\n",
+            )],
+        ),
         "HR033",
         &["HR041"],
     );
-    at(&fs[0], Severity::Error, "demo/rules/demo.rhai", 4, 1, "`row/2` has the name and parameters of a helper");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/rules/demo.rhai",
+        4,
+        1,
+        "`row/2` has the name and parameters of a helper",
+    );
 }
 
 #[test]
 fn hr034_a_helper_naming_an_unknown_table() {
     let fs = findings(
-        &overlay("Replaces `check_staffing`.", &[("rules/demo.rhai", "fn check_staffing(t) {\n    let v = table(\"staffin\");\n    v\n}\n")]),
+        &overlay(
+            "Replaces `check_staffing`.",
+            &[(
+                "rules/demo.rhai",
+                "fn check_staffing(t) {\n    let v = table(\"staffin\");\n    v\n}\n",
+            )],
+        ),
         "HR034",
         &[],
     );
-    at(&fs[0], Severity::Error, "demo/rules/demo.rhai", 2, 13, "`table(\"staffin\", …)`: the chain has no table `staffin`");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/rules/demo.rhai",
+        2,
+        13,
+        "`table(\"staffin\", …)`: the chain has no table `staffin`",
+    );
 }
 
 #[test]
 fn hr035_an_overlay_replacing_a_parent_helper_silently() {
     let rule = "fn ceil_div(a, b) {\n    a / b\n}\n";
-    let fs = findings(&overlay("x", &[("rules/demo.rhai", rule)]), "HR035", &["HR041"]);
-    at(&fs[0], Severity::Warning, "demo/rules/demo.rhai", 1, 1, "`ceil_div/2` replaces the parent's helper");
+    let fs = findings(
+        &overlay("x", &[("rules/demo.rhai", rule)]),
+        "HR035",
+        &["HR041"],
+    );
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/rules/demo.rhai",
+        1,
+        1,
+        "`ceil_div/2` replaces the parent's helper",
+    );
     // Named in the description: meant.
-    let all = lint(&overlay("Replaces `ceil_div`.", &[("rules/demo.rhai", rule)]));
+    let all = lint(&overlay(
+        "Replaces `ceil_div`.",
+        &[("rules/demo.rhai", rule)],
+    ));
     assert!(all.is_empty(), "{all:?}");
 }
 
@@ -357,21 +580,62 @@ fn hr040_a_limit_outside_its_range() {
     let fs = findings(&overlay_manifest(manifest, &[]), "HR040", &[]);
     // Both, where the loader stops at the first (and says it at the same place: no HR000).
     assert_eq!(fs.len(), 2, "{fs:?}");
-    at(&fs[0], Severity::Error, "demo/ruleset.toml", 8, 18, "`max_operations = 5` is outside 1000..=10000000");
-    at(&fs[1], Severity::Error, "demo/ruleset.toml", 9, 16, "`max_map_size = 1`");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/ruleset.toml",
+        8,
+        18,
+        "`max_operations = 5` is outside 1000..=10000000",
+    );
+    at(
+        &fs[1],
+        Severity::Error,
+        "demo/ruleset.toml",
+        9,
+        16,
+        "`max_map_size = 1`",
+    );
     // The product of two limits, each in range.
-    let manifest = manifest.replace("max_operations = 5\nmax_map_size = 1\n", "max_call_levels = 64\nmax_expr_depth = 128\n");
+    let manifest = manifest.replace(
+        "max_operations = 5\nmax_map_size = 1\n",
+        "max_call_levels = 64\nmax_expr_depth = 128\n",
+    );
     let fs = findings(&overlay_manifest(&manifest, &[]), "HR040", &[]);
-    at(&fs[0], Severity::Error, "demo/ruleset.toml", 9, 18, "max_call_levels × max_expr_depth");
+    at(
+        &fs[0],
+        Severity::Error,
+        "demo/ruleset.toml",
+        9,
+        18,
+        "max_call_levels × max_expr_depth",
+    );
 }
 
 #[test]
 fn hr041_a_description_silent_about_a_change() {
     let rule = "fn check_staffing(t) {\n    table(\"staffing\")\n}\n";
     let fs = findings(
-        &overlay("Changes the deadlines.", &[("rules/demo.rhai", rule), ("tables/listing_periods.toml", &RulesetFiles::embedded("national").files["national/tables/listing_periods.toml"])]),
+        &overlay(
+            "Changes the deadlines.",
+            &[
+                ("rules/demo.rhai", rule),
+                (
+                    "tables/listing_periods.toml",
+                    &RulesetFiles::embedded("national").files
+                        ["national/tables/listing_periods.toml"],
+                ),
+            ],
+        ),
         "HR041",
         &[],
     );
-    at(&fs[0], Severity::Warning, "demo/ruleset.toml", 4, 15, "table `listing_periods` (replaced), function `check_staffing/1` (replaced)");
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/ruleset.toml",
+        4,
+        15,
+        "table `listing_periods` (replaced), function `check_staffing/1` (replaced)",
+    );
 }

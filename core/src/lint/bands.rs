@@ -67,7 +67,11 @@ fn stretch(lo: Key, hi: Key) -> String {
             format!("{} ({})", k.0, if incl { "inclusive" } else { "exclusive" })
         }
     };
-    format!("values from {} to {} match", end(lo, lo.1 == 0), end(hi, hi.1 == 0))
+    format!(
+        "values from {} to {} match",
+        end(lo, lo.1 == 0),
+        end(hi, hi.1 == 0)
+    )
 }
 
 /// The edges of each row; `HR005` for a NaN or empty band.
@@ -91,8 +95,12 @@ fn bands(t: &TableFile, out: &mut Findings) -> Vec<Band> {
         if (gte.is_some() && gt.is_some()) || (lt.is_some() && lte.is_some()) {
             continue;
         }
-        let lower = gte.map(|(x, s)| ((x, 0), s)).or(gt.map(|(x, s)| ((x, 1), s)));
-        let upper = lte.map(|(x, s)| ((x, 0), s)).or(lt.map(|(x, s)| ((x, -1), s)));
+        let lower = gte
+            .map(|(x, s)| ((x, 0), s))
+            .or(gt.map(|(x, s)| ((x, 1), s)));
+        let upper = lte
+            .map(|(x, s)| ((x, 0), s))
+            .or(lt.map(|(x, s)| ((x, -1), s)));
         if let Some((_, s)) = [&lower, &upper]
             .into_iter()
             .flatten()

@@ -18,7 +18,9 @@ pub(crate) fn check(levels: &[Level], chain: &Chain, fns: &Functions, out: &mut 
         }
         if let Ok(s) = toml::from_str::<Spans>(text) {
             for (name, floor, ceiling, why) in LIMIT_RANGES {
-                let Some(v) = s.limits.get(*name) else { continue };
+                let Some(v) = s.limits.get(*name) else {
+                    continue;
+                };
                 if let toml::Value::Integer(n) = v.get_ref() {
                     if !(*floor as i128..=*ceiling as i128).contains(&(*n as i128)) {
                         out.at(
@@ -55,7 +57,10 @@ pub(crate) fn check(levels: &[Level], chain: &Chain, fns: &Functions, out: &mut 
         let mut silent: Vec<String> = Vec::new();
         for t in chain.files.iter().filter(|t| t.level == level) {
             if !names(&said, &t.name) {
-                let replaces = chain.files.iter().any(|p| p.level < level && p.name == t.name);
+                let replaces = chain
+                    .files
+                    .iter()
+                    .any(|p| p.level < level && p.name == t.name);
                 silent.push(format!(
                     "table `{}` ({})",
                     t.name,
@@ -68,7 +73,10 @@ pub(crate) fn check(levels: &[Level], chain: &Chain, fns: &Functions, out: &mut 
                 .all
                 .iter()
                 .any(|p| p.level < level && p.name == f.name && p.arity == f.arity);
-            if replaces && !names(&said, &f.name) && !silent.iter().any(|s| s.contains(&format!("`{}/", f.name))) {
+            if replaces
+                && !names(&said, &f.name)
+                && !silent.iter().any(|s| s.contains(&format!("`{}/", f.name)))
+            {
                 silent.push(format!("function `{}/{}` (replaced)", f.name, f.arity));
             }
         }

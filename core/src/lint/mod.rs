@@ -173,7 +173,10 @@ pub(crate) struct Level<'a> {
 /// Lints a chain. Findings come in file, line and column order.
 pub fn lint(files: &RulesetFiles) -> Vec<Finding> {
     let mut out = Findings::default();
-    match files.chain_dirs().map_err(|e| (e, files.chain_dirs_by_extends())) {
+    match files
+        .chain_dirs()
+        .map_err(|e| (e, files.chain_dirs_by_extends()))
+    {
         Err((e, None)) => from_load_error(&mut out, &Error::Ruleset(e)),
         Ok(dirs) | Err((_, Some(dirs))) => {
             let levels: Vec<Level> = dirs
@@ -199,9 +202,7 @@ pub fn lint(files: &RulesetFiles) -> Vec<Finding> {
         }
     }
     let mut v = out.0;
-    v.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
-    });
+    v.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
     v.dedup();
     v
 }

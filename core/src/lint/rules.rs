@@ -227,9 +227,8 @@ impl Functions {
                         prefixes: Vec::new(),
                         table_uses: Vec::new(),
                     };
-                    let one = ast.clone_functions_only_filtered(|_, _, _, n, a| {
-                        n == name && a == arity
-                    });
+                    let one =
+                        ast.clone_functions_only_filtered(|_, _, _, n, a| n == name && a == arity);
                     read_body(&one, &mut f);
                     out.effective.insert((name, arity), out.all.len());
                     out.all.push(f);
@@ -245,9 +244,9 @@ impl Functions {
 
     /// Whether `name` is defined below `level` (with `arity`, or any).
     fn defined_below(&self, level: usize, name: &str, arity: Option<usize>) -> bool {
-        self.all.iter().any(|f| {
-            f.level < level && f.name == name && arity.is_none_or(|a| a == f.arity)
-        })
+        self.all
+            .iter()
+            .any(|f| f.level < level && f.name == name && arity.is_none_or(|a| a == f.arity))
     }
 
     pub fn check(&self, chain: &Chain, levels: &[Level], out: &mut Findings) {
@@ -287,10 +286,16 @@ impl Functions {
             }
             if f.level > 0
                 && !is_entry(&f.name, f.arity)
-                && self.effective.get(&(f.name.clone(), f.arity)).map(|&i| &self.all[i])
+                && self
+                    .effective
+                    .get(&(f.name.clone(), f.arity))
+                    .map(|&i| &self.all[i])
                     .is_some_and(|g| std::ptr::eq(g, f))
                 && self.defined_below(f.level, &f.name, Some(f.arity))
-                && self.all.iter().any(|g| g.level < f.level && calls(g, &f.name, f.arity))
+                && self
+                    .all
+                    .iter()
+                    .any(|g| g.level < f.level && calls(g, &f.name, f.arity))
                 && !names(&description(levels, f.level), &f.name)
             {
                 out.add(
@@ -312,7 +317,10 @@ impl Functions {
                         "HR034",
                         &f.file,
                         u.at,
-                        format!("`{}(\"{}\", …)`: the chain has no table `{}`", u.helper, u.table, u.table),
+                        format!(
+                            "`{}(\"{}\", …)`: the chain has no table `{}`",
+                            u.helper, u.table, u.table
+                        ),
                     );
                 }
             }
@@ -331,8 +339,7 @@ impl Functions {
                 continue;
             }
             let called = self.in_force().any(|g| {
-                (!std::ptr::eq(g, f) && calls(g, &f.name, f.arity))
-                    || g.strings.iter().any(|s| *s == f.name)
+                (!std::ptr::eq(g, f) && calls(g, &f.name, f.arity)) || g.strings.contains(&f.name)
             });
             if !called {
                 out.add(
@@ -376,8 +383,12 @@ impl Functions {
             if t.raw.kind.get_ref() == "calendar" {
                 continue; // the engine reads every calendar
             }
-            let named_by_data = in_data.get(&t.name).is_some_and(|by| by.iter().any(|b| *b != t.name))
-                || in_data.get(&t.name).is_some_and(|_| t.raw.references.is_some());
+            let named_by_data = in_data
+                .get(&t.name)
+                .is_some_and(|by| by.iter().any(|b| *b != t.name))
+                || in_data
+                    .get(&t.name)
+                    .is_some_and(|_| t.raw.references.is_some());
             let maybe_built = self
                 .in_force()
                 .flat_map(|f| &f.prefixes)
@@ -393,7 +404,10 @@ impl Functions {
                     &t.path,
                     t.text,
                     t.raw.kind.span().start,
-                    format!("table `{}` is never read: no rule and no other table names it", t.name),
+                    format!(
+                        "table `{}` is never read: no rule and no other table names it",
+                        t.name
+                    ),
                 );
                 continue;
             }
@@ -421,7 +435,11 @@ impl Functions {
                         format!(
                             "row `{k}` is never read: the rules read `{}` only by the keys {}",
                             t.name,
-                            reached.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ")
+                            reached
+                                .iter()
+                                .map(|k| format!("\"{k}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     );
                 }
@@ -448,6 +466,10 @@ pub(crate) fn description(levels: &[Level], level: usize) -> String {
     levels
         .get(level)
         .and_then(|l| toml::from_str::<Map<String, toml::Value>>(l.manifest_text).ok())
-        .and_then(|m| m.get("description").and_then(|d| d.as_str()).map(str::to_owned))
+        .and_then(|m| {
+            m.get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_default()
 }

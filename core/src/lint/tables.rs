@@ -56,7 +56,10 @@ impl TableFile<'_> {
     /// The text of a row's key, as the loader indexes it.
     pub fn key_of(&self, row: usize) -> Option<String> {
         let key = self.raw.key.as_ref()?.get_ref();
-        self.raw.rows[row].get_ref().get(key).map(|v| key_text(v.get_ref()))
+        self.raw.rows[row]
+            .get_ref()
+            .get(key)
+            .map(|v| key_text(v.get_ref()))
     }
 
     /// The keys of a keyed rows table.
@@ -240,7 +243,11 @@ fn duplicate_keys(t: &TableFile, out: &mut Findings) {
                 out,
                 "HR010",
                 row.span(),
-                format!("duplicate key `{k}` in row {} (first in row {})", i + 1, first + 1),
+                format!(
+                    "duplicate key `{k}` in row {} (first in row {})",
+                    i + 1,
+                    first + 1
+                ),
             ),
             None => {
                 seen.insert(k, i);
