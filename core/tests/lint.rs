@@ -115,6 +115,23 @@ fn hr000_a_missing_parent_is_reported_not_a_panic() {
 }
 
 #[test]
+fn hr000_a_declaration_on_the_wrong_kind_of_table() {
+    let fs = findings(
+        &deaths("references = { grade = \"accident_grades\" }\n[[rows]]\ngte = 0\n"),
+        "HR000",
+        &[],
+    );
+    at(
+        &fs[0],
+        Severity::Error,
+        DEATHS,
+        2,
+        14,
+        "`references` belongs to a rows table, not a bands table",
+    );
+}
+
+#[test]
 fn hr001_a_gap_between_bands() {
     let fs = findings(
         &deaths("[[rows]]\ngte = 5\n[[rows]]\ngte = 0\nlt = 3\n"),
