@@ -27,6 +27,7 @@ mapfile -t rulesets < <(find rulesets -name ruleset.toml -printf '%h\n' | sort)
 for dir in "${rulesets[@]}"; do
   "$cli" check "$dir"
   "$cli" test "$dir"
+  "$cli" lint --deny-warnings "$dir"
 done
 
 step "the main job: evaluate the sample hazards with the embedded default ruleset"

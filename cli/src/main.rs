@@ -55,6 +55,19 @@ enum Command {
     /// and for each rule function whether it compiled to the native plan or
     /// runs in the interpreter (with the first reason and its position).
     Check { dir: PathBuf },
+    /// Static checks over the whole chain (gaps between bands, unknown
+    /// references, tables no rule reads, …; codes in rulesets/README.md,
+    /// "Lint codes"). Exit 1 when there is an error-severity finding.
+    Lint {
+        dir: PathBuf,
+        /// `text`: one `file:line:column: severity CODE: message` line per
+        /// finding; `json`: one JSON array of findings.
+        #[arg(long, value_enum, default_value = "text")]
+        format: LintFormat,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     /// Run a ruleset's test cases, inherited ones included.
     Test {
         dir: PathBuf,
@@ -147,6 +160,12 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Output {
     Jsonl,
     Table,
@@ -163,6 +182,11 @@ fn main() -> ExitCode {
     let _ = ROOT.set(cli.root.clone());
     let result = match cli.command {
         Command::Check { dir } => check(&dir),
+        Command::Lint {
+            dir,
+            format,
+            deny_warnings,
+        } => lint(&dir, format, deny_warnings),
         Command::Test { dir, verbose } => test(&dir, verbose),
         Command::Eval {
             file,
@@ -253,6 +277,45 @@ fn check(dir: &Path) -> Result<bool, Usage> {
             Ok(false)
         }
     }
+}
+
+fn lint(dir: &Path, format: LintFormat, deny_warnings: bool) -> Result<bool, Usage> {
+    use hazard_rules::lint::{Finding, Severity};
+    // A directory that cannot be read is itself a finding (HR000).
+    let findings = match read_chain(dir) {
+        Ok(files) => hazard_rules::lint::lint(&files),
+        Err(e) => vec![Finding {
+            code: "HR000",
+            severity: Severity::Error,
+            file: e.file,
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }],
+    };
+    match format {
+        LintFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).expect("findings serialise")
+        ),
+        LintFormat::Text => {
+            for f in &findings {
+                println!("{f}");
+            }
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            eprintln!(
+                "{}: {errors} errors, {} warnings",
+                dir.display(),
+                findings.len() - errors
+            );
+        }
+    }
+    Ok(!findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || deny_warnings))
 }
 
 fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {

@@ -598,7 +598,7 @@ pub(crate) fn nested_deeper_than(v: &Dynamic, max: usize) -> bool {
 }
 
 /// An engine with the sandbox limits and nothing that reaches outside.
-fn base_engine(limits: Limits) -> Engine {
+pub(crate) fn base_engine(limits: Limits) -> Engine {
     let mut engine = Engine::new();
     engine
         .set_max_operations(limits.max_operations)

@@ -42,6 +42,7 @@ pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod input;
+pub mod lint;
 mod outcome;
 mod plan;
 pub mod precompiled;

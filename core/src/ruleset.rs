@@ -514,7 +514,32 @@ impl RulesetFiles {
         Ok(dirs)
     }
 
-    fn manifest_path(&self, dir: &str) -> String {
+    /// [`chain_dirs`](Self::chain_dirs) reading only each manifest's
+    /// `extends`, so a manifest the loader refuses for another reason (a
+    /// limit out of range) still leads to its parent: what `lint` walks.
+    pub(crate) fn chain_dirs_by_extends(&self) -> Option<Vec<String>> {
+        let mut dirs = vec![normalize(&self.leaf)];
+        loop {
+            let last = dirs.last().expect("not empty").clone();
+            let text = self.files.get(&self.manifest_path(&last))?;
+            let m: BTreeMap<String, toml::Value> = toml::from_str(text).ok()?;
+            match m.get("extends") {
+                None => break,
+                Some(toml::Value::String(p)) => {
+                    let parent = normalize(&format!("{last}/{p}"));
+                    if dirs.contains(&parent) {
+                        return None;
+                    }
+                    dirs.push(parent);
+                }
+                Some(_) => return None,
+            }
+        }
+        dirs.reverse();
+        Some(dirs)
+    }
+
+    pub(crate) fn manifest_path(&self, dir: &str) -> String {
         if dir.is_empty() || dir == "." {
             "ruleset.toml".to_owned()
         } else {
@@ -540,7 +565,7 @@ impl RulesetFiles {
     }
 
     /// Files directly in `dir/sub/` ending with `ext`, in path order.
-    fn under<'a>(
+    pub(crate) fn under<'a>(
         &'a self,
         dir: &str,
         sub: &str,
@@ -561,7 +586,7 @@ impl RulesetFiles {
 }
 
 /// Where `[limits] key` is in a manifest (its value), for the error.
-fn limit_position(text: &str, key: &str) -> (usize, usize) {
+pub(crate) fn limit_position(text: &str, key: &str) -> (usize, usize) {
     #[derive(Deserialize)]
     struct Spans {
         #[serde(default)]

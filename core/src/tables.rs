@@ -97,6 +97,14 @@ struct RawTable {
     description: Option<String>,
     #[serde(default)]
     key: Option<String>,
+    /// Rows tables: fields whose values are keys of another table
+    /// (`references = { regulator = "departments" }`), checked by `lint`.
+    #[serde(default)]
+    references: Option<toml::Spanned<BTreeMap<String, String>>>,
+    /// Bands tables: another bands table over the same quantity whose edges
+    /// must be the same, checked by `lint`.
+    #[serde(default)]
+    aligns_with: Option<toml::Spanned<String>>,
     #[serde(default)]
     rows: Vec<toml::Spanned<toml::Table>>,
     #[serde(default)]
@@ -126,6 +134,26 @@ impl Table {
     pub fn parse(name: &str, origin: &str, file: &str, text: &str) -> Result<Table, RulesetError> {
         let raw: RawTable = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let _ = raw.description;
+        // The declarations `lint` checks belong to one kind each.
+        let kind = raw.kind.get_ref().as_str();
+        if let Some(r) = raw.references.as_ref().filter(|_| kind != "rows") {
+            let (line, column) = line_col(text, r.span().start);
+            return Err(RulesetError::new(
+                file,
+                line,
+                column,
+                format!("`references` belongs to a rows table, not a {kind} table"),
+            ));
+        }
+        if let Some(a) = raw.aligns_with.as_ref().filter(|_| kind != "bands") {
+            let (line, column) = line_col(text, a.span().start);
+            return Err(RulesetError::new(
+                file,
+                line,
+                column,
+                format!("`aligns_with` belongs to a bands table, not a {kind} table"),
+            ));
+        }
         // Errors about a row or the kind point at it.
         let at = |span: std::ops::Range<usize>, message: String| {
             let (line, column) = line_col(text, span.start);
