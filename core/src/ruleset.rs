@@ -540,7 +540,7 @@ impl RulesetFiles {
     }
 
     /// Files directly in `dir/sub/` ending with `ext`, in path order.
-    fn under<'a>(
+    pub(crate) fn under<'a>(
         &'a self,
         dir: &str,
         sub: &str,
@@ -581,7 +581,7 @@ pub(crate) fn manifest_key_position(text: &str, key: &str) -> (usize, usize) {
         .map_or((0, 0), |at| tables::line_col(text, at))
 }
 
-fn stem(path: &str) -> &str {
+pub(crate) fn stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }
