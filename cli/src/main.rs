@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hazard_rules::{
-    ffi, input::FieldKind, Decision, Error, Input, InputError, Ruleset, RulesetFiles, Section,
-    TraceMode,
+    coverage::{self, Coverage},
+    ffi,
+    input::FieldKind,
+    Decision, Error, Input, InputError, Ruleset, RulesetFiles, Section, TraceMode,
 };
 use serde_json::Value;
 
@@ -74,6 +76,17 @@ enum Command {
         /// Show every case, not only failures.
         #[arg(long)]
         verbose: bool,
+        /// After the cases: which rule ids, band rows and table rows they
+        /// reached, per file, with those never reached.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail (exit 1) when a rule file's ids or a band table's rows are
+        /// reached below N percent (implies --coverage).
+        #[arg(long, value_name = "N")]
+        min_coverage: Option<f64>,
+        /// Coverage report: `text` or `json` (the report alone on standard output).
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
     },
     /// Evaluate inputs: JSON Lines or CSV (dotted column names, each cell read
     /// by its field's type), streamed a chunk at a time in constant memory; or
@@ -159,6 +172,12 @@ enum Format {
     Csv,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LintFormat {
     Text,
@@ -187,7 +206,13 @@ fn main() -> ExitCode {
             format,
             deny_warnings,
         } => lint(&dir, format, deny_warnings),
-        Command::Test { dir, verbose } => test(&dir, verbose),
+        Command::Test {
+            dir,
+            verbose,
+            coverage,
+            min_coverage,
+            format,
+        } => test(&dir, verbose, coverage, min_coverage, format),
         Command::Eval {
             file,
             as_of,
@@ -318,9 +343,42 @@ fn lint(dir: &Path, format: LintFormat, deny_warnings: bool) -> Result<bool, Usa
         .any(|f| f.severity == Severity::Error || deny_warnings))
 }
 
-fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
-    let rs = match load_dir(dir) {
-        Ok(rs) => rs,
+fn test(
+    dir: &Path,
+    verbose: bool,
+    coverage: bool,
+    min_coverage: Option<f64>,
+    format: ReportFormat,
+) -> Result<bool, Usage> {
+    if let Some(n) = min_coverage {
+        if !(0.0..=100.0).contains(&n) {
+            return Err(Usage(format!(
+                "--min-coverage {n}: a percentage from 0 to 100"
+            )));
+        }
+    }
+    let coverage = coverage || min_coverage.is_some();
+    // With a JSON report, the case lines go to standard error.
+    let json = coverage && format == ReportFormat::Json;
+    let say = |line: String| {
+        if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let loaded = read_chain(dir)
+        .map_err(Error::from)
+        .and_then(|files| Ok((Ruleset::from_files(files.clone())?, files)));
+    let (rs, files) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(false);
+        }
+    };
+    let mut tally = match coverage.then(|| Coverage::new(&files)).transpose() {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(false);
@@ -329,18 +387,21 @@ fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
     let (mut passed, mut failed) = (0, 0);
     for case in rs.cases() {
         let outcome = case.run(&rs);
+        if let (Some(t), Ok(d)) = (&mut tally, &outcome.result) {
+            t.record(d);
+        }
         if outcome.passed() {
             passed += 1;
             if verbose {
-                println!("PASS {} ({})", case.name, case.file);
+                say(format!("PASS {} ({})", case.name, case.file));
             }
         } else {
             failed += 1;
-            println!("FAIL {} ({})", case.name, case.file);
+            say(format!("FAIL {} ({})", case.name, case.file));
             for f in &outcome.failures {
-                println!("    {f}");
+                say(format!("    {f}"));
             }
-            println!("    fired: {}", outcome.fired().join(", "));
+            say(format!("    fired: {}", outcome.fired().join(", ")));
         }
     }
     let chain: Vec<String> = rs
@@ -348,8 +409,87 @@ fn test(dir: &Path, verbose: bool) -> Result<bool, Usage> {
         .iter()
         .map(|r| format!("{}@{}", r.id, r.version))
         .collect();
-    println!("{}: {passed} passed, {failed} failed", chain.join(" → "));
-    Ok(failed == 0 && passed > 0)
+    say(format!(
+        "{}: {passed} passed, {failed} failed",
+        chain.join(" → ")
+    ));
+    let mut ok = failed == 0 && passed > 0;
+    if let Some(t) = tally {
+        let report = t.report();
+        let below = min_coverage.map_or_else(Vec::new, |n| report.below(n));
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("a report serialises")
+            );
+        } else {
+            print_coverage(&report);
+        }
+        if let Some(n) = min_coverage {
+            for b in &below {
+                eprintln!("coverage below {n} %: {b}");
+            }
+        }
+        ok &= below.is_empty();
+    }
+    Ok(ok)
+}
+
+fn print_coverage(r: &coverage::Report) {
+    let pct = |p: Option<f64>| p.map_or("-".to_owned(), |p| format!("{p:.1} %"));
+    let sum = |s: &coverage::Sum| format!("{}/{} ({})", s.reached, s.total, pct(s.percent));
+    println!("coverage over {} decisions:", r.decisions);
+    println!("  rule ids       {}", sum(&r.rule_ids));
+    println!("  band rows      {}", sum(&r.band_rows));
+    println!("  table rows     {}", sum(&r.table_rows));
+    println!("  values tables  {}", sum(&r.values_tables));
+    for f in r.rule_files.iter().chain(&r.tables) {
+        let what = match f.tracing {
+            coverage::Tracing::NotTraced => {
+                println!(
+                    "  {}: read whole or peeked: per-row coverage not traced",
+                    f.file
+                );
+                continue;
+            }
+            coverage::Tracing::Calendar => continue,
+            _ if f.kind == "rule" => "rule ids",
+            _ if f.kind == "values" => "read",
+            _ => "rows",
+        };
+        println!(
+            "  {}: {what} {}/{} ({})",
+            f.file,
+            f.reached,
+            f.total,
+            pct(f.percent)
+        );
+        for i in f.missed() {
+            println!("    never reached: {}:{}: {}", f.file, i.line, i.id);
+        }
+        for i in f.items.iter().filter(|i| i.excluded.is_some()) {
+            let why = i.excluded.as_deref().unwrap_or("");
+            println!("    excluded: {}:{}: {} ({why})", f.file, i.line, i.id);
+        }
+    }
+    let calendars = r
+        .tables
+        .iter()
+        .filter(|t| t.tracing == coverage::Tracing::Calendar)
+        .count();
+    if calendars > 0 {
+        println!(
+            "  {calendars} calendar tables: not counted ({} deadlines counted on them)",
+            r.calendar_hits
+        );
+    }
+    if !r.dynamic_ids.is_empty() {
+        let ids: Vec<&str> = r.dynamic_ids.keys().map(String::as_str).collect();
+        println!(
+            "  rule ids built at run time (seen, not required): {}",
+            ids.join(", ")
+        );
+    }
 }
 
 fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {

@@ -6,6 +6,8 @@
 //! name = "county-listed, 30th day in National Day week"
 //! as_of = "2021-09-15"
 //! fired = ["rectification.listed_period"]      # rule ids or table names that must appear in the trace
+//! not_fired = ["rectification.overdue"]        # ... and that must not
+//! expect_null = ["rectification.closed_on"]    # fields that must be present and null
 //! [case.input.hazard]
 //! sector = "metallurgy"
 //! found_on = "2021-09-01"
@@ -15,8 +17,34 @@
 //! ```
 //!
 //! `expect` matches when every key it names is equal in the decision (objects
-//! recursively; arrays element by element and of the same length). A case may
-//! instead expect an error: `error = { kind = "input", path = "hazard.sector" }`.
+//! recursively; arrays element by element and of the same length). `fired`
+//! and `not_fired` name a rule id, a table (any of its rows), or one row as
+//! `table[row]` (`accident_deaths[3]`: band rows by 1-based index).
+//! `expect_null` names fields by dotted path (`response`,
+//! `rectification.due`, `responsibility.assignments[0].person`): TOML has
+//! no `null`, so this is how a case says a field is empty.
+//!
+//! A case may instead expect an error:
+//! `error = { kind = "input", path = "hazard.sector", message = "unknown" }`.
+//! `kind` is required and `path` is required for `input` errors; both, and
+//! any other field named (`file`, `line`, `rule`, ...), must be equal;
+//! `message` is optional and matched as a substring.
+//!
+//! ```
+//! use hazard_rules::{cases::Case, Ruleset};
+//! let cases = Case::parse_toml("t.toml", r#"
+//!     [[case]]
+//!     name = "no accident, no response"
+//!     as_of = "2024-06-30"
+//!     expect_null = ["response", "risk", "rectification.closed_on"]
+//!     not_fired = ["accident_deaths"]
+//!     [case.input.hazard]
+//!     sector = "metallurgy"
+//!     found_on = "2024-06-01"
+//! "#).unwrap();
+//! let outcome = cases[0].run(&Ruleset::embedded("national").unwrap());
+//! assert!(outcome.passed(), "{:?}", outcome.failures);
+//! ```
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,9 +65,15 @@ pub struct Case {
     pub input: Value,
     #[serde(default)]
     pub expect: Option<Value>,
-    /// Rule ids or table names that must be in the trace.
+    /// Rule ids, table names or `table[row]` that must be in the trace.
     #[serde(default)]
     pub fired: Vec<String>,
+    /// Rule ids, table names or `table[row]` that must not be in the trace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_fired: Vec<String>,
+    /// Dotted paths of decision fields that must be present and `null`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect_null: Vec<String>,
     /// An expected error instead of a decision: `kind` and the fields to match.
     #[serde(default)]
     pub error: Option<Value>,
@@ -90,14 +124,40 @@ impl Case {
     pub fn parse_toml(file: &str, text: &str) -> Result<Vec<Case>, RulesetError> {
         let parsed: CaseFile =
             toml::from_str(text).map_err(|e| crate::tables::toml_error(file, text, &e))?;
-        Ok(parsed
+        parsed
             .case
             .into_iter()
             .map(|mut c| {
                 c.file = file.to_owned();
-                c
+                c.check().map_err(|m| {
+                    RulesetError::in_file(file, format!("case \"{}\": {m}", c.name))
+                })?;
+                Ok(c)
             })
-            .collect())
+            .collect()
+    }
+
+    /// What a case file cannot mean: an error expected without its kind, an
+    /// input error without its path, an error and a decision both expected.
+    fn check(&self) -> Result<(), String> {
+        let Some(e) = &self.error else {
+            return Ok(());
+        };
+        let Value::Object(m) = e else {
+            return Err("`error` must be a table: { kind = ..., path = ... }".into());
+        };
+        match m.get("kind") {
+            None => return Err("`error` needs `kind` (input, ruleset or limit)".into()),
+            Some(Value::String(k)) if k == "input" && !m.contains_key("path") => {
+                return Err("an `input` error needs `path` (e.g. \"hazard.sector\")".into())
+            }
+            Some(Value::String(k)) if ["input", "ruleset", "limit"].contains(&k.as_str()) => {}
+            Some(k) => return Err(format!("unknown error kind {k} (input, ruleset or limit)")),
+        }
+        if self.expect.is_some() || !self.expect_null.is_empty() {
+            return Err("a case expects an error or a decision, not both".into());
+        }
+        Ok(())
     }
 
     /// Runs the case against a ruleset.
@@ -113,8 +173,20 @@ impl Case {
                     subset_diff(expect, &actual, "", &mut failures);
                 }
                 for id in &self.fired {
-                    if !d.trace.iter().any(|t| &t.id == id) {
+                    if !d.trace.iter().any(|t| names(t, id)) {
                         failures.push(format!("expected `{id}` to fire; it did not"));
+                    }
+                }
+                for id in &self.not_fired {
+                    if d.trace.iter().any(|t| names(t, id)) {
+                        failures.push(format!("expected `{id}` not to fire; it did"));
+                    }
+                }
+                for path in &self.expect_null {
+                    match lookup(&actual, path) {
+                        Ok(Value::Null) => {}
+                        Ok(v) => failures.push(format!("{path}: expected null, got {v}")),
+                        Err(m) => failures.push(format!("{path}: expected null, {m}")),
                     }
                 }
             }
@@ -140,6 +212,53 @@ impl Case {
         }
         Outcome { failures, result }
     }
+}
+
+/// Whether a trace entry is what `id` names: its id, or `table[row]`.
+fn names(t: &crate::decision::TraceEntry, id: &str) -> bool {
+    match (id.strip_suffix(']').and_then(|s| s.split_once('[')), &t.row) {
+        (Some((name, row)), Some(r)) => t.id == name && r == row,
+        (Some(_), None) => false,
+        (None, _) => t.id == id,
+    }
+}
+
+/// The value at a dotted path (`a.b[0].c`); an error names the first part
+/// that is not there.
+fn lookup<'a>(v: &'a Value, path: &str) -> Result<&'a Value, String> {
+    let mut cur = v;
+    let mut at = String::new();
+    for part in path.split('.') {
+        let (field, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !field.is_empty() {
+            cur = match cur {
+                Value::Object(m) => m.get(field).ok_or_else(|| match at.as_str() {
+                    "" => format!("the decision has no field `{field}`"),
+                    _ => format!("{at} has no field `{field}`"),
+                })?,
+                _ => return Err(format!("{at} is {cur}, not an object")),
+            };
+            if !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(field);
+        }
+        for ix in indices.split_terminator(']') {
+            let n: usize = ix
+                .strip_prefix('[')
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| format!("`{part}` is not a field or an index"))?;
+            cur = cur
+                .as_array()
+                .and_then(|a| a.get(n))
+                .ok_or_else(|| format!("{at} has no element [{n}]"))?;
+            at.push_str(&format!("[{n}]"));
+        }
+    }
+    Ok(cur)
 }
 
 /// Records each place where `expect` is not a subset of `actual`.

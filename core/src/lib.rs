@@ -34,6 +34,7 @@
 pub mod calendar;
 pub mod cases;
 mod compile;
+pub mod coverage;
 pub mod decision;
 pub mod diff;
 pub mod dir;

@@ -606,7 +606,7 @@ pub(crate) fn manifest_key_position(text: &str, key: &str) -> (usize, usize) {
         .map_or((0, 0), |at| tables::line_col(text, at))
 }
 
-fn stem(path: &str) -> &str {
+pub(crate) fn stem(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }
