@@ -191,6 +191,13 @@ enum Output {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe (`| head`) made `println!` panic;
+    // with the default action the process ends quietly, as other tools do.
+    #[cfg(unix)]
+    // SAFETY: called first, before any thread starts; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

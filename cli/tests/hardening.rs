@@ -322,3 +322,21 @@ fn progress_is_shown_only_on_a_terminal_or_when_asked() {
     );
     assert!(refused.stderr.is_empty());
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    // `hazard-rules test … | head -0`: the reader is gone before the first
+    // line is written (Rust ignores SIGPIPE, so `println!` used to panic).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hazard-rules"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["test", "rulesets/national", "--verbose"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
