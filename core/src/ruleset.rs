@@ -561,6 +561,22 @@ impl RulesetFiles {
             let (line, column) = limit_position(text, key);
             return Err(RulesetError::new(&path, line, column, message));
         }
+        // An absolute path was joined under the directory (`/tmp/x` +
+        // `/work/y` read `/tmp/x/work/y`): refused with its own reason.
+        if let Some(p) = &manifest.extends {
+            if p.starts_with('/') || p.starts_with('\\') || p.get(1..2) == Some(":") {
+                let (line, column) = manifest_key_position(text, "extends");
+                return Err(RulesetError::new(
+                    &path,
+                    line,
+                    column,
+                    format!(
+                        "`extends = \"{p}\"` is an absolute path: write it relative to this \
+                         ruleset's directory (such as \"../national\")"
+                    ),
+                ));
+            }
+        }
         Ok(manifest)
     }
 

@@ -150,3 +150,20 @@ fn the_shipped_rulesets_read_from_disk() {
         Ruleset::load(root.join(leaf)).unwrap_or_else(|e| panic!("{leaf}: {e}"));
     }
 }
+
+#[test]
+fn an_absolute_extends_is_refused_with_its_own_reason() {
+    let mut files = RulesetFiles::embedded("national");
+    files.files.insert(
+        "demo/ruleset.toml".into(),
+        "id = \"demo\"\nversion = \"1\"\ntitle = \"demo\"\nextends = \"/work/rulesets/national\"\neffective_from = \"2020-01-01\"\n".into(),
+    );
+    files.leaf = "demo".into();
+    match Ruleset::from_files(files) {
+        Err(hazard_rules::Error::Ruleset(e)) => {
+            assert_eq!((e.file.as_str(), e.line), ("demo/ruleset.toml", 4), "{e}");
+            assert!(e.message.contains("is an absolute path"), "{e}");
+        }
+        other => panic!("expected a ruleset error, got {:?}", other.map(|_| ())),
+    }
+}
