@@ -8,7 +8,8 @@ use hazard_rules::diff::Diff;
 use hazard_rules::{ffi, Error, Input, InputError, Ruleset, Section, TraceMode};
 use serde_json::{json, Value};
 
-use super::{load_ruleset, skip_bom, Chunk, Format, Raw, Records, Usage};
+use super::records::{skip_bom, Chunk, Raw, Records};
+use super::{load_ruleset, Format, Usage};
 
 /// What `diff` prints.
 #[derive(Clone, Copy, clap::ValueEnum)]
