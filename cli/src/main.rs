@@ -1,4 +1,4 @@
-//! `hazard-rules`: check, test, bundle and evaluate rulesets.
+//! `hazard-rules`: check, lint, test, bundle, compile, evaluate and diff rulesets.
 //!
 //! Exit codes: 0 ok, 1 failures (bad ruleset, failing case, bad record), 2 usage.
 
@@ -24,7 +24,7 @@ use records::{input_error, skip_bom, Chunk, Raw, Records};
 #[command(
     name = "hazard-rules",
     version,
-    about = "Work-safety hazard rules: check, test, bundle, evaluate"
+    about = "Work-safety hazard rules: check, lint, test, bundle, compile, evaluate, diff"
 )]
 struct Cli {
     #[command(subcommand)]
