@@ -1,14 +1,14 @@
 //! `hazard-rules diff`: a register decided by two rulesets, and what changes.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hazard_rules::diff::Diff;
-use hazard_rules::{ffi, Error, Input, InputError, Ruleset, Section, TraceMode};
+use hazard_rules::{ffi, Error, Input, Ruleset, Section, TraceMode};
 use serde_json::{json, Value};
 
-use super::records::{skip_bom, Chunk, Raw, Records};
+use super::records::{on_cores, Chunk, Raw, Records};
 use super::{load_ruleset, Format, Usage};
 
 /// What `diff` prints.
@@ -34,25 +34,10 @@ pub struct Args {
 /// Decides every record with both rulesets; true when nothing changed (exit
 /// 0), false when something did (exit 1: a gate for a ruleset's CI).
 pub fn diff(args: Args) -> Result<bool, Usage> {
-    let as_of = args.as_of.ok_or_else(|| {
-        Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
-    })?;
-    let as_of = ffi::parse_as_of(&as_of).map_err(|e| Usage(format!("--as-of: {e}")))?;
+    let as_of = super::as_of_arg(args.as_of)?;
     let base = ruleset(&args.base)?;
     let head = ruleset(&args.head)?;
-    let path = args.register.filter(|p| p.as_os_str() != "-");
-    let format = args
-        .format
-        .unwrap_or_else(|| super::guess_format(path.as_deref()));
-    let input: Box<dyn Read> = match &path {
-        Some(p) => Box::new(
-            std::fs::File::open(p)
-                .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?,
-        ),
-        None => Box::new(std::io::stdin().lock()),
-    };
-    let input = skip_bom(input).map_err(|e| Usage(format!("cannot read the input: {e}")))?;
-    let mut records = Records::new(input, format)?;
+    let mut records = Records::open(args.register, args.format)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut diff = Diff::default();
     let mut chunk = Chunk::default();
@@ -189,67 +174,24 @@ fn decide_both(
     records: Vec<Raw<'_>>,
     as_of: chrono::NaiveDate,
 ) -> Vec<(Option<String>, Value, Value)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = records.len().div_ceil(threads).max(1);
-    let mut parts = Vec::new();
-    let mut records = records;
-    while records.len() > per {
-        let rest = records.split_off(per);
-        parts.push(records);
-        records = rest;
-    }
-    parts.push(records);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    let (mut a, mut b) = (base.evaluator(), head.evaluator());
-                    part.into_iter()
-                        .map(|raw| {
-                            let (value, id) = match raw {
-                                Raw::Line(no, text) => (
-                                    serde_json::from_slice::<Value>(text).map_err(|e| {
-                                        Error::Input(InputError::new(
-                                            format!("<line {no}>"),
-                                            e.to_string(),
-                                        ))
-                                    }),
-                                    None,
-                                ),
-                                Raw::Value(v) => (v, None),
-                                Raw::Bad(e, id) => (Err(e), id),
-                            };
-                            let id = id.or_else(|| {
-                                value
-                                    .as_ref()
-                                    .ok()
-                                    .and_then(|v| v.get("id"))
-                                    .and_then(Value::as_str)
-                                    .map(str::to_owned)
-                            });
-                            let input =
-                                value.and_then(|v| Input::from_value(v).map_err(Error::from));
-                            let outcome = |ev: &mut hazard_rules::Evaluator<'_>| match &input {
-                                Ok(i) => ev
-                                    .run(i, as_of, &Section::ALL, TraceMode::Off)
-                                    .and_then(|mut o| {
-                                        Ok(serde_json::to_value(o.json()?)
-                                            .expect("a decision serialises"))
-                                    })
-                                    .unwrap_or_else(|e| json!({"error": ffi::error_value(&e)})),
-                                Err(e) => json!({"error": ffi::error_value(e)}),
-                            };
-                            let (x, y) = (outcome(&mut a), outcome(&mut b));
-                            (id, x, y)
+    on_cores(records, |_, part| {
+        let (mut a, mut b) = (base.evaluator(), head.evaluator());
+        part.into_iter()
+            .map(|raw| {
+                let (value, id) = raw.read();
+                let input = value.and_then(|v| Input::from_value(v).map_err(Error::from));
+                let outcome = |ev: &mut hazard_rules::Evaluator<'_>| match &input {
+                    Ok(i) => ev
+                        .run(i, as_of, &Section::ALL, TraceMode::Off)
+                        .and_then(|mut o| {
+                            Ok(serde_json::to_value(o.json()?).expect("a decision serialises"))
                         })
-                        .collect::<Vec<_>>()
-                })
+                        .unwrap_or_else(|e| json!({"error": ffi::error_value(&e)})),
+                    Err(e) => json!({"error": ffi::error_value(e)}),
+                };
+                let (x, y) = (outcome(&mut a), outcome(&mut b));
+                (id, x, y)
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a diff thread does not panic"))
             .collect()
     })
 }

@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 failures (bad ruleset, failing case, bad record), 2 usage.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,7 +18,7 @@ mod progress;
 mod records;
 mod table;
 
-use records::{input_error, skip_bom, Chunk, Raw, Records};
+use records::{on_cores, Chunk, Raw, Records};
 
 #[derive(Parser)]
 #[command(
@@ -569,25 +569,12 @@ fn eval(
     progress: Option<bool>,
 ) -> Result<bool, Usage> {
     let trace: TraceMode = trace.parse().map_err(Usage)?;
-    let as_of = as_of.ok_or_else(|| {
-        Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
-    })?;
-    let as_of = ffi::parse_as_of(&as_of).map_err(|e| Usage(format!("--as-of: {e}")))?;
+    let as_of = as_of_arg(as_of)?;
     let rs = load_ruleset(ruleset).map_err(|e| {
         eprintln!("error: {e}");
         Usage("cannot load the ruleset".into())
     })?;
-    let path = file.filter(|p| p.as_os_str() != "-");
-    let format = format.unwrap_or_else(|| guess_format(path.as_deref()));
-    let input: Box<dyn Read> = match &path {
-        Some(p) => Box::new(
-            std::fs::File::open(p)
-                .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?,
-        ),
-        None => Box::new(std::io::stdin().lock()),
-    };
-    let input = skip_bom(input).map_err(|e| Usage(format!("cannot read the input: {e}")))?;
-    let mut records = Records::new(input, format)?;
+    let mut records = Records::open(file, format)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let bar = progress::bar(progress);
     let mut ok = true;
@@ -635,13 +622,12 @@ fn eval(
     Ok(ok)
 }
 
-/// The input format a file's extension names (JSON Lines otherwise).
-fn guess_format(path: Option<&Path>) -> Format {
-    match path.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-        Some("csv") => Format::Csv,
-        Some("json") => Format::Json,
-        _ => Format::Jsonl,
-    }
+/// `--as-of`: required (the library never reads the clock), and plausible.
+fn as_of_arg(as_of: Option<String>) -> Result<chrono::NaiveDate, Usage> {
+    let as_of = as_of.ok_or_else(|| {
+        Usage("--as-of YYYY-MM-DD is required (the library never reads the clock)".into())
+    })?;
+    ffi::parse_as_of(&as_of).map_err(|e| Usage(format!("--as-of: {e}")))
 }
 
 /// The most records `--output table` takes: it keeps each row's cells (a
@@ -683,85 +669,38 @@ fn decide_all(
     output: Output,
     first: usize,
 ) -> Vec<Done> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = records.len().div_ceil(threads).max(1);
-    let mut records = records;
-    let mut parts = Vec::new();
-    while records.len() > per {
-        let rest = records.split_off(per);
-        parts.push(records);
-        records = rest;
-    }
-    parts.push(records);
-    std::thread::scope(|scope| {
-        let mut start = first;
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                let at = start;
-                start += part.len();
-                scope.spawn(move || {
-                    let mut ev = rs.evaluator();
-                    part.into_iter()
-                        .enumerate()
-                        .map(|(k, raw)| {
-                            let (value, known_id) = match raw {
-                                Raw::Line(no, text) => (
-                                    serde_json::from_slice(text).map_err(|e| {
-                                        input_error(format!("<line {no}>"), e.to_string())
-                                    }),
-                                    None,
-                                ),
-                                Raw::Value(v) => (v, None),
-                                Raw::Bad(e, id) => (Err(e), id),
-                            };
-                            // The id as written, for an error line (even when
-                            // the rest of the record cannot be read).
-                            let id: Option<String> = known_id.or_else(|| {
-                                value
-                                    .as_ref()
-                                    .ok()
-                                    .and_then(|v| v.get("id"))
-                                    .and_then(Value::as_str)
-                                    .map(str::to_owned)
-                            });
-                            let input =
-                                value.and_then(|v| Input::from_value(v).map_err(Error::from));
-                            let record = at + k;
-                            match output {
-                                // The line is written from the outcome: no owned decision.
-                                Output::Jsonl => {
-                                    let line = input
-                                        .and_then(|i| {
-                                            let mut o = ev.run(&i, as_of, &Section::ALL, trace)?;
-                                            Ok(json_line(record, None, Ok(&o.json()?)))
-                                        })
-                                        .map_err(|e| {
-                                            json_line::<Decision>(record, id.as_deref(), Err(&e))
-                                        });
-                                    Done {
-                                        ok: line.is_ok(),
-                                        out: Out::Line(line.unwrap_or_else(|e| e)),
-                                    }
-                                }
-                                Output::Table => {
-                                    let result = input.and_then(|i| {
-                                        rs.evaluate_with(&i, as_of, &Section::ALL, trace)
-                                    });
-                                    Done {
-                                        ok: result.is_ok(),
-                                        out: Out::Row(table::row(record, &result)),
-                                    }
-                                }
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                })
+    on_cores(records, |at, part| {
+        let mut ev = rs.evaluator();
+        part.into_iter()
+            .enumerate()
+            .map(|(k, raw)| {
+                let (value, id) = raw.read();
+                let input = value.and_then(|v| Input::from_value(v).map_err(Error::from));
+                let record = first + at + k;
+                match output {
+                    // The line is written from the outcome: no owned decision.
+                    Output::Jsonl => {
+                        let line = input
+                            .and_then(|i| {
+                                let mut o = ev.run(&i, as_of, &Section::ALL, trace)?;
+                                Ok(json_line(record, None, Ok(&o.json()?)))
+                            })
+                            .map_err(|e| json_line::<Decision>(record, id.as_deref(), Err(&e)));
+                        Done {
+                            ok: line.is_ok(),
+                            out: Out::Line(line.unwrap_or_else(|e| e)),
+                        }
+                    }
+                    Output::Table => {
+                        let result =
+                            input.and_then(|i| rs.evaluate_with(&i, as_of, &Section::ALL, trace));
+                        Done {
+                            ok: result.is_ok(),
+                            out: Out::Row(table::row(record, &result)),
+                        }
+                    }
+                }
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("an evaluation thread does not panic"))
             .collect()
     })
 }

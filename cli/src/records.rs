@@ -3,6 +3,7 @@
 //! is that record's error), a JSON document read whole.
 
 use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
 
 use hazard_rules::{input::FieldKind, Error, InputError};
 use serde_json::Value;
@@ -20,7 +21,16 @@ const CHUNK: usize = 4096;
 const CHUNK_BYTES: usize = 32 << 20;
 
 /// The input without its UTF-8 byte-order mark, if it has one.
-pub fn skip_bom(mut input: Box<dyn Read>) -> std::io::Result<Box<dyn Read>> {
+/// The input format a file's extension names (JSON Lines otherwise).
+fn guess_format(path: Option<&Path>) -> Format {
+    match path.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        Some("csv") => Format::Csv,
+        Some("json") => Format::Json,
+        _ => Format::Jsonl,
+    }
+}
+
+fn skip_bom(mut input: Box<dyn Read>) -> std::io::Result<Box<dyn Read>> {
     let mut head = [0u8; 3];
     let mut len = 0;
     while len < 3 {
@@ -81,12 +91,28 @@ impl Chunk {
     }
 }
 
-pub fn input_error(at: String, message: impl Into<String>) -> Error {
+fn input_error(at: String, message: impl Into<String>) -> Error {
     Error::Input(InputError::new(at, message))
 }
 
 impl Records {
-    pub fn new(mut input: Box<dyn Read>, format: Format) -> Result<Records, Usage> {
+    /// The records of a file (`-` or none: standard input), in `format` or
+    /// the one its extension names, without a UTF-8 byte-order mark.
+    pub fn open(file: Option<PathBuf>, format: Option<Format>) -> Result<Records, Usage> {
+        let path = file.filter(|p| p.as_os_str() != "-");
+        let format = format.unwrap_or_else(|| guess_format(path.as_deref()));
+        let input: Box<dyn Read> = match &path {
+            Some(p) => Box::new(
+                std::fs::File::open(p)
+                    .map_err(|e| Usage(format!("cannot read {}: {e}", p.display())))?,
+            ),
+            None => Box::new(std::io::stdin().lock()),
+        };
+        let input = skip_bom(input).map_err(|e| Usage(format!("cannot read the input: {e}")))?;
+        Records::new(input, format)
+    }
+
+    fn new(mut input: Box<dyn Read>, format: Format) -> Result<Records, Usage> {
         Ok(match format {
             Format::Jsonl => Records::Lines {
                 input: std::io::BufReader::with_capacity(1 << 16, input),
@@ -311,6 +337,65 @@ pub enum Raw<'a> {
     Line(usize, &'a [u8]),
     Value(Result<Value, Error>),
     Bad(Error, Option<String>),
+}
+
+impl Raw<'_> {
+    /// The record as a JSON value (a line parsed here, by the worker that
+    /// decides it), and its id as written, known even when the rest of the
+    /// record cannot be read.
+    pub fn read(self) -> (Result<Value, Error>, Option<String>) {
+        let (value, id) = match self {
+            Raw::Line(no, text) => (
+                serde_json::from_slice(text)
+                    .map_err(|e| input_error(format!("<line {no}>"), e.to_string())),
+                None,
+            ),
+            Raw::Value(v) => (v, None),
+            Raw::Bad(e, id) => (Err(e), id),
+        };
+        let id = id.or_else(|| {
+            value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        (value, id)
+    }
+}
+
+/// Splits `items` over the cores and maps each part on a thread of its own
+/// (`f` gets the part's offset in `items` too), keeping their order.
+pub fn on_cores<T: Send, R: Send>(
+    mut items: Vec<T>,
+    f: impl Fn(usize, Vec<T>) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = items.len().div_ceil(threads).max(1);
+    let mut parts = Vec::new();
+    while items.len() > per {
+        let rest = items.split_off(per);
+        parts.push(items);
+        items = rest;
+    }
+    parts.push(items);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut start = 0;
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                let at = start;
+                start += part.len();
+                scope.spawn(move || f(at, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker thread does not panic"))
+            .collect()
+    })
 }
 
 /// A JSON document's records: an array's items, or the one object; a
