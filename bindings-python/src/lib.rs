@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
+use hazard_rules::diff::outcome;
 use hazard_rules::input::{field_kind, FieldKind};
 use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, RulesetFiles, Section, TraceMode};
 use pyo3::exceptions::PyRuntimeError;
@@ -549,23 +550,18 @@ impl DiffBatch {
             values
                 .into_par_iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    let name = v
-                        .as_ref()
-                        .ok()
-                        .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
-                        .unwrap_or_else(|| format!("#{}", start + i));
-                    let input = v.and_then(|v| Input::from_value(v).map_err(Error::from));
-                    let outcome = |rules: &Ruleset| match &input {
-                        Ok(i) => match rules.evaluate_with(i, as_of, &Section::ALL, TraceMode::Off)
-                        {
-                            Ok(d) => decision_json(&d),
-                            Err(e) => serde_json::json!({ "error": ffi::error_value(&e) }),
-                        },
-                        Err(e) => serde_json::json!({ "error": ffi::error_value(e) }),
-                    };
-                    (name, outcome(base), outcome(head))
-                })
+                .map_init(
+                    || (base.evaluator(), head.evaluator()),
+                    |(a, b), (i, v)| {
+                        let name = v
+                            .as_ref()
+                            .ok()
+                            .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
+                            .unwrap_or_else(|| format!("#{}", start + i));
+                        let input = v.and_then(|v| Input::from_value(v).map_err(Error::from));
+                        (name, outcome(a, &input, as_of), outcome(b, &input, as_of))
+                    },
+                )
                 .collect()
         });
         for (name, a, b) in pairs {

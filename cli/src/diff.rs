@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hazard_rules::diff::Diff;
-use hazard_rules::{ffi, Error, Input, Ruleset, Section, TraceMode};
+use hazard_rules::diff::{outcome, Diff};
+use hazard_rules::{Error, Input, Ruleset};
 use serde_json::{json, Value};
 
 use super::records::{on_cores, Chunk, Raw, Records};
@@ -180,17 +180,11 @@ fn decide_both(
             .map(|raw| {
                 let (value, id) = raw.read();
                 let input = value.and_then(|v| Input::from_value(v).map_err(Error::from));
-                let outcome = |ev: &mut hazard_rules::Evaluator<'_>| match &input {
-                    Ok(i) => ev
-                        .run(i, as_of, &Section::ALL, TraceMode::Off)
-                        .and_then(|mut o| {
-                            Ok(serde_json::to_value(o.json()?).expect("a decision serialises"))
-                        })
-                        .unwrap_or_else(|e| json!({"error": ffi::error_value(&e)})),
-                    Err(e) => json!({"error": ffi::error_value(e)}),
-                };
-                let (x, y) = (outcome(&mut a), outcome(&mut b));
-                (id, x, y)
+                (
+                    id,
+                    outcome(&mut a, &input, as_of),
+                    outcome(&mut b, &input, as_of),
+                )
             })
             .collect()
     })

@@ -30,6 +30,20 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::{ffi, Error, Evaluator, Input, Section, TraceMode};
+
+/// A record's outcome as [`Diff`] compares it: its decision's JSON without a
+/// trace, or `{"error": ...}` (the error as the bindings give it).
+pub fn outcome(ev: &mut Evaluator<'_>, input: &Result<Input, Error>, as_of: NaiveDate) -> Value {
+    let error = |e: &Error| serde_json::json!({ "error": ffi::error_value(e) });
+    let Ok(input) = input else {
+        return error(input.as_ref().unwrap_err());
+    };
+    ev.run(input, as_of, &Section::ALL, TraceMode::Off)
+        .and_then(|mut o| Ok(serde_json::to_value(o.json()?).expect("a decision serialises")))
+        .unwrap_or_else(|e| error(&e))
+}
+
 /// Fields left out of the comparison: they name the ruleset or explain the
 /// decision, and differ whenever the rulesets do.
 const IGNORED: &[&str] = &["ruleset", "trace"];
