@@ -278,6 +278,7 @@ impl Ruleset {
         let (plan, report) = match compile::compile(&Sources {
             limits: rules.limits,
             tables: &rules.tables,
+            versions: &rules.versions,
             calendar: rules.calendar.clone(),
             parts: &rules.parts,
             rule_origins: &rules.rule_origins,

@@ -22,7 +22,7 @@ const rules = HazardRules.default();
 const hazard = {
   hazard: {
     sector: 'light_industry',
-    items: ['GM-11-1'],
+    items: ['GM17-1-1'],
     found_on: '2021-09-01',
     listing: { level: 'county', listed_on: '2021-09-01' },
     enterprise: { name: '某某食品有限公司', principal: { name: '张三', backup: '李四', absent: true } },
