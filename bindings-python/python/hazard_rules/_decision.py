@@ -23,6 +23,7 @@ __all__ = [
     "PointRisk",
     "Rectification",
     "RegionRisk",
+    "Report",
     "Response",
     "Responsibility",
     "Risk",
@@ -172,6 +173,20 @@ class Classification(_Model):
 
 
 @dataclasses.dataclass(frozen=True)
+class Report(_Model):
+    """A periodic report a unit owes, with the next due date on or after the as-of date."""
+
+    id: str
+    """The reporting table's row, e.g. ``quarterly``, ``yearly``."""
+    title: str
+    covers: str
+    """The period the report covers, e.g. ``2024-Q1`` or ``2023``."""
+    due: datetime.date
+    """The last day to hand it in."""
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Rectification(_Model):
     """The deadline and where the closed loop stands."""
 
@@ -191,6 +206,12 @@ class Rectification(_Model):
     extensions: Tuple[int, ...] = ()
     escalation: Tuple[str, ...] = ()
     """What happens because the hazard is overdue."""
+    provisional: bool = False
+    """``True`` when counting the due date reached a year with no holiday notice in the ruleset."""
+    provisional_note: Optional[str] = None
+    """Why the due date is provisional, naming the year without a notice."""
+    reports: Tuple[Report, ...] = ()
+    """The periodic statistics the hazard's unit owes (Order 16 Art. 14), each with its next due date."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -342,6 +363,7 @@ for _cls in (
     TraceEntry,
     Basis,
     Classification,
+    Report,
     Rectification,
     Assignment,
     Staffing,

@@ -1328,11 +1328,24 @@ impl<'a> Ev<'a> {
                     let len = self.s.text.len() - at;
                     self.s.list_mut(skipped).push(V::txt(at as u32, len as u32));
                 }
+                let note = match self.p.calendar.missing_year(d.nominal, d.due) {
+                    Some(year) => {
+                        let at = self.s.text.len();
+                        self.s.text.push_str(&calendar::provisional_note(year));
+                        let len = self.s.text.len() - at;
+                        V::txt(at as u32, len as u32)
+                    }
+                    None => V::Unit,
+                };
+                let provisional = V::bool(!note.is_unit());
                 let k = &self.p.keys;
-                let (kd, kn, ks) = (k.due, k.nominal, k.skipped);
+                let (kd, kn, knote, kp, ks) = (k.due, k.nominal, k.note, k.provisional, k.skipped);
+                // In key order, as a Rhai map holds them.
                 let m = self.s.new_map();
                 self.s.map_push(m, V::sym(kd), due);
                 self.s.map_push(m, V::sym(kn), nominal);
+                self.s.map_push(m, V::sym(knote), note);
+                self.s.map_push(m, V::sym(kp), provisional);
                 self.s.map_push(m, V::sym(ks), V::List(skipped));
                 Ok(V::Map(m))
             }
@@ -1354,6 +1367,10 @@ impl<'a> Ev<'a> {
             Weekday => {
                 let d = self.date(a[0])?;
                 Ok(V::Int(d.weekday().number_from_monday() as i64))
+            }
+            YearOf => {
+                let d = self.date(a[0])?;
+                Ok(V::Int(i64::from(d.year())))
             }
             Contains => match a[0] {
                 s if s.is_str() => match (self.text(s), self.text(a[1])) {
