@@ -246,16 +246,24 @@ fn hr006_bands_that_should_align_but_do_not() {
     // and HR006 says where and how.
     let national = RulesetFiles::embedded("national");
     let shipped = &national.files["national/tables/lec_colours.toml"];
-    assert!(shipped.contains("aligns_with = \"lec_grades\""), "{shipped}");
+    assert!(
+        shipped.contains("aligns_with = \"lec_grades\""),
+        "{shipped}"
+    );
     let line = shipped
         .lines()
         .position(|l| l.starts_with("aligns_with"))
         .unwrap()
         + 1;
     let file = "demo/tables/lec_colours.toml";
-    let moved = |from: &str, to: &str| {
-        assert!(shipped.contains(from), "{from}");
-        let colours = shipped.replacen(from, to, 1);
+    // Each move keeps the table's own bands consistent (no gap or overlap),
+    // so HR006 is the only finding.
+    let moved = |changes: &[(&str, &str)]| {
+        let mut colours = shipped.clone();
+        for (from, to) in changes {
+            assert!(colours.contains(from), "{from}");
+            colours = colours.replacen(from, to, 1);
+        }
         findings(
             &overlay(
                 "Changes `lec_colours`.",
@@ -266,22 +274,20 @@ fn hr006_bands_that_should_align_but_do_not() {
         )
     };
     // 70 moved from blue (≤ 70, as in lec_grades) to yellow (≥ 70).
-    let fs = moved(
-        "gt = 70\nlte = 160",
-        "gte = 70\nlte = 160",
+    let fs = moved(&[
+        ("gt = 70\nlte = 160", "gte = 70\nlte = 160"),
+        ("gte = 20\nlte = 70", "gte = 20\nlt = 70"),
+    ]);
+    at(
+        &fs[0],
+        Severity::Error,
+        file,
+        line,
+        15,
+        "puts 70 in the band above here and in the band below in `lec_grades`",
     );
-    let fs2 = moved("gte = 20\nlte = 70", "gte = 20\nlt = 70");
-    for fs in [&fs, &fs2] {
-        assert!(
-            fs.iter().any(|f| f
-                .message
-                .contains("puts 70 in the band above here and in the band below in `lec_grades`")),
-            "{fs:?}"
-        );
-    }
-    at(&fs[0], Severity::Error, file, line, 15, "70");
     // 320 moved to the other side.
-    let fs = moved("gt = 320\n", "gte = 320\n");
+    let fs = moved(&[("gt = 320\n", "gte = 320\n"), ("lte = 320\n", "lt = 320\n")]);
     assert!(
         fs.iter().any(|f| f
             .message
@@ -289,9 +295,10 @@ fn hr006_bands_that_should_align_but_do_not() {
         "{fs:?}"
     );
     // An edge moved to another value: 160 → 150 on both rows.
-    let colours = shipped
-        .replacen("gt = 160\n", "gt = 150\n", 1)
-        .replacen("lte = 160\n", "lte = 150\n", 1);
+    let colours =
+        shipped
+            .replacen("gt = 160\n", "gt = 150\n", 1)
+            .replacen("lte = 160\n", "lte = 150\n", 1);
     let fs = findings(
         &overlay(
             "Changes `lec_colours`.",
@@ -301,8 +308,9 @@ fn hr006_bands_that_should_align_but_do_not() {
         &[],
     );
     assert!(
-        fs.iter()
-            .any(|f| f.message.contains("the edge at 150 is not an edge of `lec_grades`")),
+        fs.iter().any(|f| f
+            .message
+            .contains("the edge at 150 is not an edge of `lec_grades`")),
         "{fs:?}"
     );
     assert!(

@@ -63,7 +63,10 @@ fn a_calendar_table_for_the_missing_year_is_the_whole_change() {
         assert_eq!(r.due, Some(date("2027-01-01")));
         assert!(r.provisional);
         let note = r.provisional_note.expect("a note");
-        assert!(note.contains("2027年") && note.contains("for 2027"), "{note}");
+        assert!(
+            note.contains("2027年") && note.contains("for 2027"),
+            "{note}"
+        );
         assert!(d.trace.iter().any(|t| t.id == "rectification.provisional"));
     }
     // With the one table added: 1–3 January are holidays, the period ends on
@@ -80,7 +83,9 @@ fn a_calendar_table_for_the_missing_year_is_the_whole_change() {
         assert!(!d.trace.iter().any(|t| t.id == "rectification.provisional"));
     }
     // A deadline reaching 2028 is still provisional, and names 2028.
-    let d = after.evaluate(&hazard("2027-12-02"), date("2027-12-02")).unwrap();
+    let d = after
+        .evaluate(&hazard("2027-12-02"), date("2027-12-02"))
+        .unwrap();
     let r = d.rectification.unwrap();
     assert!(r.provisional);
     assert!(r.provisional_note.unwrap().contains("2028"));

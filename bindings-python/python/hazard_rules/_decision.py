@@ -20,6 +20,7 @@ __all__ = [
     "Basis",
     "Classification",
     "Decision",
+    "PlanResponse",
     "PointRisk",
     "Rectification",
     "RegionRisk",
@@ -269,6 +270,18 @@ class AccidentResponse(_Model):
 
 
 @dataclasses.dataclass(frozen=True)
+class PlanResponse(_Model):
+    """One kind of response of a place's plan (e.g. Zhejiang's 防台风) and the level it reached."""
+
+    kind: str
+    """``flood``, ``typhoon``, ``sea_typhoon``, …."""
+    zh: str
+    level: str
+    """``I``–``IV``."""
+    triggers: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class WarningResponse(_Model):
     """A warning's response level and actions."""
 
@@ -279,6 +292,8 @@ class WarningResponse(_Model):
     triggers: Tuple[str, ...] = ()
     actions: Tuple[str, ...] = ()
     notify: Tuple[str, ...] = ()
+    responses: Tuple[PlanResponse, ...] = ()
+    """The separate responses a place's plan runs, each with its own level (empty for one combined response)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -369,6 +384,7 @@ for _cls in (
     Staffing,
     Responsibility,
     AccidentResponse,
+    PlanResponse,
     WarningResponse,
     Response,
     PointRisk,

@@ -63,8 +63,8 @@ impl Native {
     pub fn arity(self) -> usize {
         use Native::*;
         match self {
-            Neg | Not | Table | IsWorkingDay | Weekday | YearOf | IsEmpty | Len | ToFloat | ToInt
-            | Floor | Ceiling | Round | Abs | Keys => 1,
+            Neg | Not | Table | IsWorkingDay | Weekday | YearOf | IsEmpty | Len | ToFloat
+            | ToInt | Floor | Ceiling | Round | Abs | Keys => 1,
             FindRow => 3,
             _ => 2,
         }
