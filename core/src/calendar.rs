@@ -233,10 +233,32 @@ pub(crate) fn deadline_text(
 /// The `note` of a provisional deadline (`deadline(..).note`, a
 /// rectification's `provisional_note`): names the year without a notice.
 pub(crate) fn provisional_note(year: i32) -> String {
-    format!(
+    let mut s = String::new();
+    write_provisional_note(&mut s, year);
+    s
+}
+
+/// [`provisional_note`] written into `out` (the compiled plan's scratch text,
+/// which a warm evaluator reuses without allocating).
+pub(crate) fn write_provisional_note(out: &mut String, year: i32) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
         "规则集无{year}年国务院节假日安排通知，期限仅按周末推算，为暂定 \
          no State Council holiday notice for {year} in the ruleset: the deadline counts weekends only and is provisional"
-    )
+    );
+}
+
+/// How a skipped day is named in `deadline(..).skipped`, as [`day_label`]
+/// says, written into `out` without building a [`DayKind`].
+pub(crate) fn write_rest_day_label(cal: &Calendar, date: NaiveDate, out: &mut String) {
+    match cal.holidays.get(&date) {
+        Some(name) => {
+            out.push_str("holiday:");
+            out.push_str(name);
+        }
+        None => out.push_str("weekend"),
+    }
 }
 
 #[cfg(test)]
