@@ -90,3 +90,64 @@ fn a_calendar_table_for_the_missing_year_is_the_whole_change() {
     assert!(r.provisional);
     assert!(r.provisional_note.unwrap().contains("2028"));
 }
+
+/// The whole result of `deadline(..)` — skipped days, `provisional`, `note` —
+/// is the same in the compiled plan and in the interpreter. A rule shows it
+/// through the staffing check's `shortfalls` (the only free-text list of a
+/// decision a test overlay can fill).
+#[test]
+fn the_deadline_helper_agrees_in_the_plan_and_the_interpreter() {
+    let mut files = RulesetFiles::embedded("national");
+    files.files.insert(
+        "demo/ruleset.toml".into(),
+        "id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\ndescription = \"Replaces `check_staffing(township)` to show `deadline`.\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
+    );
+    files.files.insert(
+        "demo/rules/show.rhai".into(),
+        r#"
+fn check_staffing(t) {
+    let d = deadline("2021-09-30", 1);
+    let e = deadline("2026-12-31", 2);
+    let out = d.skipped;
+    out += e.skipped;
+    out.push(`${d.nominal} ${d.due} ${d.provisional}`);
+    out.push(`${e.nominal} ${e.due} ${e.provisional}`);
+    if d.note == () { out.push("no note"); }
+    out.push(e.note);
+    #{ required_staff: 0, actual_staff: 0, required_officers: 0, actual_officers: 0, ok: true, shortfalls: out }
+}
+"#
+        .into(),
+    );
+    files.leaf = "demo".into();
+    let rs = Ruleset::from_files(files).expect("the overlay loads");
+    let report = rs
+        .compile_report()
+        .iter()
+        .find(|f| f.name == "check_staffing")
+        .expect("reported");
+    assert!(report.compiled, "{report}");
+    let input: Input =
+        serde_json::from_value(json!({ "township": { "industrial_enterprises": 1 } })).unwrap();
+    let as_of = date("2026-12-31");
+    let plan = rs.evaluate(&input, as_of).unwrap();
+    let interpreted = rs.evaluate_interpreted(&input, as_of).unwrap();
+    assert_eq!(plan, interpreted);
+    let shortfalls = plan.responsibility.unwrap().staffing.unwrap().shortfalls;
+    let mut want: Vec<String> = (1..=7)
+        .map(|d| format!("2021-10-0{d} holiday:国庆节"))
+        .collect();
+    want.extend([
+        "2027-01-02 weekend".to_owned(),
+        "2027-01-03 weekend".to_owned(),
+        "2021-10-01 2021-10-08 false".to_owned(),
+        "2027-01-02 2027-01-04 true".to_owned(),
+        "no note".to_owned(),
+    ]);
+    assert_eq!(shortfalls[..want.len()], want[..]);
+    assert!(
+        shortfalls[want.len()].contains("for 2027"),
+        "{shortfalls:?}"
+    );
+    assert_eq!(shortfalls.len(), want.len() + 1);
+}
