@@ -1140,10 +1140,7 @@ impl FairBaseline {
         r.due = Some(due);
         if let Some(year) = missing {
             r.provisional = true;
-            r.provisional_note = Some(format!(
-                "规则集无{year}年国务院节假日安排通知，期限仅按周末推算，为暂定 \
-                 no State Council holiday notice for {year} in the ruleset: the deadline counts weekends only and is provisional"
-            ));
+            r.provisional_note = Some(provisional_note(year));
             t.rule("rectification.provisional");
         }
 
@@ -1224,17 +1221,23 @@ impl FairBaseline {
             supplement_until: None,
             investigation_due: None,
             investigation_latest: None,
+            provisional: false,
+            provisional_note: None,
         };
         if let Some(on) = a.occurred_on {
             out.supplement_until = Some(add_days(on, supplement));
-            let due = self.calendar.deadline(on, INVESTIGATION_DAYS, t).0;
+            let (due, m1) = self.calendar.deadline(on, INVESTIGATION_DAYS, t);
             out.investigation_due = Some(due);
             // Art. 29: at most 60 more days, counted from the day of the accident.
-            out.investigation_latest = Some(
+            let (latest, m2) =
                 self.calendar
-                    .deadline(on, INVESTIGATION_DAYS + INVESTIGATION_EXTENSION_DAYS, t)
-                    .0,
-            );
+                    .deadline(on, INVESTIGATION_DAYS + INVESTIGATION_EXTENSION_DAYS, t);
+            out.investigation_latest = Some(latest);
+            if let Some(year) = m1.or(m2) {
+                out.provisional = true;
+                out.provisional_note = Some(provisional_note(year));
+                t.rule("response.investigation_provisional");
+            }
         }
         out
     }
@@ -1908,4 +1911,12 @@ fn statistics_reports(_unit: &str, as_of: NaiveDate, t: &mut Trace) -> Vec<Repor
         });
     }
     out
+}
+
+/// The note of a provisional deadline, naming the year without a notice.
+fn provisional_note(year: i32) -> String {
+    format!(
+        "规则集无{year}年国务院节假日安排通知，期限仅按周末推算，为暂定 \
+         no State Council holiday notice for {year} in the ruleset: the deadline counts weekends only and is provisional"
+    )
 }

@@ -235,6 +235,13 @@ pub struct AccidentResponse {
     pub investigation_due: Option<NaiveDate>,
     #[serde(default, deserialize_with = "valid::opt_date")]
     pub investigation_latest: Option<NaiveDate>,
+    /// `true` when counting `investigation_due` or `investigation_latest`
+    /// reached a year with no State Council holiday notice in the ruleset.
+    #[serde(default)]
+    pub provisional: bool,
+    /// Why those dates are provisional, naming the year without a notice.
+    #[serde(default)]
+    pub provisional_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

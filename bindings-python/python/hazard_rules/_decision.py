@@ -267,6 +267,10 @@ class AccidentResponse(_Model):
     supplement_until: Optional[datetime.date] = None
     investigation_due: Optional[datetime.date] = None
     investigation_latest: Optional[datetime.date] = None
+    provisional: bool = False
+    """``True`` when counting the investigation dates reached a year with no holiday notice in the ruleset."""
+    provisional_note: Optional[str] = None
+    """Why the investigation dates are provisional, naming the year without a notice."""
 
 
 @dataclasses.dataclass(frozen=True)

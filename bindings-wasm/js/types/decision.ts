@@ -170,6 +170,15 @@ export interface AccidentResponse {
   investigation_latest?: string | null;
   per_level_hours: number;
   /**
+   * `true` when counting `investigation_due` or `investigation_latest`
+   * reached a year with no State Council holiday notice in the ruleset.
+   */
+  provisional?: boolean;
+  /**
+   * Why those dates are provisional, naming the year without a notice.
+   */
+  provisional_note?: string | null;
+  /**
    * The highest level the report must reach.
    */
   reported_up_to: string;
