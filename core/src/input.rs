@@ -224,6 +224,11 @@ pub struct TyphoonForecast {
     pub sustained_force: u32,
     #[serde(default)]
     pub gust_force: Option<u32>,
+    /// The winds are forecast for the sea areas only, not for land (a
+    /// province may run a separate sea response, e.g. Zhejiang's 海上防台风);
+    /// the national rules do not read it.
+    #[serde(default)]
+    pub at_sea: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

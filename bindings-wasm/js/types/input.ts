@@ -309,6 +309,12 @@ export interface Warning {
  * via the `definition` "TyphoonForecast".
  */
 export interface TyphoonForecast {
+  /**
+   * The winds are forecast for the sea areas only, not for land (a
+   * province may run a separate sea response, e.g. Zhejiang's 海上防台风);
+   * the national rules do not read it.
+   */
+  at_sea?: boolean;
   gust_force?: number | null;
   sustained_force: number;
   within_hours: number;

@@ -33,6 +33,7 @@ macro_rules! keys {
 
 keys!(
     absent,
+    at_sea,
     backup,
     c,
     cannot_self_remove,
@@ -77,6 +78,7 @@ keys!(
     overdue_hazards,
     points,
     principal,
+    provisional,
     rainfall_1h_mm,
     rainfall_24h_mm,
     recent_accidents,
@@ -316,6 +318,7 @@ pub(crate) fn warning(s: &mut Scratch, k: &Cx<'_>, w: &Warning) -> V {
     }
     let typhoon = w.typhoon.as_ref().map_or(V::Unit, |t: &TyphoonForecast| {
         map(s)
+            .f(k.at_sea, V::bool(t.at_sea))
             .f(
                 k.gust_force,
                 t.gust_force.map_or(V::Unit, |g| V::Int(g as i64)),
