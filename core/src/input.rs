@@ -196,6 +196,10 @@ pub struct Warning {
     /// Region the warning covers (echoed in actions).
     #[serde(default)]
     pub region: Option<String>,
+    /// The day the signals and readings were observed: the day whose rules
+    /// apply (the as-of date when absent).
+    #[serde(default)]
+    pub observed_on: Option<NaiveDate>,
     /// Forecast typhoon winds, to derive the typhoon signal.
     #[serde(default)]
     pub typhoon: Option<TyphoonForecast>,
@@ -395,6 +399,9 @@ impl Input {
                 }
                 previous = e.on;
             }
+        }
+        if let Some(d) = self.warning.as_ref().and_then(|w| w.observed_on) {
+            plausible_date(|| "warning.observed_on".into(), d)?;
         }
         if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
             plausible_date(|| "accident.occurred_on".into(), d)?;

@@ -280,6 +280,11 @@ export interface Warning {
    * The gauge's guaranteed level (保证水位).
    */
   guarantee_level_m?: number | null;
+  /**
+   * The day the signals and readings were observed: the day whose rules
+   * apply (the as-of date when absent).
+   */
+  observed_on?: string | null;
   rainfall_1h_mm?: number | null;
   rainfall_24h_mm?: number | null;
   /**

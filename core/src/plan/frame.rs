@@ -72,6 +72,7 @@ keys!(
     needs_suspension,
     nominal,
     note,
+    observed_on,
     occurred_on,
     on,
     open_major_hazards,
@@ -327,8 +328,10 @@ pub(crate) fn warning(s: &mut Scratch, k: &Cx<'_>, w: &Warning) -> V {
             .f(k.within_hours, V::Int(t.within_hours as i64))
             .done()
     });
+    let observed = w.observed_on.map_or(V::Unit, |d| s.push_date(d));
     map(s)
         .f(k.guarantee_level_m, opt_f64(w.guarantee_level_m))
+        .f(k.observed_on, observed)
         .f(k.rainfall_1h_mm, opt_f64(w.rainfall_1h_mm))
         .f(k.rainfall_24h_mm, opt_f64(w.rainfall_24h_mm))
         .f(k.region, region)
