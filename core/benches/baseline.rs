@@ -72,7 +72,14 @@ impl Baseline {
                 .nth(1)
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(0);
-            gongmao.contains(&h.sector.as_str()) && (article == 3 || article >= 11)
+            // Items for every 工贸 sector: Order 10 Art. 3 and 11–13; in the
+            // 2017 standard (GM17-), its special sections 1–3.
+            let general = if i.starts_with("GM17-") {
+                article <= 3
+            } else {
+                article == 3 || article >= 11
+            };
+            gongmao.contains(&h.sector.as_str()) && general
         });
         let major = major_item || h.facts.needs_suspension || h.facts.cannot_self_remove;
         let (start, days) = match &h.listing {

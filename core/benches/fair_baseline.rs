@@ -25,6 +25,7 @@ use hazard_rules::decision::{
     AccidentResponse, Assignment, Basis, Classification, PlanResponse, PointRisk, Rectification,
     RegionRisk, Report, Response, Responsibility, Risk, Staffing, UnitRisk, WarningResponse,
 };
+use hazard_rules::in_force::Applied;
 use hazard_rules::input::{
     Accident, Hazard, Post, Region, RiskInput, RiskPoint, Township, UnitSignals, Warning,
 };
@@ -48,6 +49,7 @@ pub struct FairAnswer {
     pub response: Option<Response>,
     pub risk: Option<Risk>,
     pub trace: Vec<TraceStep>,
+    pub in_force: Vec<Applied>,
 }
 
 pub struct FairBaseline {
@@ -161,7 +163,16 @@ struct Catalogue {
     /// When its standard is in force (both ends included).
     from: Option<(i32, u32, u32)>,
     to: Option<(i32, u32, u32)>,
+    /// A dated version of `catalogue_gongmao`: its label, dates and source.
+    version: Option<DatedVersion>,
 }
+
+type DatedVersion = (
+    &'static str,
+    Option<(i32, u32, u32)>,
+    Option<(i32, u32, u32)>,
+    &'static str,
+);
 
 /// `catalogues`: which table holds the items of an id prefix.
 const CATALOGUES: &[Catalogue] = &[
@@ -172,6 +183,12 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_gongmao.toml"),
         from: Some((2023, 5, 15)),
         to: None,
+        version: Some((
+            "MEM-10-2023",
+            Some((2023, 5, 15)),
+            None,
+            "工贸企业重大事故隐患判定标准（应急管理部令第10号，2023年5月15日施行）",
+        )),
     },
     Catalogue {
         prefix: "GM17-",
@@ -180,6 +197,12 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_gongmao_2017.toml"),
         from: Some((2017, 11, 30)),
         to: Some((2023, 5, 14)),
+        version: Some((
+            "SAWS-129-2017",
+            Some((2017, 11, 30)),
+            Some((2023, 5, 14)),
+            "工贸行业重大生产安全事故隐患判定标准（2017版）（安监总管四〔2017〕129号，2023年5月15日废止）",
+        )),
     },
     Catalogue {
         prefix: "HG-",
@@ -188,6 +211,7 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_chemicals.toml"),
         from: None,
         to: None,
+        version: None,
     },
 ];
 
@@ -805,7 +829,8 @@ fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
 // ---------------------------------------------------------------------------
 
 #[derive(Default)]
-struct Trace(Vec<TraceStep>);
+/// The trace, and the table versions applied (`Decision::in_force`).
+struct Trace(Vec<TraceStep>, Vec<Applied>);
 
 impl Trace {
     fn rule(&mut self, id: &'static str) {
@@ -818,14 +843,24 @@ impl Trace {
     fn values(&mut self, table: &'static str) {
         self.0.push(("table", table, None));
     }
-    /// The version of a table chosen by the day, once.
-    fn version(&mut self, table: &'static str) {
-        if !self
-            .0
-            .iter()
-            .any(|(k, t, _)| *k == "version" && *t == table)
-        {
-            self.0.push(("version", table, None));
+    /// The version of the 工贸 catalogue chosen by the day, once.
+    fn version(&mut self, cat: &Catalogue, on: NaiveDate) {
+        let (version, from, to, source) = cat.version.expect("a dated catalogue");
+        if !self.1.iter().any(|a| a.version == version) {
+            self.0
+                .push(("version", "catalogue_gongmao", Some(version.to_owned())));
+            let day = |d: Option<(i32, u32, u32)>| {
+                d.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+            };
+            self.1.push(Applied {
+                table: "catalogue_gongmao".to_owned(),
+                version: version.to_owned(),
+                valid_from: day(from),
+                valid_to: day(to),
+                source: Some(source.to_owned()),
+                on,
+                field: "hazard.found_on".to_owned(),
+            });
         }
     }
 }
@@ -922,7 +957,7 @@ impl FairBaseline {
     /// The decision, or the first input error with its JSON path.
     pub fn try_decide(&self, input: &Input, as_of: NaiveDate) -> Result<FairAnswer, InputError> {
         validate(input)?;
-        let mut t = Trace(Vec::with_capacity(48));
+        let mut t = Trace(Vec::with_capacity(48), Vec::new());
         if as_of < self.effective_from {
             t.0.push(("note", "effective_from", None));
         }
@@ -936,6 +971,7 @@ impl FairBaseline {
             response: None,
             risk: None,
             trace: Vec::new(),
+            in_force: Vec::new(),
         };
         if let Some(h) = &input.hazard {
             let (cls, major) = self.classify(h, &mut t)?;
@@ -970,6 +1006,7 @@ impl FairBaseline {
             a.risk = Some(score_risk(r, &mut t)?);
         }
         a.trace = t.0;
+        a.in_force = t.1;
         Ok(a)
     }
 
@@ -1005,8 +1042,8 @@ impl FairBaseline {
                     format!("unknown catalogue item \"{id}\""),
                 );
             };
-            if cat.from.is_some() {
-                t.version("catalogue_gongmao");
+            if cat.version.is_some() {
+                t.version(cat, h.found_on);
             }
             t.row(cat.table, id.as_str());
             if sector.item_sectors.contains(&item.sector.as_str()) {
@@ -1047,7 +1084,7 @@ impl FairBaseline {
         if h.facts.device_failed {
             if day >= (2023, 5, 15) {
                 t.row("facts", "device_failed");
-                t.version("catalogue_gongmao");
+                t.version(&CATALOGUES[0], h.found_on);
                 let item = &self.catalogues[0]["GM-14"];
                 t.row("catalogue_gongmao", "GM-14");
                 let basis_item = Basis {
@@ -1917,6 +1954,7 @@ impl FairBaseline {
             .map(|r| (r.id.as_str(), r.version.as_str()))
             .collect();
         assert_eq!(chain, answer.ruleset, "ruleset chain");
+        assert_eq!(decision.in_force, answer.in_force, "in_force");
         assert_eq!(
             decision.classification, answer.classification,
             "classification"
