@@ -76,5 +76,30 @@ pins=$(grep -E '^(pandas|numpy|pyarrow)==' "$py_dir/requirements-dev.txt")
 "$fresh/bin/python" -m pip install --quiet --disable-pip-version-check $pins
 (cd "$out" && readme_block pandas)
 
+step "the sdist: self-contained (rulesets inside), and a wheel built from it alone"
+rm -rf "$out/sdist" "$out/sdist-wheel" "$out/sdist-venv"
+"$venv/bin/maturin" sdist -m "$py_dir/Cargo.toml" -o "$out/sdist"
+sdists=("$out"/sdist/hazard_rules-*.tar.gz)
+[ "${#sdists[@]}" = 1 ] || { echo "expected one sdist, found: ${sdists[*]}"; exit 1; }
+tar -tzf "${sdists[0]}" | grep -q '/core/rulesets/national/ruleset.toml$' \
+  || { echo "the sdist lacks the embedded rulesets (core/rulesets/)"; exit 1; }
+# Unpacked away from the checkout, so nothing outside the sdist can be read;
+# the venv's maturin (no build isolation: the pinned version, no download).
+mkdir -p "$out/sdist/unpacked"
+tar -xzf "${sdists[0]}" -C "$out/sdist/unpacked"
+(cd "$out/sdist/unpacked" && PATH="$venv/bin:$PATH" "$venv/bin/python" -m pip wheel --quiet --no-deps \
+  --no-build-isolation --disable-pip-version-check ./hazard_rules-* -w "$out/sdist-wheel")
+"$PYTHON" -m venv "$out/sdist-venv"
+"$out/sdist-venv/bin/python" -m pip install --quiet --disable-pip-version-check "$out"/sdist-wheel/hazard_rules-*.whl
+(cd "$out" && "$out/sdist-venv/bin/python" - <<'PY'
+import hazard_rules as hr
+
+d = hr.evaluate({"id": "H-1", "hazard": {"sector": "light_industry", "items": ["GM-11-1"], "found_on": "2024-03-01"}},
+                as_of="2024-06-30")
+assert d.classification.level == "major", d.classification
+print("the wheel built from the sdist decides:", d.id, d.classification.level)
+PY
+)
+
 echo
 echo "python tests passed ($(basename "$wheel"))"
