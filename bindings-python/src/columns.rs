@@ -183,7 +183,7 @@ impl Layout {
     }
 }
 
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut n = node;
     for _ in 0..32 {
         if let Some(r) = n.get("$ref").and_then(Value::as_str) {
@@ -214,7 +214,7 @@ fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     n
 }
 
-fn type_of(node: &Value) -> &str {
+pub(crate) fn type_of(node: &Value) -> &str {
     match node.get("type") {
         Some(Value::String(s)) => s,
         Some(Value::Array(types)) => types

@@ -8,9 +8,12 @@
 //! the same answers and messages. Batches run on all cores (rayon) with the
 //! GIL released.
 
+mod arrow_in;
+mod arrow_out;
 mod columns;
 mod convert;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 
@@ -300,15 +303,7 @@ impl Batch {
         trace: bool,
         rows: usize,
     ) -> PyResult<Self> {
-        let raise_errors = match errors {
-            "collect" => false,
-            "raise" => true,
-            other => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "errors must be \"collect\" or \"raise\", not {other:?}"
-                )))
-            }
-        };
+        let raise_errors = raise_errors(errors)?;
         Ok(Batch {
             rules: ruleset.rules.clone(),
             as_of: as_of(py, as_of_date)?,
@@ -322,7 +317,7 @@ impl Batch {
     /// Adds records given as dicts.
     fn add_records(&mut self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
         let values = record_values(records)?;
-        self.run(py, values)
+        self.run(py, move || values)
     }
 
     /// Adds rows given as columns: `names` are dotted input paths
@@ -334,7 +329,16 @@ impl Batch {
         columns: Vec<Bound<'_, PyList>>,
     ) -> PyResult<()> {
         let values = column_values(&names, &columns)?;
-        self.run(py, values)
+        self.run(py, move || values)
+    }
+
+    /// Adds the rows of an Arrow object (anything with `__arrow_c_stream__`
+    /// or `__arrow_c_array__`), `chunk` rows at a time: read and decided
+    /// without the GIL, no Python object per cell.
+    fn add_arrow(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<()> {
+        for_arrow_chunks(py, data, chunk, |py, frame| {
+            self.run(py, move || frame.records())
+        })
     }
 
     /// Waits for the last chunk and returns `(rows, [(name, kind, data, missing), ...])`.
@@ -358,24 +362,32 @@ type ChunkResult = Result<Vec<Outcome>, String>;
 impl Batch {
     /// Starts this chunk on the worker threads, then takes in the one before:
     /// while the rules run on a chunk, Python prepares the next one.
-    fn run(&mut self, py: Python<'_>, values: Vec<Result<Value, Error>>) -> PyResult<()> {
+    /// `records` makes the chunk's records (on a worker thread).
+    fn run(
+        &mut self,
+        py: Python<'_>,
+        records: impl FnOnce() -> Vec<Result<Value, Error>> + Send + 'static,
+    ) -> PyResult<()> {
         if self.columns.is_none() {
             return Err(PyRuntimeError::new_err("the batch is finished"));
         }
-        let next = self.submit(values);
+        let next = self.submit(records);
         match self.pending.replace(Mutex::new(next)) {
             Some(previous) => self.collect(py, previous),
             None => Ok(()),
         }
     }
 
-    fn submit(&self, values: Vec<Result<Value, Error>>) -> mpsc::Receiver<ChunkResult> {
+    fn submit(
+        &self,
+        records: impl FnOnce() -> Vec<Result<Value, Error>> + Send + 'static,
+    ) -> mpsc::Receiver<ChunkResult> {
         let (tx, rx) = mpsc::sync_channel(1);
         let rules = self.rules.clone();
         let as_of = self.as_of;
         let trace = self.trace;
         rayon::spawn(move || {
-            let work = || evaluate_chunk(&rules, values, as_of, trace);
+            let work = || evaluate_chunk(&rules, records(), as_of, trace);
             let result =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|p| {
                     p.downcast_ref::<String>()
@@ -484,6 +496,253 @@ fn column_values(
     Ok(values)
 }
 
+/// Decides records into Arrow record batches (`arrow_out`): one output
+/// batch per chunk, read, decided and built on all cores without the GIL.
+#[pyclass(frozen, module = "hazard_rules._hazard_rules")]
+struct ArrowDecider {
+    rules: Arc<Ruleset>,
+    as_of: NaiveDate,
+    raise_errors: bool,
+    trace: bool,
+    layout: Arc<arrow_out::Layout>,
+}
+
+#[pymethods]
+impl ArrowDecider {
+    /// `errors`: `collect` or `raise`, as for [`Batch`]; `metadata` goes on
+    /// the output's schema (`as_of`, `ruleset`).
+    #[new]
+    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, metadata=HashMap::new()))]
+    fn new(
+        py: Python<'_>,
+        ruleset: &NativeRuleset,
+        as_of_date: &str,
+        errors: &str,
+        trace: bool,
+        metadata: HashMap<String, String>,
+    ) -> PyResult<Self> {
+        Ok(ArrowDecider {
+            rules: ruleset.rules.clone(),
+            as_of: as_of(py, as_of_date)?,
+            raise_errors: raise_errors(errors)?,
+            trace,
+            layout: Arc::new(arrow_out::Layout::of_decision(trace, metadata)),
+        })
+    }
+
+    /// An Arrow object's rows (all its batches), `chunk` at a time; `start`
+    /// is the first row's number (for the error raised with
+    /// `errors="raise"`).
+    #[pyo3(signature = (data, chunk, start=0))]
+    fn decide_arrow(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        chunk: usize,
+        start: usize,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let mut batches = Vec::new();
+        let mut row = start;
+        for_arrow_chunks(py, data, chunk, |py, frame| {
+            let n = frame.rows();
+            batches.push(self.decide(py, move || frame.records(), row)?);
+            row += n;
+            Ok(())
+        })?;
+        Ok(arrow_out::DecidedBatches::new(
+            self.layout.schema(),
+            batches,
+        ))
+    }
+
+    /// Records given as dicts (one chunk).
+    #[pyo3(signature = (records, start=0))]
+    fn decide_records(
+        &self,
+        py: Python<'_>,
+        records: &Bound<'_, PyAny>,
+        start: usize,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let values = record_values(records)?;
+        let batch = self.decide(py, move || values, start)?;
+        Ok(arrow_out::DecidedBatches::new(
+            self.layout.schema(),
+            vec![batch],
+        ))
+    }
+
+    /// Rows given as columns (one chunk): `names` dotted input paths,
+    /// `columns` equally long lists of cells.
+    #[pyo3(signature = (names, columns, start=0))]
+    fn decide_columns(
+        &self,
+        py: Python<'_>,
+        names: Vec<String>,
+        columns: Vec<Bound<'_, PyList>>,
+        start: usize,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let values = column_values(&names, &columns)?;
+        let batch = self.decide(py, move || values, start)?;
+        Ok(arrow_out::DecidedBatches::new(
+            self.layout.schema(),
+            vec![batch],
+        ))
+    }
+
+    /// The batches of several calls as one stream (same schema).
+    fn join(&self, parts: Vec<PyRef<'_, arrow_out::DecidedBatches>>) -> arrow_out::DecidedBatches {
+        let batches = parts.iter().flat_map(|p| p.batches().to_vec()).collect();
+        arrow_out::DecidedBatches::new(self.layout.schema(), batches)
+    }
+
+    /// Decides an Arrow stream lazily: an iterator of `DecidedBatches`, one
+    /// per batch of the stream, so memory stays that of one batch.
+    fn stream(&self, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<DecidedStream> {
+        Ok(DecidedStream {
+            decider: ArrowDecider {
+                rules: self.rules.clone(),
+                as_of: self.as_of,
+                raise_errors: self.raise_errors,
+                trace: self.trace,
+                layout: self.layout.clone(),
+            },
+            reader: Mutex::new(Some(arrow_in::import(data)?)),
+            chunk: chunk.max(1),
+            row: Mutex::new(0),
+        })
+    }
+}
+
+impl ArrowDecider {
+    /// One chunk: its records made, decided and built into a record batch on
+    /// the worker threads; with `errors="raise"` the first error is raised.
+    fn decide(
+        &self,
+        py: Python<'_>,
+        records: impl FnOnce() -> Vec<Result<Value, Error>> + Send,
+        start: usize,
+    ) -> PyResult<arrow_array::RecordBatch> {
+        let (rules, as_of, trace, layout) = (&self.rules, self.as_of, self.trace, &self.layout);
+        let raise = self.raise_errors;
+        let made = py.detach(move || {
+            let decided = decide_chunk(rules, records(), as_of, trace);
+            if raise {
+                if let Some((i, e)) = decided.iter().enumerate().find_map(|(i, d)| match d {
+                    arrow_out::Decided::Error { error, .. } => Some((i, error.clone())),
+                    _ => None,
+                }) {
+                    return Err((start + i, e));
+                }
+            }
+            Ok(layout.batch(&decided))
+        });
+        match made {
+            Ok(Ok(batch)) => Ok(batch),
+            Ok(Err(e)) => Err(PyRuntimeError::new_err(format!(
+                "cannot build the decided batch: {e}"
+            ))),
+            Err((row, e)) => Err(py_error(py, &e, Some(row))),
+        }
+    }
+}
+
+/// An Arrow stream being decided batch by batch (see [`ArrowDecider::stream`]).
+#[pyclass(module = "hazard_rules._hazard_rules")]
+struct DecidedStream {
+    decider: ArrowDecider,
+    /// `None` once the stream has ended.
+    reader: Mutex<Option<Box<dyn arrow_array::RecordBatchReader + Send>>>,
+    chunk: usize,
+    row: Mutex<usize>,
+}
+
+#[pymethods]
+impl DecidedStream {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<arrow_out::DecidedBatches>> {
+        let next = {
+            let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(r) = reader.as_mut() else {
+                return Ok(None);
+            };
+            let next = py.detach(|| r.next());
+            if next.is_none() {
+                *reader = None;
+            }
+            next
+        };
+        let Some(batch) = next else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
+        })?;
+        let frame = arrow_in::Frame::new(&batch);
+        check_names(frame.columns())?;
+        check_names(frame.names())?;
+        let mut row = *self.row.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batches = Vec::new();
+        let mut start = 0;
+        while start < frame.rows() {
+            let len = self.chunk.min(frame.rows() - start);
+            let part = frame.slice(start, len);
+            batches.push(self.decider.decide(py, move || part.records(), row)?);
+            row += len;
+            start += len;
+        }
+        *self.row.lock().unwrap_or_else(|p| p.into_inner()) = row;
+        Ok(Some(arrow_out::DecidedBatches::new(
+            self.decider.layout.schema(),
+            batches,
+        )))
+    }
+}
+
+/// The rules on one chunk, on all cores; each decision as JSON (with its
+/// trace when `trace`), each failure with the input's id.
+fn decide_chunk(
+    rules: &Ruleset,
+    values: Vec<Result<Value, Error>>,
+    as_of: NaiveDate,
+    trace: bool,
+) -> Vec<arrow_out::Decided> {
+    let mode = if trace {
+        TraceMode::Full
+    } else {
+        TraceMode::Off
+    };
+    values
+        .into_par_iter()
+        .map(|v| {
+            let id = v
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
+            let decided = v
+                .and_then(|v| Input::from_value(v).map_err(Error::from))
+                .and_then(|input| rules.evaluate_with(&input, as_of, &Section::ALL, mode));
+            match decided {
+                Ok(d) => arrow_out::Decided::Decision(decision_json(&d)),
+                Err(error) => arrow_out::Decided::Error { error, id },
+            }
+        })
+        .collect()
+}
+
+/// `errors="collect"` (false) or `"raise"` (true).
+fn raise_errors(errors: &str) -> PyResult<bool> {
+    match errors {
+        "collect" => Ok(false),
+        "raise" => Ok(true),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "errors must be \"collect\" or \"raise\", not {other:?}"
+        ))),
+    }
+}
+
 /// Records decided by two rulesets and compared (`hazard_rules::diff`), fed
 /// as a [`Batch`] is; `finish` gives the summary.
 #[pyclass(module = "hazard_rules._hazard_rules")]
@@ -528,6 +787,14 @@ impl DiffBatch {
         Ok(())
     }
 
+    fn add_arrow(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<()> {
+        for_arrow_chunks(py, data, chunk, |py, frame| {
+            let values = py.detach(|| frame.records());
+            self.run(py, values);
+            Ok(())
+        })
+    }
+
     /// `{"records", "changed", "fields": [...]}` (see `hazard_rules::diff`).
     fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let diff = std::mem::take(&mut self.diff);
@@ -566,6 +833,35 @@ impl DiffBatch {
         });
         for (name, a, b) in pairs {
             self.diff.add(&name, &a, &b);
+        }
+    }
+}
+
+/// Reads an Arrow object's batches (without the GIL) and hands `each` its
+/// rows in chunks of `chunk`.
+fn for_arrow_chunks(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    chunk: usize,
+    mut each: impl FnMut(Python<'_>, arrow_in::Frame) -> PyResult<()>,
+) -> PyResult<()> {
+    let mut reader = arrow_in::import(data)?;
+    let chunk = chunk.max(1);
+    loop {
+        let Some(batch) = py.detach(|| reader.next()) else {
+            return Ok(());
+        };
+        let batch = batch.map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
+        })?;
+        let frame = arrow_in::Frame::new(&batch);
+        check_names(frame.columns())?;
+        check_names(frame.names())?;
+        let mut start = 0;
+        while start < frame.rows() {
+            let len = chunk.min(frame.rows() - start);
+            each(py, frame.slice(start, len))?;
+            start += len;
         }
     }
 }
@@ -691,6 +987,9 @@ fn _hazard_rules(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeRuleset>()?;
     m.add_class::<Batch>()?;
     m.add_class::<DiffBatch>()?;
+    m.add_class::<ArrowDecider>()?;
+    m.add_class::<DecidedStream>()?;
+    m.add_class::<arrow_out::DecidedBatches>()?;
     m.add_function(wrap_pyfunction!(input_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_columns, m)?)?;

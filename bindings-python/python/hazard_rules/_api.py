@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _frame
 from . import _hazard_rules as _native
@@ -15,7 +15,15 @@ from ._errors import HazardRulesError, _from_core
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["Ruleset", "decision_schema", "evaluate", "evaluate_list", "evaluate_many", "input_schema"]
+__all__ = [
+    "Ruleset",
+    "decision_schema",
+    "evaluate",
+    "evaluate_batches",
+    "evaluate_list",
+    "evaluate_many",
+    "input_schema",
+]
 
 DateLike = Union[datetime.date, str, Any]
 """A ``datetime.date``, a ``datetime.datetime`` or ``pandas.Timestamp`` (its
@@ -43,6 +51,14 @@ def _as_of(value: Any) -> str:
 def _check_errors(errors: str) -> None:
     if errors not in ("collect", "raise"):
         raise ValueError(f'errors must be "collect" or "raise", not {errors!r}')
+
+
+OUTPUTS = ("pandas", "arrow", "polars")
+
+
+def _check_output(output: str) -> None:
+    if output not in OUTPUTS:
+        raise ValueError(f'output must be "pandas", "arrow" or "polars", not {output!r}')
 
 
 class Ruleset:
@@ -153,14 +169,21 @@ class Ruleset:
         *,
         errors: str = "collect",
         trace: bool = False,
-    ) -> pandas.DataFrame:
-        """Evaluates many records on all cores and returns a pandas DataFrame.
+        output: str = "pandas",
+    ) -> Any:
+        """Evaluates many records on all cores and returns a pandas DataFrame
+        (or, with ``output``, a pyarrow Table or a polars DataFrame).
 
         Args:
             records: a list (or any iterable) of dicts; a pandas DataFrame with
                 flat columns, nested fields by dotted names
-                (``hazard.listing.level``); or a pyarrow Table or RecordBatch
-                (dotted names or struct columns). In tables a missing cell (None,
+                (``hazard.listing.level``); or any Arrow table: an object with
+                the Arrow PyCapsule interface (a pyarrow Table, RecordBatch or
+                RecordBatchReader, a polars DataFrame, a DuckDB result), read
+                in Rust without a Python object per cell (dotted names or
+                struct columns). A pandas DataFrame is read the same way
+                through pyarrow when pyarrow is installed and can type its
+                columns, else cell by cell. In tables a missing cell (None,
                 NaN, NaT, NA, empty text) is left out of the record, and a text
                 cell is read by its field's type as the CLI reads CSV (``"3"``
                 in a number column is 3, a list as JSON, text stays text); a
@@ -170,6 +193,15 @@ class Ruleset:
                 the ``error`` column and the batch goes on; ``"raise"``: the
                 first bad record raises its error, with ``.row`` set.
             trace: add a ``trace`` column (a tuple of trace entries as dicts per row).
+            output: ``"pandas"`` (default), ``"arrow"`` (a pyarrow Table) or
+                ``"polars"`` (a polars DataFrame). The Arrow schema is the same
+                for every batch: every decision column, present or not, with
+                dates as ``date32``, whole numbers ``int64``, the decision's
+                text (levels, statuses) dictionary-encoded, lists as list
+                arrays (entries that are objects as structs), the ``error``
+                columns, and ``as_of`` and ``ruleset`` in the schema's
+                metadata. It comes out of Rust through the Arrow C stream
+                interface.
 
         Returns:
             one row per record, in order (a DataFrame input keeps its index):
@@ -185,13 +217,63 @@ class Ruleset:
         The GIL is released while rules run, so other Python threads go on.
         """
         _check_errors(errors)
+        _check_output(output)
         date = _as_of(as_of)
+        if output != "pandas":
+            decider = self._arrow_decider(date, errors, trace)
+            return _frame.to_output(_frame.decide(decider, records), output)
         batch = _native.Batch(self._native, date, errors, trace, _frame.row_count(records))
         index = _frame.feed(batch, records)
         attrs = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
         rows, columns = batch.finish()
         del batch
         return _frame.build_frame(columns, rows, index, attrs)
+
+    def evaluate_batches(
+        self,
+        batches: Any,
+        as_of: DateLike,
+        *,
+        errors: str = "collect",
+        trace: bool = False,
+        output: str = "arrow",
+    ) -> Iterator[Any]:
+        """Decides a stream of batches lazily, one batch at a time, so memory
+        stays that of a batch however long the stream: a 100-million-row
+        Parquet dataset can be decided on a laptop.
+
+        Args:
+            batches: an Arrow stream (a pyarrow RecordBatchReader, such as
+                ``pyarrow.dataset.dataset(path).scanner().to_reader()``; or
+                anything with ``__arrow_c_stream__``), or any iterable of
+                batches (Arrow objects, pandas DataFrames or lists of dicts).
+            as_of, errors, trace: as for :meth:`evaluate_many`; with
+                ``errors="raise"`` the error's ``.row`` counts from the
+                stream's first row.
+            output: ``"arrow"`` (default: pyarrow RecordBatches), ``"polars"``
+                or ``"pandas"`` (a DataFrame per batch).
+
+        Yields:
+            the decided batches, in order, a row per input row (the Arrow
+            schema of :meth:`evaluate_many` with ``output="arrow"``).
+
+        >>> import pyarrow.dataset as ds, pyarrow.parquet as pq  # doctest: +SKIP
+        >>> reader = ds.dataset("register/").scanner().to_reader()  # doctest: +SKIP
+        >>> decided = rules.evaluate_batches(reader, as_of="2024-06-30")  # doctest: +SKIP
+        >>> first = next(decided)  # doctest: +SKIP
+        >>> with pq.ParquetWriter("decided.parquet", first.schema) as out:  # doctest: +SKIP
+        ...     out.write_batch(first)
+        ...     for batch in decided:
+        ...         out.write_batch(batch)
+        """
+        _check_errors(errors)
+        _check_output(output)
+        decider = self._arrow_decider(_as_of(as_of), errors, trace)
+        return _frame.decide_stream(decider, batches, output)
+
+    def _arrow_decider(self, date: str, errors: str, trace: bool) -> Any:
+        metadata = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
+        return _native.ArrowDecider(self._native, date, errors, trace, metadata)
 
     def evaluate_list(
         self,
@@ -249,10 +331,25 @@ def evaluate_many(
     ruleset: Optional[Ruleset] = None,
     errors: str = "collect",
     trace: bool = False,
-) -> pandas.DataFrame:
+    output: str = "pandas",
+) -> Any:
     """Evaluates many records into a DataFrame with ``ruleset`` (default:
     :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_many`."""
-    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace)
+    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace, output=output)
+
+
+def evaluate_batches(
+    batches: Any,
+    as_of: DateLike,
+    *,
+    ruleset: Optional[Ruleset] = None,
+    errors: str = "collect",
+    trace: bool = False,
+    output: str = "arrow",
+) -> Iterator[Any]:
+    """Decides a stream of batches lazily with ``ruleset`` (default:
+    :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_batches`."""
+    return _rules(ruleset).evaluate_batches(batches, as_of, errors=errors, trace=trace, output=output)
 
 
 def evaluate_list(

@@ -5,7 +5,7 @@ buffers. No rule logic here: cells are handed over as they are."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import _hazard_rules as _native
 
@@ -53,10 +53,34 @@ def row_count(records: Any) -> int:
     return 0
 
 
+def speaks_arrow(obj: Any) -> bool:
+    """An object with the Arrow PyCapsule interface (pyarrow, polars, DuckDB...)."""
+    return hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_array__")
+
+
+def pandas_as_arrow(frame: Any) -> Optional[Any]:
+    """A pandas DataFrame as a pyarrow Table (columns named by their dotted
+    paths), or ``None`` when pyarrow is not installed or cannot type a column
+    (one mixing numbers and text, say): such a frame is read cell by cell."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.lib.ArrowException, TypeError, ValueError):
+        return None
+    return table.rename_columns([column_name(c) for c in frame.columns])
+
+
 def feed(batch: Any, records: Any) -> Optional[Any]:
     """Feeds ``records`` to the native batch in chunks; returns the index of the
     result (the DataFrame's own index, or ``None`` for a range)."""
     if is_dataframe(records):
+        table = pandas_as_arrow(records)
+        if table is not None:
+            batch.add_arrow(table, CHUNK)
+            return records.index
         names = [column_name(c) for c in records.columns]
         # Column by column: slicing rows of the frame itself could make pandas
         # consolidate (copy) the caller's frame.
@@ -64,18 +88,9 @@ def feed(batch: Any, records: Any) -> Optional[Any]:
         for start in range(0, len(records), CHUNK):
             batch.add_columns(names, [c.iloc[start : start + CHUNK].tolist() for c in columns])
         return records.index
-    if not is_arrow(records) and hasattr(records, "__arrow_c_stream__"):
-        # polars, DuckDB and others that speak the Arrow PyCapsule interface.
-        try:
-            import pyarrow as pa
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise ImportError("reading this table needs pyarrow: pip install 'hazard-rules[arrow]'") from e
-        records = pa.table(records)
-    if is_arrow(records):
-        names = list(records.column_names)
-        for start in range(0, records.num_rows, CHUNK):
-            part = records.slice(start, CHUNK)
-            batch.add_columns(names, [c.to_pylist() for c in part.columns])
+    if speaks_arrow(records):
+        # Read in Rust through the Arrow C stream interface: no Python object per cell.
+        batch.add_arrow(records, CHUNK)
         return None
     if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
         raise TypeError(
@@ -89,6 +104,70 @@ def feed(batch: Any, records: Any) -> Optional[Any]:
             break
         batch.add_records(chunk)
     return None
+
+
+def decide(decider: Any, records: Any, start: int = 0) -> Any:
+    """All of ``records`` decided into Arrow batches (a native ``DecidedBatches``)."""
+    if is_dataframe(records):
+        table = pandas_as_arrow(records)
+        if table is not None:
+            return decider.decide_arrow(table, CHUNK, start)
+        names = [column_name(c) for c in records.columns]
+        columns = [records.iloc[:, j] for j in range(len(names))]
+        parts = [
+            decider.decide_columns(names, [c.iloc[i : i + CHUNK].tolist() for c in columns], start + i)
+            for i in range(0, len(records), CHUNK)
+        ]
+        return decider.join(parts)
+    if speaks_arrow(records):
+        return decider.decide_arrow(records, CHUNK, start)
+    parts = []
+    row = start
+    for chunk in chunks(records):
+        parts.append(decider.decide_records(chunk, row))
+        row += len(chunk)
+    return decider.join(parts)
+
+
+def to_output(decided: Any, output: str) -> Any:
+    """Decided Arrow batches as a pyarrow Table, a polars or a pandas DataFrame."""
+    if output == "polars":
+        try:
+            import polars as pl
+        except ImportError as e:
+            raise ImportError('output="polars" needs polars: pip install polars') from e
+        return pl.DataFrame(decided)
+    try:
+        import pyarrow as pa
+    except ImportError as e:
+        raise ImportError(f"output={output!r} needs pyarrow: pip install 'hazard-rules[arrow]'") from e
+    table = pa.table(decided)
+    return table if output == "arrow" else table.to_pandas()
+
+
+def decide_stream(decider: Any, batches: Any, output: str) -> Iterator[Any]:
+    """Decides a stream lazily, batch by batch (see ``Ruleset.evaluate_batches``)."""
+    if hasattr(batches, "__arrow_c_stream__") and not is_dataframe(batches):
+        parts: Iterable[Any] = decider.stream(batches, CHUNK)
+    else:
+        if isinstance(batches, (str, bytes)) or hasattr(batches, "keys"):
+            raise TypeError("evaluate_batches takes a stream or an iterable of batches; use evaluate() for one record")
+
+        def each() -> Iterator[Any]:
+            row = 0
+            for batch in batches:
+                decided = decide(decider, batch, row)
+                row += len(decided)
+                yield decided
+
+        parts = each()
+    for decided in parts:
+        if output == "arrow":
+            import pyarrow as pa
+
+            yield from pa.RecordBatchReader.from_stream(decided)
+        else:
+            yield to_output(decided, output)
 
 
 def chunks(records: Iterable[Any]) -> Iterable[List[Any]]:
