@@ -31,18 +31,29 @@ use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 use serde_json::Value;
 
-use crate::columns::{resolve, type_of};
-
 /// A column of the output: where its value sits in the decision's JSON.
 struct Column {
     path: Vec<String>,
+    /// The object that holds it (an index into [`Layout::groups`]).
+    group: usize,
 }
 
 /// The output's schema and where each column comes from.
 pub struct Layout {
     schema: SchemaRef,
     columns: Vec<Column>,
+    /// The decision's objects that hold columns (`[]` is the decision,
+    /// `["rectification"]`, `["responsibility", "staffing"]`...).
+    groups: Vec<Vec<String>>,
     trace: bool,
+}
+
+/// A decided chunk: its record batch, and which of the layout's objects
+/// occur in at least one of its rows.
+#[derive(Clone)]
+pub struct Chunk {
+    batch: RecordBatch,
+    present: Vec<bool>,
 }
 
 /// Top-level fields of the decision that are not columns: the same for every
@@ -71,15 +82,15 @@ impl Layout {
         );
         let mut fields = Vec::new();
         let mut columns = Vec::new();
+        let mut groups = vec![Vec::new()];
         for key in order {
             if let Some(prop) = props.get(key) {
-                walk(
-                    &schema,
-                    prop,
-                    vec![key.to_owned()],
-                    &mut fields,
-                    &mut columns,
-                );
+                let mut at = Walk {
+                    fields: &mut fields,
+                    columns: &mut columns,
+                    groups: &mut groups,
+                };
+                at.walk(&schema, prop, vec![key.to_owned()], 0);
             }
         }
         let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
@@ -95,8 +106,30 @@ impl Layout {
         Layout {
             schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
             columns,
+            groups,
             trace,
         }
+    }
+
+    /// The decision columns whose object occurs in a row of `chunks` (the
+    /// pandas frame leaves out sections no record has), then the error
+    /// columns and the trace.
+    pub fn present_columns(&self, chunks: &[Chunk]) -> Vec<String> {
+        let fields = self.schema.fields();
+        let mut names: Vec<String> = self
+            .columns
+            .iter()
+            .zip(fields.iter())
+            .filter(|(c, _)| c.group == 0 || chunks.iter().any(|k| k.present[c.group]))
+            .map(|(_, f)| f.name().clone())
+            .collect();
+        names.extend(
+            fields
+                .iter()
+                .skip(self.columns.len())
+                .map(|f| f.name().clone()),
+        );
+        names
     }
 
     pub fn schema(&self) -> SchemaRef {
@@ -105,7 +138,23 @@ impl Layout {
 
     /// One record batch from a chunk's outcomes (decisions as JSON, or the
     /// error and the input's id).
-    pub fn batch(&self, outcomes: &[Decided]) -> Result<RecordBatch, ArrowError> {
+    pub fn chunk(&self, outcomes: &[Decided]) -> Result<Chunk, ArrowError> {
+        let mut present = vec![false; self.groups.len()];
+        present[0] = true;
+        for outcome in outcomes {
+            if let Decided::Decision(d) = outcome {
+                for (g, path) in self.groups.iter().enumerate().skip(1) {
+                    present[g] = present[g] || lookup(d, path).is_some_and(Value::is_object);
+                }
+            }
+        }
+        Ok(Chunk {
+            batch: self.batch(outcomes)?,
+            present,
+        })
+    }
+
+    fn batch(&self, outcomes: &[Decided]) -> Result<RecordBatch, ArrowError> {
         let n = outcomes.len();
         let fields = self.schema.fields();
         let mut builders: Vec<Box<dyn ArrayBuilder>> = fields
@@ -167,31 +216,36 @@ pub enum Decided {
     Error { error: Error, id: Option<String> },
 }
 
-/// Walks the decision's objects into dotted columns; anything else is a
-/// column of its own type.
-fn walk(
-    root: &Value,
-    prop: &Value,
-    path: Vec<String>,
-    fields: &mut Vec<Field>,
-    columns: &mut Vec<Column>,
-) {
-    let node = resolve(root, prop);
-    if type_of(node) == "object" {
-        if let Some(props) = node.get("properties").and_then(Value::as_object) {
-            for (k, p) in props {
-                let mut sub = path.clone();
-                sub.push(k.clone());
-                walk(root, p, sub, fields, columns);
+/// What walking the decision's schema makes.
+struct Walk<'a> {
+    fields: &'a mut Vec<Field>,
+    columns: &'a mut Vec<Column>,
+    groups: &'a mut Vec<Vec<String>>,
+}
+
+impl Walk<'_> {
+    /// Walks the decision's objects into dotted columns; anything else is a
+    /// column of its own type.
+    fn walk(&mut self, root: &Value, prop: &Value, path: Vec<String>, group: usize) {
+        let node = resolve(root, prop);
+        if type_of(node) == "object" {
+            if let Some(props) = node.get("properties").and_then(Value::as_object) {
+                self.groups.push(path.clone());
+                let g = self.groups.len() - 1;
+                for (k, p) in props {
+                    let mut sub = path.clone();
+                    sub.push(k.clone());
+                    self.walk(root, p, sub, g);
+                }
+                return;
             }
-            return;
         }
+        let name = path.join(".");
+        // Text of the decision is dictionary-encoded, except the record's id.
+        let dt = data_type(root, node, name != "id");
+        self.fields.push(Field::new(name, dt, true));
+        self.columns.push(Column { path, group });
     }
-    let name = path.join(".");
-    // Text of the decision is dictionary-encoded, except the record's id.
-    let dt = data_type(root, node, name != "id");
-    fields.push(Field::new(name, dt, true));
-    columns.push(Column { path });
 }
 
 /// The Arrow type of a schema node: objects inside lists become structs.
@@ -223,6 +277,52 @@ fn data_type(root: &Value, node: &Value, dictionary: bool) -> DataType {
         },
         // A value of any shape: its JSON text.
         _ => DataType::Utf8,
+    }
+}
+
+/// Follows `$ref` and `anyOf: [X, null]` to the schema of the value itself.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    let mut n = node;
+    for _ in 0..32 {
+        if let Some(r) = n.get("$ref").and_then(Value::as_str) {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            match root.get("$defs").and_then(|d| d.get(name)) {
+                Some(target) => {
+                    n = target;
+                    continue;
+                }
+                None => return n,
+            }
+        }
+        let alternatives = n
+            .get("anyOf")
+            .or_else(|| n.get("oneOf"))
+            .and_then(Value::as_array);
+        if let Some(alts) = alternatives {
+            if let Some(a) = alts
+                .iter()
+                .find(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+            {
+                n = a;
+                continue;
+            }
+        }
+        break;
+    }
+    n
+}
+
+/// The schema's `type`, without `null`.
+fn type_of(node: &Value) -> &str {
+    match node.get("type") {
+        Some(Value::String(s)) => s,
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ if node.get("properties").is_some() => "object",
+        _ => "any",
     }
 }
 
@@ -330,17 +430,17 @@ fn append(b: &mut dyn ArrayBuilder, dt: &DataType, v: Option<&Value>) {
 /// (`pyarrow.table(d)`, `polars.DataFrame(d)`, `duckdb.arrow(d)`).
 #[pyclass(frozen, module = "hazard_rules._hazard_rules")]
 pub struct DecidedBatches {
-    schema: SchemaRef,
-    batches: Vec<RecordBatch>,
+    layout: Arc<Layout>,
+    chunks: Vec<Chunk>,
 }
 
 impl DecidedBatches {
-    pub fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
-        DecidedBatches { schema, batches }
+    pub fn new(layout: Arc<Layout>, chunks: Vec<Chunk>) -> Self {
+        DecidedBatches { layout, chunks }
     }
 
-    pub fn batches(&self) -> &[RecordBatch] {
-        &self.batches
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
     }
 }
 
@@ -355,25 +455,40 @@ impl DecidedBatches {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        let reader = RecordBatchIterator::new(
-            self.batches.clone().into_iter().map(Ok),
-            self.schema.clone(),
-        );
+        let batches: Vec<RecordBatch> = self.chunks.iter().map(|c| c.batch.clone()).collect();
+        let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), self.layout.schema());
         let stream = FFI_ArrowArrayStream::new(Box::new(reader));
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
 
+    /// The columns a pandas frame of these rows shows: the decision's
+    /// objects that occur in a row, then `error`, `error_kind`,
+    /// `error_path` (and `trace`).
+    fn present_columns(&self) -> Vec<String> {
+        self.layout.present_columns(&self.chunks)
+    }
+
     /// Rows in all batches.
     fn __len__(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
+        self.chunks.iter().map(|c| c.batch.num_rows()).sum()
     }
 
     fn __repr__(&self) -> String {
         format!(
             "DecidedBatches({} rows in {} batches, {} columns)",
             self.__len__(),
-            self.batches.len(),
-            self.schema.fields().len()
+            self.chunks.len(),
+            self.layout.schema.fields().len()
         )
     }
+}
+
+/// The output columns of a decision batch without trace: `[(name, Arrow type), ...]`.
+pub fn columns() -> Vec<(String, String)> {
+    Layout::of_decision(false, HashMap::new())
+        .schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect()
 }

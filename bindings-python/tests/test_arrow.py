@@ -276,3 +276,32 @@ def test_conformance_cases_through_arrow_output() -> None:
             if want == [] and got is None:
                 continue
             assert got == plain(want), (case["file"], col)
+
+
+def test_progress_bar_with_tqdm(rules: hr.Ruleset, register: List[Dict[str, Any]], capfd: Any) -> None:
+    capfd.readouterr()
+    table = arrow_table(register)
+    got = rules.evaluate_many(table, AS_OF, output="arrow", progress=True)
+    assert got.num_rows == len(register)
+    err = capfd.readouterr().err
+    assert "hazard-rules" in err and f"{len(register)}/{len(register)}" in err, err
+    list(rules.evaluate_batches(table.to_reader(max_chunksize=10), AS_OF, progress=True))
+    err = capfd.readouterr().err
+    assert f"{len(register)}" in err and "records" in err, err
+
+
+def test_progress_without_tqdm(
+    rules: hr.Ruleset, register: List[Dict[str, Any]], capfd: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    capfd.readouterr()
+    frame = rules.evaluate_many(register, AS_OF, progress=True)
+    assert len(frame) == len(register)
+    err = capfd.readouterr().err
+    assert f"decided {len(register)} of {len(register)} records (100%)" in err, err
+    # Without progress=True, nothing is written.
+    rules.evaluate_many(register, AS_OF)
+    assert capfd.readouterr().err == ""

@@ -7,7 +7,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
-from . import _frame
+from . import _frame, _progress
 from . import _hazard_rules as _native
 from ._decision import Decision, RulesetRef
 from ._errors import HazardRulesError, _from_core
@@ -170,6 +170,7 @@ class Ruleset:
         errors: str = "collect",
         trace: bool = False,
         output: str = "pandas",
+        progress: bool = False,
     ) -> Any:
         """Evaluates many records on all cores and returns a pandas DataFrame
         (or, with ``output``, a pyarrow Table or a polars DataFrame).
@@ -202,6 +203,9 @@ class Ruleset:
                 columns, and ``as_of`` and ``ruleset`` in the schema's
                 metadata. It comes out of Rust through the Arrow C stream
                 interface.
+            progress: show a progress bar (tqdm when installed, in notebooks
+                and terminals: ``pip install 'hazard-rules[progress]'``; else a
+                line on stderr).
 
         Returns:
             one row per record, in order (a DataFrame input keeps its index):
@@ -210,24 +214,28 @@ class Ruleset:
             ``responsibility.supervising_level``, ``risk.unit.colour``...) for
             every section at least one record has; then ``error``,
             ``error_kind`` and ``error_path``. Dates are ``datetime64``,
-            whole numbers nullable ``Int64``, lists are tuples (shared between
-            rows: treat them as read-only). ``frame.attrs`` holds ``as_of`` and
-            ``ruleset``.
+            whole numbers nullable ``Int64``, lists are tuples.
+            ``frame.attrs`` holds ``as_of`` and ``ruleset``. The frame is
+            made from the Arrow batches of ``output="arrow"`` (pyarrow is
+            needed).
 
         The GIL is released while rules run, so other Python threads go on.
         """
         _check_errors(errors)
         _check_output(output)
         date = _as_of(as_of)
+        if output == "pandas":
+            _frame.need_pandas()
+        decider = self._arrow_decider(date, errors, trace)
+        bar = _progress.bar(progress, _progress.total(records))
+        try:
+            decided = _frame.decide(decider, records, 0, bar)
+        finally:
+            if bar is not None:
+                bar.close()
         if output != "pandas":
-            decider = self._arrow_decider(date, errors, trace)
-            return _frame.to_output(_frame.decide(decider, records), output)
-        batch = _native.Batch(self._native, date, errors, trace, _frame.row_count(records))
-        index = _frame.feed(batch, records)
-        attrs = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
-        rows, columns = batch.finish()
-        del batch
-        return _frame.build_frame(columns, rows, index, attrs)
+            return _frame.to_output(decided, output)
+        return _frame.to_pandas(decided, records.index if _frame.is_dataframe(records) else None)
 
     def evaluate_batches(
         self,
@@ -237,6 +245,7 @@ class Ruleset:
         errors: str = "collect",
         trace: bool = False,
         output: str = "arrow",
+        progress: bool = False,
     ) -> Iterator[Any]:
         """Decides a stream of batches lazily, one batch at a time, so memory
         stays that of a batch however long the stream: a 100-million-row
@@ -252,6 +261,8 @@ class Ruleset:
                 stream's first row.
             output: ``"arrow"`` (default: pyarrow RecordBatches), ``"polars"``
                 or ``"pandas"`` (a DataFrame per batch).
+            progress: show a progress bar, as for :meth:`evaluate_many`
+                (its total is known only for a table or a list).
 
         Yields:
             the decided batches, in order, a row per input row (the Arrow
@@ -269,7 +280,8 @@ class Ruleset:
         _check_errors(errors)
         _check_output(output)
         decider = self._arrow_decider(_as_of(as_of), errors, trace)
-        return _frame.decide_stream(decider, batches, output)
+        bar = _progress.bar(progress, _progress.total(batches))
+        return _frame.decide_stream(decider, batches, output, bar)
 
     def _arrow_decider(self, date: str, errors: str, trace: bool) -> Any:
         metadata = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
@@ -332,10 +344,11 @@ def evaluate_many(
     errors: str = "collect",
     trace: bool = False,
     output: str = "pandas",
+    progress: bool = False,
 ) -> Any:
     """Evaluates many records into a DataFrame with ``ruleset`` (default:
     :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_many`."""
-    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace, output=output)
+    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace, output=output, progress=progress)
 
 
 def evaluate_batches(
@@ -346,10 +359,13 @@ def evaluate_batches(
     errors: str = "collect",
     trace: bool = False,
     output: str = "arrow",
+    progress: bool = False,
 ) -> Iterator[Any]:
     """Decides a stream of batches lazily with ``ruleset`` (default:
     :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_batches`."""
-    return _rules(ruleset).evaluate_batches(batches, as_of, errors=errors, trace=trace, output=output)
+    return _rules(ruleset).evaluate_batches(
+        batches, as_of, errors=errors, trace=trace, output=output, progress=progress
+    )
 
 
 def evaluate_list(

@@ -1,11 +1,12 @@
-"""Batch input and output: reading dicts, pandas DataFrames and Arrow tables
-in chunks, and building the result DataFrame from the extension's column
-buffers. No rule logic here: cells are handed over as they are."""
+"""Batch input and output: handing dicts, pandas DataFrames and Arrow
+objects to the extension in chunks, and making pandas, pyarrow or polars
+results of the Arrow batches it returns. No rule logic here: cells are
+handed over as they are."""
 
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, Iterator, List, Optional, Tuple
 
 from . import _hazard_rules as _native
 
@@ -29,28 +30,12 @@ def is_series(obj: Any) -> bool:
     return _module(obj) == "pandas" and hasattr(obj, "index") and hasattr(obj, "tolist") and not hasattr(obj, "columns")
 
 
-def is_arrow(obj: Any) -> bool:
-    """A pyarrow Table or RecordBatch."""
-    return _module(obj) == "pyarrow" and hasattr(obj, "column_names") and hasattr(obj, "slice")
-
-
 def column_name(col: Any) -> str:
     """A DataFrame column label as a dotted input path (MultiIndex levels joined by dots)."""
     if isinstance(col, tuple):
         # MultiIndex levels; shorter labels are padded with "" or NaN.
         return ".".join(str(c) for c in col if c is not None and c == c and str(c) != "")
     return str(col)
-
-
-def row_count(records: Any) -> int:
-    """The number of records when it is known up front (0 if not)."""
-    if is_dataframe(records):
-        return len(records)
-    if is_arrow(records):
-        return int(records.num_rows)
-    if isinstance(records, (list, tuple)):
-        return len(records)
-    return 0
 
 
 def speaks_arrow(obj: Any) -> bool:
@@ -106,26 +91,31 @@ def feed(batch: Any, records: Any) -> Optional[Any]:
     return None
 
 
-def decide(decider: Any, records: Any, start: int = 0) -> Any:
-    """All of ``records`` decided into Arrow batches (a native ``DecidedBatches``)."""
+def decide(decider: Any, records: Any, start: int = 0, progress: Optional[Any] = None) -> Any:
+    """All of ``records`` decided into Arrow batches (a native
+    ``DecidedBatches``); ``progress.update(n)`` after each chunk."""
+    update = progress.update if progress is not None else None
     if is_dataframe(records):
         table = pandas_as_arrow(records)
         if table is not None:
-            return decider.decide_arrow(table, CHUNK, start)
+            return decider.decide_arrow(table, CHUNK, start, update)
         names = [column_name(c) for c in records.columns]
         columns = [records.iloc[:, j] for j in range(len(names))]
-        parts = [
-            decider.decide_columns(names, [c.iloc[i : i + CHUNK].tolist() for c in columns], start + i)
-            for i in range(0, len(records), CHUNK)
-        ]
+        parts = []
+        for i in range(0, len(records), CHUNK):
+            parts.append(decider.decide_columns(names, [c.iloc[i : i + CHUNK].tolist() for c in columns], start + i))
+            if update:
+                update(len(parts[-1]))
         return decider.join(parts)
     if speaks_arrow(records):
-        return decider.decide_arrow(records, CHUNK, start)
+        return decider.decide_arrow(records, CHUNK, start, update)
     parts = []
     row = start
     for chunk in chunks(records):
         parts.append(decider.decide_records(chunk, row))
         row += len(chunk)
+        if update:
+            update(len(chunk))
     return decider.join(parts)
 
 
@@ -141,11 +131,10 @@ def to_output(decided: Any, output: str) -> Any:
         import pyarrow as pa
     except ImportError as e:
         raise ImportError(f"output={output!r} needs pyarrow: pip install 'hazard-rules[arrow]'") from e
-    table = pa.table(decided)
-    return table if output == "arrow" else table.to_pandas()
+    return pa.table(decided) if output == "arrow" else to_pandas(decided, None)
 
 
-def decide_stream(decider: Any, batches: Any, output: str) -> Iterator[Any]:
+def decide_stream(decider: Any, batches: Any, output: str, progress: Optional[Any] = None) -> Iterator[Any]:
     """Decides a stream lazily, batch by batch (see ``Ruleset.evaluate_batches``)."""
     if hasattr(batches, "__arrow_c_stream__") and not is_dataframe(batches):
         parts: Iterable[Any] = decider.stream(batches, CHUNK)
@@ -161,13 +150,19 @@ def decide_stream(decider: Any, batches: Any, output: str) -> Iterator[Any]:
                 yield decided
 
         parts = each()
-    for decided in parts:
-        if output == "arrow":
-            import pyarrow as pa
+    try:
+        for decided in parts:
+            if progress is not None:
+                progress.update(len(decided))
+            if output == "arrow":
+                import pyarrow as pa
 
-            yield from pa.RecordBatchReader.from_stream(decided)
-        else:
-            yield to_output(decided, output)
+                yield from pa.RecordBatchReader.from_stream(decided)
+            else:
+                yield to_output(decided, output)
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def chunks(records: Iterable[Any]) -> Iterable[List[Any]]:
@@ -187,55 +182,57 @@ def series_cells(row: Any) -> Tuple[List[str], List[Any]]:
     return [column_name(k) for k in row.index], row.tolist()
 
 
-def _object_array(np: Any, values: Sequence[Any]) -> Any:
-    # fromiter keeps tuples whole (np.array would make a 2-D array of them).
-    return np.fromiter(values, dtype=object, count=len(values))
-
-
-def _text_dtype(pd: Any) -> Any:
-    return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
-
-
-def build_frame(columns: List[Tuple[str, str, Any, Any]], rows: int, index: Any, attrs: Dict[str, Any]) -> Any:
-    """The result DataFrame from ``(name, kind, data, missing)`` column buffers
-    (emptied on the way)."""
+def need_pandas() -> None:
+    """Raises a helpful ImportError when the pandas frame cannot be made."""
     try:
-        import numpy as np
-        import pandas as pd
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
     except ImportError as e:
         raise ImportError(
-            "evaluate_many returns a pandas DataFrame: pip install 'hazard-rules[pandas]' "
-            "(or use evaluate_list for a list of decisions)"
+            "evaluate_many returns a pandas DataFrame, made from Arrow: pip install 'hazard-rules[pandas]' "
+            "(pandas and pyarrow), or use evaluate_list for a list of decisions"
         ) from e
-    data: Dict[str, Any] = {}
-    # Each buffer is dropped as soon as its column is made, so the batch's
-    # data is not held twice over (the caller must not keep `columns`).
-    columns.reverse()
-    while columns:
-        name, kind, values, missing = columns.pop()
-        if kind == "int":
-            arr: Any = pd.arrays.IntegerArray(
-                np.frombuffer(values, dtype="<i8"), np.frombuffer(missing, dtype=np.bool_)
-            )
-        elif kind == "float":
-            arr = np.frombuffer(values, dtype="<f8")
-        elif kind == "bool":
-            arr = pd.arrays.BooleanArray(np.frombuffer(values, dtype=np.bool_), np.frombuffer(missing, dtype=np.bool_))
-        elif kind == "date":
-            arr = np.frombuffer(values, dtype="<i8").view("datetime64[s]")
-        elif kind == "missing":
-            # A text column with no values (error columns of a batch without errors).
-            arr = pd.array(np.full(rows, None, dtype=object), dtype=_text_dtype(pd))
-        elif kind == "str":
-            # pandas' own text dtype: `str` from pandas 3 on, object before.
-            arr = pd.array(_object_array(np, values), dtype=_text_dtype(pd))
-        else:
-            arr = _object_array(np, values)
-        data[name] = arr
-        del values, missing
-    if index is None:
-        index = pd.RangeIndex(rows)
-    # copy=False: the columns are not consolidated into 2-D blocks (a copy).
-    frame = pd.DataFrame(data, index=index, copy=False)
-    frame.attrs.update(attrs)
+
+
+def _freeze(v: Any) -> Any:
+    """Lists (and lists inside entries) as tuples, as ``Decision`` has them."""
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _freeze(x) for k, x in v.items()}
+    return v
+
+
+def to_pandas(decided: Any, index: Any) -> Any:
+    """Decided Arrow batches as the pandas frame of ``evaluate_many``: the
+    columns of the sections some row has, the decision's text as pandas text,
+    dates as ``datetime64[s]``, whole numbers ``Int64``, flags ``boolean``,
+    lists as tuples; ``as_of`` and ``ruleset`` in ``attrs``."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    table = pa.table(decided).select(decided.present_columns())
+    metadata = table.schema.metadata or {}
+    dates, lists = [], []
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+        elif pa.types.is_date32(field.type):
+            dates.append(field.name)
+        elif pa.types.is_list(field.type):
+            lists.append(field.name)
+    plain = table.drop_columns(lists)
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    frame = plain.to_pandas(types_mapper=mapper, date_as_object=False)
+    del plain
+    for name in dates:
+        frame[name] = frame[name].astype("datetime64[s]")
+    for name in lists:
+        values = table.column(name).to_pylist()
+        frame[name] = np.fromiter((None if v is None else _freeze(v) for v in values), dtype=object, count=len(values))
+    frame = frame[table.column_names]
+    if index is not None:
+        frame.index = index
+    frame.attrs.update({k.decode(): v.decode() for k, v in metadata.items()})
     return frame

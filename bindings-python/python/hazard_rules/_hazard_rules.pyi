@@ -1,11 +1,10 @@
 """Type stubs of the extension module. Use the package ``hazard_rules``;
 these are its internals."""
 
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, final
 
 __all__ = [
     "ArrowDecider",
-    "Batch",
     "DecidedBatches",
     "DecidedStream",
     "DiffBatch",
@@ -45,18 +44,6 @@ class NativeRuleset:
     def evaluate_records(self, records: Iterable[Any], as_of_date: str) -> List[Tuple[bool, Dict[str, Any]]]: ...
 
 @final
-class Batch:
-    """A batch being evaluated into columns."""
-
-    def __new__(
-        cls, ruleset: NativeRuleset, as_of_date: str, errors: str = "collect", trace: bool = False, rows: int = 0
-    ) -> Batch: ...
-    def add_records(self, records: Iterable[Any]) -> None: ...
-    def add_columns(self, names: List[str], columns: List[List[Any]]) -> None: ...
-    def add_arrow(self, data: Any, chunk: int) -> None: ...
-    def finish(self) -> Tuple[int, List[Tuple[str, str, Any, Any]]]: ...
-
-@final
 class DiffBatch:
     """Records decided by two rulesets and compared."""
 
@@ -71,6 +58,7 @@ class DecidedBatches:
     """Decided record batches, read through ``__arrow_c_stream__``."""
 
     def __arrow_c_stream__(self, requested_schema: Optional[Any] = None) -> Any: ...
+    def present_columns(self) -> List[str]: ...
     def __len__(self) -> int: ...
 
 @final
@@ -92,7 +80,9 @@ class ArrowDecider:
         trace: bool = False,
         metadata: Dict[str, str] = ...,
     ) -> ArrowDecider: ...
-    def decide_arrow(self, data: Any, chunk: int, start: int = 0) -> DecidedBatches: ...
+    def decide_arrow(
+        self, data: Any, chunk: int, start: int = 0, progress: Optional[Callable[[int], Any]] = None
+    ) -> DecidedBatches: ...
     def decide_records(self, records: Iterable[Any], start: int = 0) -> DecidedBatches: ...
     def decide_columns(self, names: List[str], columns: List[List[Any]], start: int = 0) -> DecidedBatches: ...
     def join(self, parts: List[DecidedBatches]) -> DecidedBatches: ...
