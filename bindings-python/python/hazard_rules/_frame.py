@@ -6,7 +6,7 @@ handed over as they are."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import _hazard_rules as _native
 
@@ -194,13 +194,47 @@ def need_pandas() -> None:
         ) from e
 
 
-def _freeze(v: Any) -> Any:
-    """Lists (and lists inside entries) as tuples, as ``Decision`` has them."""
+# Equal list cells and list entries (a post, a basis item, an empty list)
+# are one Python object, up to this many distinct ones per column: most
+# cells of a register repeat, and a dict per entry per row would be most of
+# the frame's memory.
+SHARED = 100_000
+
+
+def _share(v: Any, memo: Dict[Any, Any]) -> Any:
+    """``v`` with lists as tuples (as ``Decision`` has them), equal tuples
+    and dicts made one object through ``memo``."""
     if isinstance(v, list):
-        return tuple(_freeze(x) for x in v)
-    if isinstance(v, dict):
-        return {k: _freeze(x) for k, x in v.items()}
-    return v
+        t = tuple(_share(x, memo) for x in v)
+        key: Any = ("t", tuple(id(x) if isinstance(x, (dict, tuple)) else x for x in t))
+        made: Any = t
+    elif isinstance(v, dict):
+        made = {k: _share(x, memo) for k, x in v.items()}
+        key = ("d", tuple((k, id(x) if isinstance(x, (dict, tuple)) else x) for k, x in made.items()))
+    else:
+        return v
+    found = memo.get(key)
+    if found is not None:
+        return found
+    if len(memo) < SHARED:
+        memo[key] = made
+    return made
+
+
+def _object_column(column: Any, rows: int) -> Any:
+    """A list column as an object array of tuples, a slice at a time (so the
+    Python lists of the whole column never exist at once)."""
+    import numpy as np
+
+    out = np.empty(rows, dtype=object)
+    memo: Dict[Any, Any] = {}
+    at = 0
+    for chunk in column.chunks:
+        for start in range(0, len(chunk), 4096):
+            for v in chunk.slice(start, 4096).to_pylist():
+                out[at] = None if v is None else _share(v, memo)
+                at += 1
+    return out
 
 
 def to_pandas(decided: Any, index: Any) -> Any:
@@ -208,7 +242,6 @@ def to_pandas(decided: Any, index: Any) -> Any:
     columns of the sections some row has, the decision's text as pandas text,
     dates as ``datetime64[s]``, whole numbers ``Int64``, flags ``boolean``,
     lists as tuples; ``as_of`` and ``ruleset`` in ``attrs``."""
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -229,8 +262,7 @@ def to_pandas(decided: Any, index: Any) -> Any:
     for name in dates:
         frame[name] = frame[name].astype("datetime64[s]")
     for name in lists:
-        values = table.column(name).to_pylist()
-        frame[name] = np.fromiter((None if v is None else _freeze(v) for v in values), dtype=object, count=len(values))
+        frame[name] = _object_column(table.column(name), table.num_rows)
     frame = frame[table.column_names]
     if index is not None:
         frame.index = index
