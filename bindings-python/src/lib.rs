@@ -150,6 +150,28 @@ impl NativeRuleset {
         Self::wrap(py, r)
     }
 
+    /// The bundle text of a ruleset directory (with the chain it extends,
+    /// within `root` if given) or of a bundle file: what a loaded ruleset
+    /// ships to other processes (pickling, Dask workers).
+    #[staticmethod]
+    #[pyo3(signature = (path, root=None))]
+    fn bundle(py: Python<'_>, path: PathBuf, root: Option<PathBuf>) -> PyResult<String> {
+        let r = py.detach(|| {
+            if path.is_dir() {
+                let files = match &root {
+                    Some(root) => RulesetFiles::read_dir_within(&path, root),
+                    None => RulesetFiles::read_dir(&path),
+                };
+                files.and_then(|f| f.to_bundle())
+            } else {
+                let shown = path.display().to_string();
+                std::fs::read_to_string(&path)
+                    .map_err(|e| RulesetError::in_file(shown, format!("cannot read: {e}")))
+            }
+        });
+        r.map_err(|e| py_error(py, &Error::Ruleset(e), None))
+    }
+
     /// A bundle made by `hazard-rules bundle` (JSON text).
     #[staticmethod]
     fn from_bundle(py: Python<'_>, text: &str) -> PyResult<Self> {

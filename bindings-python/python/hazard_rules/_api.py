@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
@@ -69,14 +70,23 @@ class Ruleset:
     threads; loading is the expensive part, so load once and reuse it.
     """
 
-    __slots__ = ("_chain", "_native")
+    __slots__ = ("_chain", "_native", "_source")
 
-    def __init__(self, native: Any) -> None:
-        """Wraps a native ruleset; use the constructors instead."""
+    def __init__(self, native: Any, source: Tuple[str, Optional[str]] = ("default", None)) -> None:
+        """Wraps a native ruleset; use the constructors instead. ``source``
+        says how to make it again in another process (see ``__reduce__``)."""
         if not isinstance(native, _native.NativeRuleset):
             raise TypeError("use Ruleset.default(), Ruleset.embedded(), Ruleset.load() or Ruleset.from_bundle()")
         self._native = native
+        self._source = source
         self._chain = tuple(RulesetRef(id=r["id"], version=r["version"]) for r in native.info()["chain"])
+
+    def __reduce__(self) -> Tuple[Any, Tuple[str, Optional[str]]]:
+        """Pickled as how it was made: the embedded name, or the bundle text
+        (a directory is read into a bundle when it is loaded), so a ruleset
+        can go to other processes (multiprocessing, Dask workers) that do not
+        see its files. Unpickling in a process loads it once and reuses it."""
+        return (_remade, self._source)
 
     _default: Optional[Ruleset] = None
     _default_lock = threading.Lock()
@@ -86,14 +96,14 @@ class Ruleset:
         """The embedded default chain (national → zhejiang → jinhua), loaded once and shared."""
         with cls._default_lock:
             if cls._default is None:
-                cls._default = cls(_native.NativeRuleset.default())
+                cls._default = cls(_native.NativeRuleset.default(), ("default", None))
             return cls._default
 
     @classmethod
     def embedded(cls, name: str) -> Ruleset:
         """An embedded ruleset chain by its leaf: ``national``, ``zhejiang``,
         ``zhejiang/jinhua`` or ``henan``. Raises :class:`RulesetError` for another name."""
-        return cls(_native.NativeRuleset.embedded(name))
+        return cls(_native.NativeRuleset.embedded(name), ("embedded", name))
 
     @classmethod
     def load(
@@ -108,14 +118,15 @@ class Ruleset:
         ruleset directory, unless ``root`` names a wider one (an overlay kept
         elsewhere that extends a shipped ruleset)."""
         native_root = None if root is None else os.fspath(root)
-        return cls(_native.NativeRuleset.load(os.fspath(path), native_root))
+        native = _native.NativeRuleset.load(os.fspath(path), native_root)
+        return cls(native, ("bundle", _native.NativeRuleset.bundle(os.fspath(path), native_root)))
 
     @classmethod
     def from_bundle(cls, text: Union[str, bytes]) -> Ruleset:
         """A bundle's contents (JSON text or UTF-8 bytes)."""
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return cls(_native.NativeRuleset.from_bundle(text))
+        return cls(_native.NativeRuleset.from_bundle(text), ("bundle", text))
 
     def info(self) -> Dict[str, Any]:
         """The chain (id, version, title, description, effective_from of each
@@ -313,6 +324,18 @@ class Ruleset:
                     raise error
                 out.append(error)
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _remade(kind: str, value: Optional[str]) -> Ruleset:
+    """A pickled ruleset made again (once per process and source)."""
+    if kind == "default":
+        return Ruleset.default()
+    if kind == "embedded" and value is not None:
+        return Ruleset.embedded(value)
+    if kind == "bundle" and value is not None:
+        return Ruleset.from_bundle(value)
+    raise ValueError(f"cannot make a ruleset from {kind!r}")
 
 
 def _rules(ruleset: Optional[Ruleset]) -> Ruleset:

@@ -237,15 +237,18 @@ def _object_column(column: Any, rows: int) -> Any:
     return out
 
 
-def to_pandas(decided: Any, index: Any) -> Any:
+def to_pandas(decided: Any, index: Any, every_column: bool = False) -> Any:
     """Decided Arrow batches as the pandas frame of ``evaluate_many``: the
-    columns of the sections some row has, the decision's text as pandas text,
-    dates as ``datetime64[s]``, whole numbers ``Int64``, flags ``boolean``,
-    lists as tuples; ``as_of`` and ``ruleset`` in ``attrs``."""
+    columns of the sections some row has (``every_column``: all, so that
+    frames of different parts have the same columns), the decision's text as
+    pandas text, dates as ``datetime64[s]``, whole numbers ``Int64``, flags
+    ``boolean``, lists as tuples; ``as_of`` and ``ruleset`` in ``attrs``."""
     import pandas as pd
     import pyarrow as pa
 
-    table = pa.table(decided).select(decided.present_columns())
+    table = pa.table(decided)
+    if not every_column:
+        table = table.select(decided.present_columns())
     metadata = table.schema.metadata or {}
     dates, lists = [], []
     for i, field in enumerate(table.schema):
