@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the Python package (bindings-python/): lint, type checks, the wheel,
-# pytest, the example notebook, and a fresh install running the README's
-# examples. Needs Rust (cargo) and Python >= 3.11 (PYTHON, default python3).
+# pytest (with a local Spark and a Dask LocalCluster), the example notebook,
+# and a fresh install running the README's examples. Needs Rust (cargo) and
+# Python >= 3.11 (PYTHON, default python3); installs Java 17 with apt if missing.
 # Exits non-zero on any failure; nothing is skipped silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,16 @@ out=$root/target/python
 PYTHON=${PYTHON:-python3}
 
 step() { printf '\n== %s\n' "$*"; }
+
+step "Java for the Spark test (Debian's openjdk-17-jre-headless)"
+java_major=$( (java -version 2>&1 || true) | awk -F'"' '/version/ { split($2, v, "."); print v[1]; exit }')
+if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
+  echo "installing openjdk-17-jre-headless with apt (found: ${java_major:-no java})"
+  if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless
+fi
+java -version 2>&1 | head -1
 
 step "Python environment ($venv)"
 if [ ! -x "$venv/bin/python" ]; then
