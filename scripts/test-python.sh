@@ -157,10 +157,11 @@ tar -xzf "${sdists[0]}" -C "$out/sdist/unpacked"
 (cd "$out" && "$out/sdist-venv/bin/python" - <<'PY'
 import hazard_rules as hr
 
-d = hr.evaluate({"id": "H-1", "hazard": {"sector": "light_industry", "items": ["GM-11-1"], "found_on": "2024-03-01"}},
+# Three deaths: a 较大 (large) accident (Decree 493 Art. 3), from the embedded rulesets.
+d = hr.evaluate({"id": "A-1", "accident": {"kind": "production", "deaths": 3, "occurred_on": "2024-04-02"}},
                 as_of="2024-06-30")
-assert d.classification.level == "major", d.classification
-print("the wheel built from the sdist decides:", d.id, d.classification.level)
+assert d.response.accident.grade == "large", d.response
+print("the wheel built from the sdist decides:", d.id, d.response.accident.grade, " → ".join(f"{r.id}@{r.version}" for r in d.ruleset))
 PY
 )
 
