@@ -6,7 +6,10 @@
 
 use chrono::NaiveDate;
 
-use crate::decision::{Classification, Decision, Rectification, Response, Responsibility, Risk};
+use crate::decision::{
+    Classification, Decision, Rectification, Response, Responsibility, Risk, Standardisation,
+    Targets,
+};
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::input::Input;
@@ -95,6 +98,8 @@ struct Results {
     warning: Option<V>,
     response: bool,
     risk: Option<V>,
+    standardisation: Option<V>,
+    targets: Option<V>,
 }
 
 impl Outcome<'_> {
@@ -141,6 +146,8 @@ impl Outcome<'_> {
                     responsibility: sections.responsibility,
                     response: sections.response,
                     risk: sections.risk,
+                    standardisation: sections.standardisation,
+                    targets: sections.targets,
                     trace,
                 })
             }
@@ -181,6 +188,8 @@ impl Outcome<'_> {
                     responsibility: &sections.responsibility,
                     response: &sections.response,
                     risk: &sections.risk,
+                    standardisation: &sections.standardisation,
+                    targets: &sections.targets,
                     trace: trace::TraceView {
                         p: p.plan,
                         s: p.s,
@@ -228,6 +237,8 @@ struct Sections {
     responsibility: Option<Responsibility>,
     response: Option<Response>,
     risk: Option<Risk>,
+    standardisation: Option<Standardisation>,
+    targets: Option<Targets>,
 }
 
 fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Option<Sections> {
@@ -265,6 +276,8 @@ fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Optio
         responsibility,
         response,
         risk: read(plan, s, r.risk)?,
+        standardisation: read(plan, s, r.standardisation)?,
+        targets: read(plan, s, r.targets)?,
     })
 }
 
@@ -296,6 +309,8 @@ struct PlanJson<'a> {
     responsibility: &'a Option<Responsibility>,
     response: &'a Option<Response>,
     risk: &'a Option<Risk>,
+    standardisation: &'a Option<Standardisation>,
+    targets: &'a Option<Targets>,
     trace: trace::TraceView<'a>,
 }
 
@@ -478,6 +493,14 @@ fn execute(
     if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
         let v = frame::risk(s, &k, risk);
         r.risk = Some(entry(rules, plan, s, "score_risk", &[v])?);
+    }
+    if let (Some(c), true) = (&input.checklist, want(Section::Standardisation)) {
+        let v = frame::checklist(s, &k, c);
+        r.standardisation = Some(entry(rules, plan, s, "check_list", &[v, as_of_v])?);
+    }
+    if let (Some(t), true) = (&input.targets, want(Section::Targets)) {
+        let v = frame::targets(s, &k, t);
+        r.targets = Some(entry(rules, plan, s, "assess_targets", &[v, as_of_v])?);
     }
     Ok(r)
 }
