@@ -1,6 +1,7 @@
 """hazard_rules: work-safety hazard rules for grassroots emergency management
 in China — classification (general or major), rectification deadlines,
-responsibility, response levels and risk colours — from the same Rust engine
+responsibility, response levels, risk colours, standardisation checklists and
+yearly targets — from the same Rust engine
 and rulesets as the ``hazard-rules`` CLI.
 
 >>> import hazard_rules as hr
@@ -21,6 +22,7 @@ from ._decision import (
     AccidentResponse,
     Assignment,
     Basis,
+    ChecklistItem,
     Classification,
     Decision,
     PointRisk,
@@ -31,6 +33,9 @@ from ._decision import (
     Risk,
     RulesetRef,
     Staffing,
+    Standardisation,
+    TargetResult,
+    Targets,
     TraceEntry,
     UnitRisk,
     WarningResponse,
@@ -44,6 +49,7 @@ __all__ = [
     "AccidentResponse",
     "Assignment",
     "Basis",
+    "ChecklistItem",
     "Classification",
     "Decision",
     "HazardRulesError",
@@ -59,6 +65,9 @@ __all__ = [
     "RulesetError",
     "RulesetRef",
     "Staffing",
+    "Standardisation",
+    "TargetResult",
+    "Targets",
     "TraceEntry",
     "UnitRisk",
     "WarningResponse",
