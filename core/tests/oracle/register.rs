@@ -152,8 +152,14 @@ pub struct Vocab {
     /// industrial, commercial and rented units per staff member.
     pub staffing_ratios: [i64; 3],
     pub min_certified: i64,
-    /// The national checklists: id, subject kind, and items (id, fresh days).
-    pub checklists: Vec<(String, String, Vec<(String, Option<i64>)>)>,
+    pub checklists: Vec<ChecklistVocab>,
+}
+
+/// A national checklist: id, subject kind, and items (id, fresh days).
+pub struct ChecklistVocab {
+    pub id: String,
+    pub kind: String,
+    pub items: Vec<(String, Option<i64>)>,
 }
 
 impl Vocab {
@@ -267,7 +273,11 @@ impl Vocab {
                         .iter()
                         .map(|r| (text(r, "id"), r.get("fresh_days").map(|d| num(d) as i64)))
                         .collect();
-                    (text(c, "id"), text(c, "subject"), items)
+                    ChecklistVocab {
+                        id: text(c, "id"),
+                        kind: text(c, "subject"),
+                        items,
+                    }
                 })
                 .collect(),
         }
@@ -992,7 +1002,7 @@ impl<'v> Generator<'v> {
     /// sides of its `fresh_days`, or none.
     fn checklist(&mut self, as_of: NaiveDate) -> Value {
         let lists = &self.vocab.checklists;
-        let (id, kind, items) = &lists[self.rng.below(lists.len())];
+        let ChecklistVocab { id, kind, items } = &lists[self.rng.below(lists.len())];
         let t = &self.townships[self.rng.below(self.townships.len())];
         let mut given = Vec::new();
         let mut evidence = Map::new();
