@@ -100,12 +100,12 @@ def test_evaluate_many_columns(rules: hr.Ruleset) -> None:
     assert df["targets.results"].iloc[2][0]["id"] == "accidents_down"
     # The same as one evaluation at a time.
     for i, record in enumerate(records):
-        d = rules.evaluate(record, AS_OF).to_dict()
-        for section in ("standardisation", "targets"):
-            if d[section] is not None:
-                assert df[f"{section}.{'complete' if section == 'standardisation' else 'met'}"].iloc[i] == (
-                    d[section]["complete" if section == "standardisation" else "met"]
-                )
+        d = rules.evaluate(record, AS_OF)
+        if d.standardisation is not None:
+            assert df["standardisation.complete"].iloc[i] == d.standardisation.complete
+            assert tuple(df["standardisation.missing"].iloc[i]) == d.standardisation.missing
+        if d.targets is not None:
+            assert df["targets.met"].iloc[i] == d.targets.met
 
 
 def test_a_county_roll_up_from_a_flat_frame(rules: hr.Ruleset) -> None:

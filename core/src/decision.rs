@@ -319,6 +319,11 @@ pub struct ChecklistItem {
     /// The evidence date given for it, if any.
     #[serde(default, deserialize_with = "valid::opt_date")]
     pub evidence_on: Option<NaiveDate>,
+    /// For an item that needs recent evidence (the yearly drill): how many
+    /// days before the as-of date its evidence may be dated. A form shows a
+    /// date field for these.
+    #[serde(default, deserialize_with = "valid::opt_days")]
+    pub fresh_days: Option<i64>,
 }
 
 /// A region's year against the ruleset's targets.

@@ -321,6 +321,8 @@ class ChecklistItem(_Model):
     status: str
     """``done``, ``missing`` or ``stale`` (given, evidence too old or undated)."""
     evidence_on: Optional[datetime.date] = None
+    fresh_days: Optional[int] = None
+    """For an item that needs recent evidence: how old its evidence may be, in days."""
 
 
 @dataclasses.dataclass(frozen=True)

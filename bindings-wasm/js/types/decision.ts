@@ -328,6 +328,12 @@ export interface ChecklistItem {
    * The evidence date given for it, if any.
    */
   evidence_on?: string | null;
+  /**
+   * For an item that needs recent evidence (the yearly drill): how many
+   * days before the as-of date its evidence may be dated. A form shows a
+   * date field for these.
+   */
+  fresh_days?: number | null;
   id: string;
   mandatory: boolean;
   /**
