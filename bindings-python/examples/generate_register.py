@@ -166,6 +166,14 @@ SECTOR_ARTICLE = {
 }
 ARTICLE_ITEMS = {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2}
 
+# Before 2023-05-15 the 2017 工贸 standard applied (catalogue_gongmao_2017.toml), whose
+# ids are GM17-<section>-<item>. Its sections by 2023 article, and their sizes; the
+# 2017 text has no article for every sector (Art. 3), so those items become the
+# first item of the enterprise's own sector section.
+ORDER_10_FROM = datetime.date(2023, 5, 15)
+SECTION_2017 = {11: 1, 12: 2, 13: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, 9: 9, 10: 10}
+SECTION_2017_ITEMS = {1: 10, 2: 2, 3: 2, 4: 11, 5: 10, 6: 6, 7: 7, 8: 6, 9: 2, 10: 2, 11: 1}
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华建国志红海燕婷斌宇浩凯鹏飞琳晨辉玲丹萍鑫"
 FIRM_WORDS = [
@@ -298,6 +306,25 @@ def _items(rng: random.Random, sector: str) -> List[str]:
     return out
 
 
+def _items_2017(items: List[str], sector: str) -> List[str]:
+    """The same ticks in the 2017 standard's ids, for a hazard found before Order No. 10."""
+    out: List[str] = []
+    for item in items:
+        if not item.startswith("GM-"):
+            out.append(item)
+            continue
+        article, number = (int(x) for x in item[3:].split("-"))
+        if article == 3:
+            section = 11 if sector == "commerce" else SECTION_2017[SECTOR_ARTICLE[sector]]
+            number = 1
+        else:
+            section = SECTION_2017[article]
+        new = f"GM17-{section}-{min(number, SECTION_2017_ITEMS[section])}"
+        if new not in out:
+            out.append(new)
+    return out
+
+
 def _events(rng: random.Random, found: datetime.date, period: int, as_of: datetime.date) -> List[Dict[str, Any]]:
     """The closed loop so far: found → assigned → rectified → verified → closed,
     never after as_of; some hazards stall at a stage (and go overdue), some
@@ -343,6 +370,8 @@ def generate(n: int, seed: int = 2024, as_of: datetime.date = AS_OF, bad_fractio
         sector = e["sector"]
         found = start + datetime.timedelta(days=int(rng.triangular(0, 540, 480)))
         items = _items(rng, sector)
+        if found < ORDER_10_FROM:
+            items = _items_2017(items, sector)
         facts: Dict[str, bool] = {}
         r = rng.random()
         if r < 0.02:

@@ -71,8 +71,10 @@ pub struct Layout {
 }
 
 /// Top-level fields that are not columns: the same for every row (`as_of`,
-/// `ruleset`: kept as frame attributes) or asked for separately (`trace`).
-const NOT_COLUMNS: [&str; 3] = ["as_of", "ruleset", "trace"];
+/// `ruleset`: kept as frame attributes) or asked for separately (`trace`;
+/// `in_force`, the versions applied, which `Decision.in_force` gives per
+/// record and `classification.basis` names per item as `standard`).
+const NOT_COLUMNS: [&str; 4] = ["as_of", "ruleset", "trace", "in_force"];
 
 impl Layout {
     /// The layout of [`hazard_rules::Decision`]: `id`, then each section in

@@ -186,7 +186,7 @@ def test_html_shows_the_decision_and_its_trace() -> None:
         "id": "H<1>",
         "hazard": {
             "sector": "light_industry",
-            "items": ["GM-11-1"],
+            "items": ["GM17-1-1"],
             "found_on": "2021-09-01",
             "listing": {"level": "county", "listed_on": "2021-09-01"},
         },
@@ -337,3 +337,23 @@ def test_diff_reports_what_a_ruleset_change_does() -> None:
     assert same.empty and same.attrs == {"records": 2, "changed": 0}
     with pytest.raises(TypeError, match="base must be"):
         hr.diff(records, "national", jinhua, "2024-01-10")  # type: ignore[arg-type]
+
+
+def test_the_law_in_force_on_the_day_is_named() -> None:
+    """A hazard found the day before MEM Order No. 10 took effect is judged by
+    the 2017 standard, and the decision says which version applied and why."""
+    import datetime
+
+    d = hr.evaluate({"hazard": {"sector": "metallurgy", "items": ["GM17-4-1"], "found_on": "2023-05-14"}}, AS_OF)
+    (v,) = d.in_force
+    assert isinstance(v, hr.Applied)
+    assert (v.table, v.version, v.field) == ("catalogue_gongmao", "SAWS-129-2017", "hazard.found_on")
+    assert (v.on, v.valid_to) == (datetime.date(2023, 5, 14), datetime.date(2023, 5, 14))
+    basis = d.classification.basis[0]
+    assert (basis.standard, basis.verified) == ("SAWS-129-2017", True)
+    assert d.to_dict()["in_force"][0]["on"] == "2023-05-14"
+    after = hr.evaluate({"hazard": {"sector": "metallurgy", "items": ["GM-4-1"], "found_on": "2023-05-15"}}, AS_OF)
+    assert after.in_force[0].version == "MEM-10-2023"
+    with pytest.raises(hr.InputError) as info:
+        hr.evaluate({"hazard": {"sector": "metallurgy", "items": ["GM17-4-1"], "found_on": "2017-11-29"}}, AS_OF)
+    assert info.value.path == "hazard.found_on"

@@ -20,7 +20,7 @@ HAZARD: Dict[str, Any] = {
     "id": "H-1",
     "hazard": {
         "sector": "light_industry",
-        "items": ["GM-11-1"],
+        "items": ["GM17-1-1"],
         "found_on": "2021-09-01",
         "listing": {"level": "county", "listed_on": "2021-09-01"},
         "enterprise": {"name": "某木制品厂", "principal": {"name": "赵永强", "backup": "钱海", "absent": True}},
@@ -37,7 +37,7 @@ def test_evaluate_a_dict(rules: hr.Ruleset) -> None:
     assert d.id == "H-1"
     assert d.as_of == datetime.date(2021, 9, 20)
     assert d.classification is not None and d.classification.level == "major"
-    assert d.classification.basis[0].id == "GM-11-1"
+    assert d.classification.basis[0].id == "GM17-1-1"
     assert d.rectification is not None
     assert d.rectification.due == datetime.date(2021, 10, 8)  # National Day: next working day
     assert d.rectification.status == "not_due"
@@ -133,7 +133,7 @@ def test_python_values_convert_like_json(rules: hr.Ruleset) -> None:
     tweaked = {"id": "A-1", "accident": {"deaths": 3.0, "direct_loss_cny": 5000000}}
     assert rules.evaluate(tweaked, AS_OF) == as_json
     h = json.loads(json.dumps(HAZARD))
-    h["hazard"]["items"] = ("GM-11-1",)
+    h["hazard"]["items"] = ("GM17-1-1",)
     assert rules.evaluate(h, AS_OF) == rules.evaluate(HAZARD, AS_OF)
 
 
@@ -253,7 +253,7 @@ def test_dataframe_cells_as_analysts_have_them(rules: hr.Ruleset) -> None:
             "hazard.found_on": pd.to_datetime(["2021-09-01", "2021-09-03", None]),
             "hazard.listing.level": ["county", np.nan, None],
             "hazard.listing.listed_on": [pd.Timestamp("2021-09-01"), pd.NaT, pd.NaT],
-            "hazard.items": [["GM-3-2"], [], None],
+            "hazard.items": [["GM17-4-1"], [], None],
             "accident.deaths": [np.nan, 2.0, 3.0],
             "accident.serious_injuries": pd.array([None, 1, 0], dtype="Int64"),
             "id": pd.array(["a", pd.NA, "c"], dtype="string"),
@@ -275,7 +275,7 @@ def test_csv_written_by_the_cli_convention(rules: hr.Ruleset) -> None:
     """Lists as JSON text in cells and empty cells, as the CLI's CSV input."""
     text = (
         "id,hazard.sector,hazard.found_on,hazard.items,hazard.listing.level,hazard.listing.listed_on\n"
-        'x,light_industry,2021-09-01,"[""GM-11-1""]",county,2021-09-01\n'
+        'x,light_industry,2021-09-01,"[""GM17-1-1""]",county,2021-09-01\n'
         "y,metallurgy,2021-09-01,,,\n"
     )
     frame = pd.read_csv(io.StringIO(text))

@@ -7,7 +7,7 @@ export const BENCH_INPUT = {
   id: 'bench-1',
   hazard: {
     sector: 'light_industry',
-    items: ['GM-11-1'],
+    items: ['GM17-1-1'],
     found_on: '2021-09-01',
     listing: { level: 'county', listed_on: '2021-09-01' },
     enterprise: { name: '某木制品厂', principal: { name: '赵永强', backup: '钱海', absent: true } },

@@ -303,6 +303,19 @@ fn check(dir: &Path) -> Result<bool, Usage> {
             for f in report {
                 println!("  {f}");
             }
+            // The law in force by date: each versioned table's versions, and
+            // the days none of them covers (also lint's HR042).
+            if let Some(versions) = rs.versions() {
+                for (name, members) in versions.iter() {
+                    println!("  versions of {name}:");
+                    for m in members {
+                        println!("    {} {}", m.file, m.valid.describe());
+                    }
+                }
+                for (name, _, first, last) in versions.gaps() {
+                    println!("  warning: no version of {name} is in force from {first} to {last}");
+                }
+            }
             Ok(true)
         }
         Err(e) => {

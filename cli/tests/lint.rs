@@ -131,3 +131,58 @@ fn a_directory_without_a_manifest_is_hr000() {
     assert!(text.contains("error HR000:"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn check(dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hazard-rules"))
+        .arg("check")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_lists_the_versions_and_refuses_overlaps() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rulesets/national");
+    let out = check(&shipped);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("  versions of catalogue_gongmao:\n    catalogue_gongmao_2017 2017-11-30 – 2023-05-14\n    catalogue_gongmao 2023-05-15 – …\n"), "{text}");
+    assert!(!text.contains("warning: no version"), "{text}");
+
+    // A gap: reported by check as a warning (and by lint as HR042).
+    let gap = chain(
+        "versions-gap",
+        &[
+            ("tables/demo_unread.toml", "kind = \"values\"\nvalid_from = \"2020-01-01\"\nvalid_to = \"2022-12-31\"\n[values]\nx = 1\n"),
+            ("tables/demo_unread_2023.toml", "kind = \"values\"\ntable = \"demo_unread\"\nvalid_from = \"2023-02-01\"\n[values]\nx = 2\n"),
+        ],
+    );
+    let out = check(&gap);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "warning: no version of demo_unread is in force from 2023-01-01 to 2023-01-31"
+        ),
+        "{text}"
+    );
+
+    // An overlap: the chain does not load; the error names the file and line.
+    let overlap = chain(
+        "versions-overlap",
+        &[
+            ("tables/demo_unread.toml", "kind = \"values\"\nvalid_from = \"2020-01-01\"\n[values]\nx = 1\n"),
+            ("tables/demo_unread_b.toml", "kind = \"values\"\ntable = \"demo_unread\"\nvalid_from = \"2020-01-01\"\n[values]\nx = 2\n"),
+        ],
+    );
+    let out = check(&overlap);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("demo_unread_b.toml:3:14: versions of `demo_unread` overlap"),
+        "{err}"
+    );
+    for demo in [gap, overlap] {
+        let _ = std::fs::remove_dir_all(demo.parent().unwrap());
+    }
+}

@@ -21,7 +21,7 @@ mod fair_baseline;
 const INPUT: &str = r#"{
   "id": "bench-1",
   "hazard": {
-    "sector": "light_industry", "items": ["GM-11-1"], "found_on": "2021-09-01",
+    "sector": "light_industry", "items": ["GM17-1-1"], "found_on": "2021-09-01",
     "listing": {"level": "county", "listed_on": "2021-09-01"},
     "enterprise": {"name": "某木制品厂", "principal": {"name": "赵永强", "backup": "钱海", "absent": true}},
     "location": {"township": "城北街道", "village": "三江村", "grid": "第2网格", "grid_member": {"name": "王丽"}},

@@ -158,6 +158,9 @@ struct Catalogue {
     table: &'static str,
     zh: &'static str,
     file: &'static str,
+    /// When its standard is in force (both ends included).
+    from: Option<(i32, u32, u32)>,
+    to: Option<(i32, u32, u32)>,
 }
 
 /// `catalogues`: which table holds the items of an id prefix.
@@ -167,12 +170,24 @@ const CATALOGUES: &[Catalogue] = &[
         table: "catalogue_gongmao",
         zh: "工贸企业重大事故隐患判定标准（应急管理部令第10号）",
         file: include_str!("../../rulesets/national/tables/catalogue_gongmao.toml"),
+        from: Some((2023, 5, 15)),
+        to: None,
+    },
+    Catalogue {
+        prefix: "GM17-",
+        table: "catalogue_gongmao_2017",
+        zh: "工贸行业重大生产安全事故隐患判定标准（2017版）（安监总管四〔2017〕129号）",
+        file: include_str!("../../rulesets/national/tables/catalogue_gongmao_2017.toml"),
+        from: Some((2017, 11, 30)),
+        to: Some((2023, 5, 14)),
     },
     Catalogue {
         prefix: "HG-",
         table: "catalogue_chemicals",
         zh: "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）（安监总管三〔2017〕121号）",
         file: include_str!("../../rulesets/national/tables/catalogue_chemicals.toml"),
+        from: None,
+        to: None,
     },
 ];
 
@@ -682,6 +697,8 @@ struct Item {
     sector: String,
     /// `catalogue label 第N条第M项`, as the basis source.
     source: String,
+    standard: String,
+    verified: bool,
 }
 
 #[derive(Deserialize)]
@@ -696,6 +713,10 @@ struct CatalogueRow {
     item: i64,
     sector: String,
     title: String,
+    standard: String,
+    verified: bool,
+    #[serde(default)]
+    section: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -788,6 +809,16 @@ impl Trace {
     fn values(&mut self, table: &'static str) {
         self.0.push(("table", table, None));
     }
+    /// The version of a table chosen by the day, once.
+    fn version(&mut self, table: &'static str) {
+        if !self
+            .0
+            .iter()
+            .any(|(k, t, _)| *k == "version" && *t == table)
+        {
+            self.0.push(("version", table, None));
+        }
+    }
 }
 
 fn err<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T, InputError> {
@@ -846,15 +877,18 @@ impl FairBaseline {
                 file.rows
                     .into_iter()
                     .map(|r| {
-                        let label = if r.article == 0 {
-                            format!("第{}项", r.item)
-                        } else {
-                            format!("第{}条第{}项", r.article, r.item)
+                        let label = match (&r.section, r.article, r.item) {
+                            (Some(section), _, _) => format!("{section}第{}项", r.item),
+                            (None, 0, _) => format!("第{}项", r.item),
+                            (None, _, 0) => format!("第{}条", r.article),
+                            _ => format!("第{}条第{}项", r.article, r.item),
                         };
                         let item = Item {
                             source: format!("{} {label}", cat.zh),
                             title: r.title,
                             sector: r.sector,
+                            standard: r.standard,
+                            verified: r.verified,
                         };
                         (r.id, item)
                     })
@@ -941,12 +975,16 @@ impl FairBaseline {
         t.row("sectors", sector.code);
         let mut basis = Vec::new();
         let mut not_applicable = Vec::new();
+        // The catalogues in force on the day the hazard was found.
+        let day = (h.found_on.year(), h.found_on.month(), h.found_on.day());
+        let in_force =
+            |cat: &Catalogue| cat.from.is_none_or(|f| f <= day) && cat.to.is_none_or(|t| day <= t);
         for (i, id) in h.items.iter().enumerate() {
             let found = CATALOGUES
                 .iter()
                 .zip(&self.catalogues)
                 .find_map(|(cat, items)| {
-                    if id.starts_with(cat.prefix) {
+                    if id.starts_with(cat.prefix) && in_force(cat) {
                         items.get(id.as_str()).map(|item| (cat, item))
                     } else {
                         None
@@ -958,12 +996,20 @@ impl FairBaseline {
                     format!("unknown catalogue item \"{id}\""),
                 );
             };
+            if cat.from.is_some() {
+                t.version("catalogue_gongmao");
+            }
             t.row(cat.table, id.as_str());
             if sector.item_sectors.contains(&item.sector.as_str()) {
+                if !item.verified {
+                    t.rule("classification.unverified_item");
+                }
                 basis.push(Basis {
                     id: id.clone(),
                     title: item.title.clone(),
                     source: item.source.clone(),
+                    standard: Some(item.standard.clone()),
+                    verified: Some(item.verified),
                 });
                 t.rule("classification.catalogue_item");
             } else {
@@ -982,8 +1028,40 @@ impl FairBaseline {
                     id: id.clone(),
                     title: item.title.clone(),
                     source,
+                    standard: None,
+                    verified: None,
                 });
                 t.rule("classification.item_not_applicable");
+            }
+        }
+        // Order 10 Art. 14, from 2023-05-15: a failed device is major by itself.
+        if h.facts.device_failed {
+            if day >= (2023, 5, 15) {
+                t.row("facts", "device_failed");
+                t.version("catalogue_gongmao");
+                let item = &self.catalogues[0]["GM-14"];
+                t.row("catalogue_gongmao", "GM-14");
+                let basis_item = Basis {
+                    id: "GM-14".to_owned(),
+                    title: item.title.clone(),
+                    source: item.source.clone(),
+                    standard: Some(item.standard.clone()),
+                    verified: Some(item.verified),
+                };
+                if sector.item_sectors.contains(&"any") {
+                    t.rule("classification.unverified_item");
+                    t.rule("classification.art14_device_failed");
+                    basis.push(basis_item);
+                } else {
+                    t.rule("classification.item_not_applicable");
+                    not_applicable.push(Basis {
+                        standard: None,
+                        verified: None,
+                        ..basis_item
+                    });
+                }
+            } else {
+                t.rule("classification.art14_not_in_force");
             }
         }
         let facts = [h.facts.needs_suspension, h.facts.cannot_self_remove];
@@ -993,6 +1071,8 @@ impl FairBaseline {
                 id: id.to_owned(),
                 title: title.to_owned(),
                 source: FACT_SOURCE.to_owned(),
+                standard: None,
+                verified: None,
             });
             t.rule("classification.order16_art3_fact");
         }
@@ -1013,6 +1093,8 @@ impl FairBaseline {
                         id: id.to_owned(),
                         title: title.to_owned(),
                         source: DUTY_SOURCE.to_owned(),
+                        standard: None,
+                        verified: None,
                     });
                 }
             }

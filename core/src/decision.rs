@@ -14,6 +14,9 @@ pub struct Decision {
     pub as_of: NaiveDate,
     /// The ruleset chain, base first.
     pub ruleset: Vec<RulesetRef>,
+    /// The versions of dated tables the rules applied (the law in force on
+    /// the day that governs each part), in the order first used.
+    pub in_force: Vec<crate::in_force::Applied>,
     pub classification: Option<Classification>,
     pub rectification: Option<Rectification>,
     pub responsibility: Option<Responsibility>,
@@ -79,6 +82,14 @@ pub struct Basis {
     pub id: String,
     pub title: String,
     pub source: String,
+    /// For a catalogue item: the version of its standard (`MEM-10-2023`,
+    /// `SAWS-129-2017`), the one in force on the day that governs.
+    #[serde(default)]
+    pub standard: Option<String>,
+    /// For a catalogue item: whether its wording was checked against a
+    /// published copy (`false`: check the official text before relying on it).
+    #[serde(default)]
+    pub verified: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -30,6 +30,7 @@ use rhai::{
 use crate::calendar::{self, Calendar};
 use crate::decision::TraceEntry;
 use crate::error::{Error, InputError, LimitError, RulesetError};
+use crate::in_force::{Applied, Day, Validity, Versions};
 use crate::ruleset::LimitsPatch;
 use crate::tables::{Table, TableBody};
 
@@ -174,17 +175,56 @@ pub const ENTRY_POINTS: &[(&str, &[&str])] = &[
     ("assess_targets", &["targets", "as_of"]),
 ];
 
-/// The trace being written during one evaluation; passed to helpers as the
-/// call's tag, so a shared engine needs no global state.
+/// The trace being written during one evaluation, with the day whose law
+/// governs the entry being run and the table versions it applied; passed to
+/// helpers as the call's tag, so a shared engine needs no global state.
 #[derive(Clone, Default)]
-pub(crate) struct TraceBuf(Arc<Mutex<Vec<TraceEntry>>>);
+pub(crate) struct TraceBuf(Arc<Mutex<Buf>>);
+
+#[derive(Default)]
+struct Buf {
+    entries: Vec<TraceEntry>,
+    day: Option<Day>,
+    applied: Vec<Applied>,
+}
 
 impl TraceBuf {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Buf> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
     pub(crate) fn push(&self, e: TraceEntry) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        self.lock().entries.push(e);
     }
     pub(crate) fn take(&self) -> Vec<TraceEntry> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut self.lock().entries)
+    }
+    /// Sets the day the next entry call is judged by.
+    pub(crate) fn set_day(&self, day: Day) {
+        self.lock().day = Some(day);
+    }
+    fn day(&self) -> Option<Day> {
+        self.lock().day
+    }
+    /// Records a version applied on `day`, once, with its trace entry.
+    fn applied(&self, t: &Table, valid: Validity, day: Day) {
+        let a = Applied::new(t, valid, day);
+        let mut buf = self.lock();
+        if !buf.applied.contains(&a) {
+            let (zh, en) = a.explain();
+            buf.entries.push(TraceEntry {
+                kind: "version".into(),
+                id: a.table.clone(),
+                row: Some(a.version.clone()),
+                ruleset: t.origin.clone(),
+                zh,
+                en,
+            });
+            buf.applied.push(a);
+        }
+    }
+    /// The versions applied, in the order first used.
+    pub(crate) fn take_applied(&self) -> Vec<Applied> {
+        std::mem::take(&mut self.lock().applied)
     }
 }
 
@@ -193,6 +233,8 @@ pub(crate) struct Rules {
     engine: Engine,
     ast: AST,
     pub(crate) tables: Arc<BTreeMap<String, Arc<Table>>>,
+    /// The tables with versions in force by date.
+    pub(crate) versions: Arc<Versions>,
     /// The file that defines each function (name, arity); a child's entry
     /// replaces its parent's, as in the merged script.
     fn_files: BTreeMap<(String, usize), String>,
@@ -262,9 +304,11 @@ impl Rules {
         }
         let calendar = Arc::new(calendar);
         let rule_origins = Arc::new(rule_origins);
+        let versions = Arc::new(Versions::build(&tables)?);
         let engine = sandbox(
             base_engine(limits),
             tables.clone(),
+            versions.clone(),
             calendar.clone(),
             rule_origins.clone(),
         );
@@ -272,6 +316,7 @@ impl Rules {
             engine,
             ast,
             tables,
+            versions,
             fn_files,
             parts,
             rule_origins,
@@ -386,6 +431,16 @@ fn explained_ids(ast: &AST) -> Vec<String> {
         true
     });
     ids
+}
+
+/// An input error raised from a helper, as `input_error(path, message)`
+/// raises it from a rule.
+fn input_error_value(e: crate::error::InputError) -> Box<EvalAltResult> {
+    let mut m = Map::new();
+    m.insert(INPUT_ERROR_TAG.into(), Dynamic::TRUE);
+    m.insert("path".into(), Dynamic::from(e.path));
+    m.insert("message".into(), Dynamic::from(e.message));
+    EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE).into()
 }
 
 fn is_input_error(v: &Dynamic) -> bool {
@@ -629,6 +684,7 @@ pub(crate) fn base_engine(limits: Limits) -> Engine {
 fn sandbox(
     mut engine: Engine,
     tables: Arc<BTreeMap<String, Arc<Table>>>,
+    versions: Arc<Versions>,
     calendar: Arc<Calendar>,
     rule_origins: Arc<BTreeMap<String, String>>,
 ) -> Engine {
@@ -651,13 +707,38 @@ fn sandbox(
         );
     }
 
+    // A table by the name the rules use: the version in force on the day
+    // the entry is judged by (see `in_force`), with that day's date for
+    // rows that carry their own dates.
     let get = {
         let tables = tables.clone();
-        move |name: &str| -> HelperResult<Arc<Table>> {
-            tables
-                .get(name)
+        move |ctx: &NativeCallContext,
+              name: &str|
+              -> HelperResult<(Arc<Table>, Option<NaiveDate>)> {
+            let buf = trace_of(ctx);
+            let day = buf.as_ref().and_then(TraceBuf::day);
+            let member = match day {
+                Some(day) => versions
+                    .resolve(&tables, name, day)
+                    .map_err(input_error_value)?,
+                None if versions.contains(name) => {
+                    return fail(format!(
+                        "table `{name}` has versions, and no day was given to choose one"
+                    ))
+                }
+                None => None,
+            };
+            let file = member.map_or(name, |m| m.file.as_str());
+            let t = tables
+                .get(file)
                 .cloned()
-                .ok_or_else(|| format!("no table named `{name}`").into())
+                .ok_or_else(|| format!("no table named `{name}`"))?;
+            // A version chosen by the day is recorded; a version named by
+            // its own file is the rule's explicit choice.
+            if let (Some(buf), Some(day), Some(m)) = (&buf, day, member) {
+                buf.applied(&t, m.valid, day);
+            }
+            Ok((t, day.map(|d| d.date)))
         }
     };
 
@@ -666,7 +747,7 @@ fn sandbox(
         engine.register_fn(
             "table",
             move |ctx: NativeCallContext, name: &str| -> HelperResult<Dynamic> {
-                let t = get(name)?;
+                let (t, day) = get(&ctx, name)?;
                 // Settings tables are used whole, so reading one is what fired;
                 // row tables read whole are scanned, and the rows used are traced.
                 if let (TableBody::Values(_), Some(buf)) = (&t.body, trace_of(&ctx)) {
@@ -680,7 +761,7 @@ fn sandbox(
                     });
                 }
                 charge(&ctx, t.len())?;
-                Ok(t.to_dynamic())
+                Ok(t.to_dynamic_on(day))
             },
         );
     }
@@ -688,8 +769,9 @@ fn sandbox(
         let get = get.clone();
         engine.register_fn(
             "has_row",
-            move |name: &str, key: &str| -> HelperResult<bool> {
-                Ok(get(name)?.row_by_key(key).is_some())
+            move |ctx: NativeCallContext, name: &str, key: &str| -> HelperResult<bool> {
+                let (t, day) = get(&ctx, name)?;
+                Ok(t.row_on(key, day).is_some())
             },
         );
     }
@@ -698,9 +780,9 @@ fn sandbox(
         engine.register_fn(
             "closest_key",
             move |ctx: NativeCallContext, name: &str, text: &str| -> HelperResult<Dynamic> {
-                let t = get(name)?;
+                let (t, day) = get(&ctx, name)?;
                 charge(&ctx, t.len())?;
-                let key = crate::suggest::closest(text, t.keys()).map(str::to_owned);
+                let key = crate::suggest::closest(text, t.keys_on(day)).map(str::to_owned);
                 Ok(key.map_or(Dynamic::UNIT, Dynamic::from))
             },
         );
@@ -714,9 +796,11 @@ fn sandbox(
                   field: &str,
                   value: Dynamic|
                   -> HelperResult<Dynamic> {
-                let t = get(name)?;
+                let (t, day) = get(&ctx, name)?;
                 charge(&ctx, t.len())?;
-                Ok(t.find_row(field, &value).cloned().unwrap_or(Dynamic::UNIT))
+                Ok(t.find_row(field, &value, day)
+                    .cloned()
+                    .unwrap_or(Dynamic::UNIT))
             },
         );
     }
@@ -724,8 +808,9 @@ fn sandbox(
         let get = get.clone();
         engine.register_fn(
             "peek_row",
-            move |name: &str, key: &str| -> HelperResult<Dynamic> {
-                Ok(get(name)?.row_by_key(key).cloned().unwrap_or(Dynamic::UNIT))
+            move |ctx: NativeCallContext, name: &str, key: &str| -> HelperResult<Dynamic> {
+                let (t, day) = get(&ctx, name)?;
+                Ok(t.row_on(key, day).cloned().unwrap_or(Dynamic::UNIT))
             },
         );
     }
@@ -734,10 +819,14 @@ fn sandbox(
         engine.register_fn(
             "row",
             move |ctx: NativeCallContext, name: &str, key: &str| -> HelperResult<Dynamic> {
-                let t = get(name)?;
-                let row = t
-                    .row_by_key(key)
-                    .ok_or_else(|| format!("table `{name}` has no row `{key}`"))?;
+                let (t, day) = get(&ctx, name)?;
+                let row = t.row_on(key, day).ok_or_else(|| match t.row_by_key(key) {
+                    Some(_) => format!(
+                        "row `{key}` of table `{name}` is not in force on {}",
+                        day.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                    None => format!("table `{name}` has no row `{key}`"),
+                })?;
                 trace_row(&ctx, &t, key, row);
                 Ok(row.clone())
             },
@@ -746,7 +835,7 @@ fn sandbox(
     for_numbers(&mut engine, "band", {
         let get = get.clone();
         move |ctx: &NativeCallContext, name: &str, value: f64| -> HelperResult<Dynamic> {
-            let t = get(name)?;
+            let (t, _) = get(ctx, name)?;
             charge(ctx, t.len())?;
             let (n, row) = t
                 .band(value)
@@ -813,11 +902,9 @@ fn sandbox(
     engine.register_fn(
         "input_error",
         |path: &str, message: &str| -> HelperResult<Dynamic> {
-            let mut m = Map::new();
-            m.insert(INPUT_ERROR_TAG.into(), Dynamic::TRUE);
-            m.insert("path".into(), Dynamic::from(path.to_owned()));
-            m.insert("message".into(), Dynamic::from(message.to_owned()));
-            Err(EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE).into())
+            Err(input_error_value(crate::error::InputError::new(
+                path, message,
+            )))
         },
     );
     engine

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::decision::{Decision, Response, TraceEntry};
 use crate::engine::TraceBuf;
 use crate::error::{Error, InputError};
+use crate::in_force::{Applied, Day};
 use crate::input::Input;
 
 use crate::plan::trace::TraceMode;
@@ -175,6 +176,7 @@ impl Ruleset {
             id: input.id.clone(),
             as_of,
             ruleset: self.chain_refs(),
+            in_force: Vec::new(),
             classification: None,
             rectification: None,
             responsibility: None,
@@ -191,11 +193,13 @@ impl Ruleset {
                 || want(Section::Responsibility)
             {
                 let hazard = to_dynamic("hazard", h)?;
+                trace.set_day(Day::for_entry("classify", input, as_of));
                 let cls = rules.call("classify", (hazard.clone(),), &trace)?;
                 if want(Section::Classification) {
                     d.classification = Some(rules.output("classify", &cls)?);
                 }
                 if want(Section::Rectification) {
+                    trace.set_day(Day::for_entry("rectify", input, as_of));
                     let r = rules.call(
                         "rectify",
                         (hazard.clone(), cls.clone(), as_of_text.clone()),
@@ -204,12 +208,14 @@ impl Ruleset {
                     d.rectification = Some(rules.output("rectify", &r)?);
                 }
                 if want(Section::Responsibility) {
+                    trace.set_day(Day::for_entry("assign", input, as_of));
                     let r = rules.call("assign", (hazard, cls), &trace)?;
                     d.responsibility = Some(rules.output("assign", &r)?);
                 }
             }
         }
         if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
+            trace.set_day(Day::for_entry("check_staffing", input, as_of));
             let r = rules.call("check_staffing", (to_dynamic("township", t)?,), &trace)?;
             let staffing = rules.output("check_staffing", &r)?;
             d.set_staffing(staffing);
@@ -220,6 +226,7 @@ impl Ruleset {
                 warning: None,
             };
             if let Some(a) = &input.accident {
+                trace.set_day(Day::for_entry("grade_accident", input, as_of));
                 let r = rules.call(
                     "grade_accident",
                     (to_dynamic("accident", a)?, as_of_text.clone()),
@@ -228,16 +235,19 @@ impl Ruleset {
                 response.accident = Some(rules.output("grade_accident", &r)?);
             }
             if let Some(w) = &input.warning {
+                trace.set_day(Day::for_entry("respond_to_warning", input, as_of));
                 let r = rules.call("respond_to_warning", (to_dynamic("warning", w)?,), &trace)?;
                 response.warning = Some(rules.output("respond_to_warning", &r)?);
             }
             d.response = Some(response);
         }
         if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
+            trace.set_day(Day::for_entry("score_risk", input, as_of));
             let r = rules.call("score_risk", (to_dynamic("risk", risk)?,), &trace)?;
             d.risk = Some(rules.output("score_risk", &r)?);
         }
         if let (Some(c), true) = (&input.checklist, want(Section::Standardisation)) {
+            trace.set_day(Day::for_entry("check_list", input, as_of));
             let r = rules.call(
                 "check_list",
                 (to_dynamic("checklist", c)?, as_of_text.clone()),
@@ -246,6 +256,7 @@ impl Ruleset {
             d.standardisation = Some(rules.output("check_list", &r)?);
         }
         if let (Some(t), true) = (&input.targets, want(Section::Targets)) {
+            trace.set_day(Day::for_entry("assess_targets", input, as_of));
             let r = rules.call(
                 "assess_targets",
                 (to_dynamic("targets", t)?, as_of_text.clone()),
@@ -254,6 +265,7 @@ impl Ruleset {
             d.targets = Some(rules.output("assess_targets", &r)?);
         }
         d.trace = trace.take();
+        d.in_force = trace.take_applied();
         Ok(d)
     }
 }
@@ -293,9 +305,11 @@ impl Ruleset {
         &self,
         name: &str,
         args: Vec<Dynamic>,
-    ) -> Result<(Dynamic, Vec<TraceEntry>), Error> {
+        day: Day,
+    ) -> Result<(Dynamic, Vec<TraceEntry>, Vec<Applied>), Error> {
         crate::engine::on_big_stack(|| {
             let buf = TraceBuf::default();
+            buf.set_day(day);
             let v = self.interpreter()?.call(name, args, &buf)?;
             // The plan reads the value recursively, on the caller's stack.
             if crate::engine::nested_deeper_than(&v, crate::engine::MAX_HANDED_DEPTH) {
@@ -307,7 +321,7 @@ impl Ruleset {
                     column: 0,
                 }));
             }
-            Ok((v, buf.take()))
+            Ok((v, buf.take(), buf.take_applied()))
         })
     }
 

@@ -88,6 +88,11 @@ pub struct HazardFacts {
     /// It was removed on the spot when found.
     #[serde(default)]
     pub fixed_on_spot: bool,
+    /// A monitoring, alarm or protection device of a situation the 工贸
+    /// catalogue lists has failed, been disabled or removed: itself a major
+    /// hazard from 2023-05-15 (MEM Order No. 10 Art. 14).
+    #[serde(default)]
+    pub device_failed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -21,12 +21,14 @@
 //! let input = Input::from_json(r#"{
 //!   "hazard": {
 //!     "sector": "light_industry",
-//!     "items": ["GM-11-1"],
+//!     "items": ["GM17-1-1"],
 //!     "found_on": "2021-09-01",
 //!     "listing": {"level": "county", "listed_on": "2021-09-01"}
 //!   }
 //! }"#).unwrap();
 //! let decision = rules.evaluate(&input, "2021-09-20".parse().unwrap()).unwrap();
+//! // Found in 2021: judged by the 2017 工贸 standard then in force (GM17- items).
+//! assert_eq!(decision.in_force[0].version, "SAWS-129-2017");
 //! let r = decision.rectification.unwrap();
 //! // Day 30 is 1 October, in the National Day holiday: due the next working day.
 //! assert_eq!(r.due.unwrap().to_string(), "2021-10-08");
@@ -44,6 +46,7 @@ mod engine;
 pub mod error;
 mod evaluate;
 pub mod ffi;
+pub mod in_force;
 pub mod input;
 pub mod lint;
 mod outcome;

@@ -12,6 +12,7 @@ use crate::decision::{
 };
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
+use crate::in_force::Day;
 use crate::input::Input;
 use crate::plan::eval::{Ev, Fault, Scratch, Stop, MAX_DEPTH};
 use crate::plan::trace::{self, Rec, TraceMode};
@@ -120,6 +121,10 @@ impl Outcome<'_> {
                     p.plan.tables[table as usize].name.as_ref()
                 }
                 Rec::Calendar { .. } => "civil_code_201_203",
+                Rec::Version { table, .. } => {
+                    let tb = &p.plan.tables[table as usize];
+                    tb.version.as_ref().map_or(&*tb.name, |v| &*v.of)
+                }
                 Rec::Entry(i) => p.s.entries[i as usize].id.as_str(),
             })
         });
@@ -141,6 +146,12 @@ impl Outcome<'_> {
                     id: p.input.id.clone(),
                     as_of: p.as_of,
                     ruleset: p.rules.chain_refs(),
+                    in_force: p
+                        .s
+                        .applied
+                        .iter()
+                        .map(|&(t, day)| p.plan.tables[t as usize].applied(day))
+                        .collect(),
                     classification: sections.classification,
                     rectification: sections.rectification,
                     responsibility: sections.responsibility,
@@ -183,6 +194,7 @@ impl Outcome<'_> {
                     id: &p.input.id,
                     as_of: p.as_of,
                     ruleset: ChainView(p.rules),
+                    in_force: AppliedView(p.plan, &p.s.applied),
                     classification: &sections.classification,
                     rectification: &sections.rectification,
                     responsibility: &sections.responsibility,
@@ -304,6 +316,7 @@ struct PlanJson<'a> {
     id: &'a Option<String>,
     as_of: NaiveDate,
     ruleset: ChainView<'a>,
+    in_force: AppliedView<'a>,
     classification: &'a Option<Classification>,
     rectification: &'a Option<Rectification>,
     responsibility: &'a Option<Responsibility>,
@@ -312,6 +325,19 @@ struct PlanJson<'a> {
     standardisation: &'a Option<Standardisation>,
     targets: &'a Option<Targets>,
     trace: trace::TraceView<'a>,
+}
+
+/// The versions applied, as [`Decision::in_force`] serialises them.
+struct AppliedView<'a>(&'a Plan, &'a [(u16, Day)]);
+
+impl serde::Serialize for AppliedView<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.collect_seq(
+            self.1
+                .iter()
+                .map(|&(t, day)| self.0.tables[t as usize].applied(day)),
+        )
+    }
 }
 
 /// The ruleset chain as [`Decision::ruleset`] serialises it.
@@ -457,6 +483,7 @@ fn execute(
         }
     }
     let as_of_v = s.push_date(as_of);
+    let day = |entry: &str| Day::for_entry(entry, input, as_of);
     let k = plan.frame();
     let mut r = Results::default();
     if let Some(h) = &input.hazard {
@@ -465,42 +492,98 @@ fn execute(
             || want(Section::Responsibility)
         {
             let hazard = frame::hazard(s, &k, h);
-            let cls = entry(rules, plan, s, "classify", &[hazard])?;
+            let cls = entry(rules, plan, s, "classify", &[hazard], day("classify"))?;
             r.classification = Some(cls);
             if want(Section::Rectification) {
-                r.rectification = Some(entry(rules, plan, s, "rectify", &[hazard, cls, as_of_v])?);
+                r.rectification = Some(entry(
+                    rules,
+                    plan,
+                    s,
+                    "rectify",
+                    &[hazard, cls, as_of_v],
+                    day("rectify"),
+                )?);
             }
             if want(Section::Responsibility) {
-                r.assignment = Some(entry(rules, plan, s, "assign", &[hazard, cls])?);
+                r.assignment = Some(entry(
+                    rules,
+                    plan,
+                    s,
+                    "assign",
+                    &[hazard, cls],
+                    day("assign"),
+                )?);
             }
         }
     }
     if let (Some(t), true) = (&input.township, want(Section::Responsibility)) {
         let t = frame::township(s, &k, t);
-        r.staffing = Some(entry(rules, plan, s, "check_staffing", &[t])?);
+        r.staffing = Some(entry(
+            rules,
+            plan,
+            s,
+            "check_staffing",
+            &[t],
+            day("check_staffing"),
+        )?);
     }
     if want(Section::Response) && (input.accident.is_some() || input.warning.is_some()) {
         r.response = true;
         if let Some(a) = &input.accident {
             let a = frame::accident(s, &k, a);
-            r.accident = Some(entry(rules, plan, s, "grade_accident", &[a, as_of_v])?);
+            r.accident = Some(entry(
+                rules,
+                plan,
+                s,
+                "grade_accident",
+                &[a, as_of_v],
+                day("grade_accident"),
+            )?);
         }
         if let Some(w) = &input.warning {
             let w = frame::warning(s, &k, w);
-            r.warning = Some(entry(rules, plan, s, "respond_to_warning", &[w])?);
+            r.warning = Some(entry(
+                rules,
+                plan,
+                s,
+                "respond_to_warning",
+                &[w],
+                day("respond_to_warning"),
+            )?);
         }
     }
     if let (Some(risk), true) = (&input.risk, want(Section::Risk)) {
         let v = frame::risk(s, &k, risk);
-        r.risk = Some(entry(rules, plan, s, "score_risk", &[v])?);
+        r.risk = Some(entry(
+            rules,
+            plan,
+            s,
+            "score_risk",
+            &[v],
+            day("score_risk"),
+        )?);
     }
     if let (Some(c), true) = (&input.checklist, want(Section::Standardisation)) {
         let v = frame::checklist(s, &k, c);
-        r.standardisation = Some(entry(rules, plan, s, "check_list", &[v, as_of_v])?);
+        r.standardisation = Some(entry(
+            rules,
+            plan,
+            s,
+            "check_list",
+            &[v, as_of_v],
+            day("check_list"),
+        )?);
     }
     if let (Some(t), true) = (&input.targets, want(Section::Targets)) {
         let v = frame::targets(s, &k, t);
-        r.targets = Some(entry(rules, plan, s, "assess_targets", &[v, as_of_v])?);
+        r.targets = Some(entry(
+            rules,
+            plan,
+            s,
+            "assess_targets",
+            &[v, as_of_v],
+            day("assess_targets"),
+        )?);
     }
     Ok(r)
 }
@@ -513,7 +596,9 @@ fn entry(
     s: &mut Scratch,
     name: &str,
     args: &[V],
+    day: Day,
 ) -> Result<V, Early> {
+    s.day = Some(day);
     if let Some(&id) = plan.entries.get(name) {
         return match Ev::new(plan, s).call_entry(id, args) {
             Ok(v) => Ok(v),
@@ -530,12 +615,25 @@ fn entry(
         return Err(Early::Interpret(name.to_owned(), None));
     }
     let args: Vec<rhai::Dynamic> = args.iter().map(|a| ev.to_dynamic(*a)).collect();
-    let (value, entries) = rules
-        .call_interpreted(name, args)
+    let (value, entries, applied) = rules
+        .call_interpreted(name, args, day)
         .map_err(|_| Early::Interpret(name.to_owned(), None))?;
     for e in entries {
         s.entries.push(e);
         s.trace.push(Rec::Entry(s.entries.len() as u32 - 1));
+    }
+    // The versions the interpreter applied, as the plan's tables.
+    for a in applied {
+        let t = plan.tables.iter().position(|t| {
+            t.version
+                .as_ref()
+                .is_some_and(|v| *v.of == a.table && *v.label == a.version)
+        });
+        if let Some(t) = t {
+            if !s.applied.contains(&(t as u16, day)) {
+                s.applied.push((t as u16, day));
+            }
+        }
     }
     Ok(Ev::new(plan, s).take_dynamic(&value))
 }

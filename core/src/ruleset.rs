@@ -278,6 +278,7 @@ impl Ruleset {
         let (plan, report) = match compile::compile(&Sources {
             limits: rules.limits,
             tables: &rules.tables,
+            versions: &rules.versions,
             calendar: rules.calendar.clone(),
             parts: &rules.parts,
             rule_origins: &rules.rule_origins,
@@ -373,6 +374,22 @@ impl Ruleset {
     /// ```
     pub fn compile_report(&self) -> &[FunctionReport] {
         &self.report
+    }
+
+    /// The tables with versions by date, each with its versions in date
+    /// order and when each is in force (`None` for a ruleset read from a
+    /// precompiled plan).
+    ///
+    /// ```
+    /// let rs = hazard_rules::Ruleset::default();
+    /// let versions = rs.versions().unwrap();
+    /// let (name, members) = versions.iter().next().unwrap();
+    /// assert_eq!(name, "catalogue_gongmao");
+    /// assert_eq!(members[0].valid.to.unwrap().to_string(), "2023-05-14");
+    /// assert!(versions.gaps().is_empty());
+    /// ```
+    pub fn versions(&self) -> Option<&crate::in_force::Versions> {
+        self.rules.as_ref().map(|r| r.versions.as_ref())
     }
 
     pub(crate) fn leaf(&self) -> &Manifest {

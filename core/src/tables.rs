@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::calendar::Calendar;
 use crate::error::RulesetError;
+use crate::in_force::{TableVersion, Validity};
 
 /// One table, parsed and ready for lookups.
 #[derive(Debug, Clone)]
@@ -28,6 +29,9 @@ pub struct Table {
     /// The file it came from, for error messages.
     pub file: String,
     pub source: Option<String>,
+    /// Where it stands among the versions of a table (`valid_from`,
+    /// `valid_to`, `table`, `version`); `None` for a table always in force.
+    pub version: Option<TableVersion>,
     pub body: TableBody,
 }
 
@@ -37,6 +41,8 @@ pub enum TableBody {
         key: Option<String>,
         rows: Vec<Dynamic>,
         index: BTreeMap<String, usize>,
+        /// Each row's `valid_from`/`valid_to`; empty when no row has them.
+        valid: Vec<Validity>,
     },
     Bands {
         rows: Vec<Dynamic>,
@@ -97,6 +103,16 @@ struct RawTable {
     description: Option<String>,
     #[serde(default)]
     key: Option<String>,
+    /// The table this file is a version of (else its own name).
+    #[serde(default)]
+    table: Option<String>,
+    /// The version's label, e.g. `MEM-10-2023`.
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    valid_from: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    valid_to: Option<toml::Spanned<String>>,
     /// Rows tables: fields whose values are keys of another table
     /// (`references = { regulator = "departments" }`), checked by `lint`.
     #[serde(default)]
@@ -168,6 +184,7 @@ impl Table {
                 ),
             ));
         }
+        let version = table_version(name, &raw, text, &at)?;
         let spans: Vec<std::ops::Range<usize>> = raw.rows.iter().map(|r| r.span()).collect();
         let raw_rows: Vec<toml::Table> = raw.rows.into_iter().map(|r| r.into_inner()).collect();
         let kind_span = raw.kind.span();
@@ -191,15 +208,34 @@ impl Table {
                         }
                     }
                 }
+                let mut valid = Vec::new();
+                if raw_rows
+                    .iter()
+                    .any(|r| r.contains_key("valid_from") || r.contains_key("valid_to"))
+                {
+                    for (i, row) in raw_rows.iter().enumerate() {
+                        valid
+                            .push(row_validity(row).map_err(|m| {
+                                at(spans[i].clone(), format!("row {}: {m}", i + 1))
+                            })?);
+                    }
+                }
                 TableBody::Rows {
                     key: raw.key,
                     rows,
                     index,
+                    valid,
                 }
             }
             "bands" => {
                 let mut bounds = Vec::new();
                 for (i, row) in raw_rows.iter().enumerate() {
+                    if row.contains_key("valid_from") || row.contains_key("valid_to") {
+                        return Err(at(
+                            spans[i].clone(),
+                            format!("row {}: rows of a bands table cannot be dated; date the table (`valid_from` at the top) and give each version its own file", i + 1),
+                        ));
+                    }
                     bounds.push(
                         parse_bounds(row)
                             .map_err(|m| at(spans[i].clone(), format!("row {}: {m}", i + 1)))?,
@@ -241,6 +277,7 @@ impl Table {
             origin: origin.to_owned(),
             file: file.to_owned(),
             source: raw.source,
+            version,
             body,
         })
     }
@@ -257,6 +294,55 @@ impl Table {
     /// Whether it has no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// When the table is in force (always, unless it is a dated version).
+    pub fn validity(&self) -> Validity {
+        self.version.as_ref().map(|v| v.valid).unwrap_or_default()
+    }
+
+    /// The version's label (its file's name when it has none).
+    pub fn version_label(&self) -> &str {
+        self.version.as_ref().map_or(&self.name, |v| &v.label)
+    }
+
+    /// Whether row `i` is in force on `day` (`None`: whatever the day).
+    pub fn row_in_force(&self, i: usize, day: Option<NaiveDate>) -> bool {
+        match (&self.body, day) {
+            (TableBody::Rows { valid, .. }, Some(day)) => {
+                valid.get(i).is_none_or(|v| v.contains(day))
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether some row carries its own dates.
+    pub fn has_dated_rows(&self) -> bool {
+        matches!(&self.body, TableBody::Rows { valid, .. } if !valid.is_empty())
+    }
+
+    /// [`Table::row_by_key`] among the rows in force on `day`.
+    pub fn row_on(&self, key: &str, day: Option<NaiveDate>) -> Option<&Dynamic> {
+        match &self.body {
+            TableBody::Rows { rows, index, .. } => index
+                .get(key)
+                .filter(|&&i| self.row_in_force(i, day))
+                .map(|&i| &rows[i]),
+            _ => None,
+        }
+    }
+
+    /// The keys of the rows in force on `day`.
+    pub fn keys_on(&self, day: Option<NaiveDate>) -> impl Iterator<Item = &str> {
+        let index = match &self.body {
+            TableBody::Rows { index, .. } => Some(index),
+            _ => None,
+        };
+        index.into_iter().flat_map(move |i| {
+            i.iter()
+                .filter(move |(_, &r)| self.row_in_force(r, day))
+                .map(|(k, _)| k.as_str())
+        })
     }
 
     /// The row whose key is `key` (tables of kind `rows` with a `key`).
@@ -276,16 +362,25 @@ impl Table {
         }
     }
 
-    /// The first row whose `field` equals `value` (rows and bands tables).
-    pub fn find_row(&self, field: &str, value: &Dynamic) -> Option<&Dynamic> {
+    /// The first row whose `field` equals `value` (rows and bands tables),
+    /// among the rows in force on `day`.
+    pub fn find_row(
+        &self,
+        field: &str,
+        value: &Dynamic,
+        day: Option<NaiveDate>,
+    ) -> Option<&Dynamic> {
         let rows = match &self.body {
             TableBody::Rows { rows, .. } | TableBody::Bands { rows, .. } => rows,
             _ => return None,
         };
-        rows.iter().find(|row| {
-            row.read_lock::<Map>()
-                .and_then(|m| m.get(field).map(|v| same_value(v, value)))
-                .unwrap_or(false)
+        rows.iter().enumerate().find_map(|(i, row)| {
+            let hit = self.row_in_force(i, day)
+                && row
+                    .read_lock::<Map>()
+                    .and_then(|m| m.get(field).map(|v| same_value(v, value)))
+                    .unwrap_or(false);
+            hit.then_some(row)
         })
     }
 
@@ -297,6 +392,22 @@ impl Table {
                 .position(|b| b.contains(value))
                 .map(|i| (i + 1, &rows[i])),
             _ => None,
+        }
+    }
+
+    /// [`Table::to_dynamic`] with only the rows in force on `day`.
+    pub fn to_dynamic_on(&self, day: Option<NaiveDate>) -> Dynamic {
+        match &self.body {
+            TableBody::Rows { rows, valid, .. } if !valid.is_empty() && day.is_some() => {
+                Dynamic::from_array(
+                    rows.iter()
+                        .enumerate()
+                        .filter(|(i, _)| self.row_in_force(*i, day))
+                        .map(|(_, r)| r.clone())
+                        .collect(),
+                )
+            }
+            _ => self.to_dynamic(),
         }
     }
 
@@ -438,6 +549,99 @@ pub fn build_calendar<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Calend
         }
     }
     cal
+}
+
+/// A file's `valid_from`/`valid_to`/`table`/`version`, checked: real
+/// dates in order; `None` when it has none of them.
+fn table_version(
+    name: &str,
+    raw: &RawTable,
+    text: &str,
+    at: &impl Fn(std::ops::Range<usize>, String) -> RulesetError,
+) -> Result<Option<TableVersion>, RulesetError> {
+    let kind_span = raw.kind.span();
+    let date =
+        |d: &Option<toml::Spanned<String>>, key: &str| -> Result<Option<NaiveDate>, RulesetError> {
+            d.as_ref()
+                .map(|s| {
+                    s.get_ref().parse::<NaiveDate>().map_err(|_| {
+                        at(
+                            s.span(),
+                            format!(
+                                "`{key}` must be a date (YYYY-MM-DD), got \"{}\"",
+                                s.get_ref()
+                            ),
+                        )
+                    })
+                })
+                .transpose()
+        };
+    let valid = Validity {
+        from: date(&raw.valid_from, "valid_from")?,
+        to: date(&raw.valid_to, "valid_to")?,
+    };
+    let span = raw
+        .valid_from
+        .as_ref()
+        .or(raw.valid_to.as_ref())
+        .map_or(kind_span, |s| s.span());
+    if valid.is_always() {
+        if raw.table.is_some() || raw.version.is_some() {
+            return Err(at(
+                span,
+                "a version of a table (`table` or `version`) needs `valid_from` or `valid_to`"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    if raw.kind.get_ref() == "calendar" {
+        return Err(at(
+            span,
+            "a calendar table is dated by its `year`; it takes no `valid_from`/`valid_to`".into(),
+        ));
+    }
+    if let (Some(f), Some(t)) = (valid.from, valid.to) {
+        if t < f {
+            return Err(at(
+                span,
+                format!("`valid_to` {t} is before `valid_from` {f}"),
+            ));
+        }
+    }
+    Ok(Some(TableVersion {
+        of: raw.table.clone().unwrap_or_else(|| name.to_owned()),
+        label: raw.version.clone().unwrap_or_else(|| name.to_owned()),
+        valid,
+        at: line_col(text, span.start),
+    }))
+}
+
+/// A row's own `valid_from`/`valid_to` (strings `YYYY-MM-DD`).
+fn row_validity(row: &toml::Table) -> Result<Validity, String> {
+    let date = |k: &str| -> Result<Option<NaiveDate>, String> {
+        match row.get(k) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("`{k}` must be a date (YYYY-MM-DD), got \"{s}\"")),
+            Some(other) => Err(format!(
+                "`{k}` must be a date string (YYYY-MM-DD), got {}",
+                other.type_str()
+            )),
+        }
+    };
+    let v = Validity {
+        from: date("valid_from")?,
+        to: date("valid_to")?,
+    };
+    if let (Some(f), Some(t)) = (v.from, v.to) {
+        if t < f {
+            return Err(format!("`valid_to` {t} is before `valid_from` {f}"));
+        }
+    }
+    Ok(v)
 }
 
 fn parse_bounds(row: &toml::Table) -> Result<Bounds, String> {

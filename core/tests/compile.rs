@@ -115,7 +115,7 @@ fn a_parent_requirement_does_not_bind_an_overlay() {
 fn trace_modes_keep_what_they_promise() {
     let rs = Ruleset::default();
     let input = Input::from_json(
-        r#"{"hazard": {"sector": "light_industry", "items": ["GM-11-1"], "found_on": "2021-09-01",
+        r#"{"hazard": {"sector": "light_industry", "items": ["GM17-1-1"], "found_on": "2021-09-01",
             "listing": {"level": "county", "listed_on": "2021-09-01"}},
             "risk": {"points": [{"method": "LS", "l": 4, "s": 5}]}}"#,
     )

@@ -656,3 +656,32 @@ fn hr041_a_description_silent_about_a_change() {
         "table `listing_periods` (replaced), function `check_staffing/1` (replaced)",
     );
 }
+
+#[test]
+fn hr042_days_no_version_covers() {
+    let a = "kind = \"values\"\nvalid_from = \"2020-01-01\"\nvalid_to = \"2022-12-31\"\n[values]\nx = 1\n";
+    let b = "kind = \"values\"\ntable = \"demo_x\"\nvalid_from = \"2023-03-01\"\n[values]\nx = 2\n";
+    let fs = findings(
+        &overlay(
+            "Adds demo_x and demo_x_2023.",
+            &[("tables/demo_x.toml", a), ("tables/demo_x_2023.toml", b)],
+        ),
+        "HR042",
+        &["HR031"],
+    );
+    at(
+        &fs[0],
+        Severity::Warning,
+        "demo/tables/demo_x_2023.toml",
+        3,
+        14,
+        "no version of `demo_x` is in force from 2023-01-01 to 2023-02-28",
+    );
+    // Versions that meet leave no gap; an open end is closed by the next version.
+    let a = "kind = \"values\"\nvalid_from = \"2020-01-01\"\n[values]\nx = 1\n";
+    let all = lint(&overlay(
+        "Adds demo_x and demo_x_2023.",
+        &[("tables/demo_x.toml", a), ("tables/demo_x_2023.toml", b)],
+    ));
+    assert!(all.iter().all(|f| f.code != "HR042"), "{all:?}");
+}

@@ -5,7 +5,7 @@ yearly targets — from the same Rust engine
 and rulesets as the ``hazard-rules`` CLI.
 
 >>> import hazard_rules as hr
->>> d = hr.evaluate({"hazard": {"sector": "light_industry", "items": ["GM-11-1"],
+>>> d = hr.evaluate({"hazard": {"sector": "light_industry", "items": ["GM17-1-1"],
 ...     "found_on": "2021-09-01", "listing": {"level": "county", "listed_on": "2021-09-01"}}},
 ...     as_of="2021-09-20")
 >>> d.classification.level, str(d.rectification.due)
@@ -20,6 +20,7 @@ from . import _hazard_rules
 from ._api import Ruleset, decision_schema, diff, evaluate, evaluate_list, evaluate_many, input_schema
 from ._decision import (
     AccidentResponse,
+    Applied,
     Assignment,
     Basis,
     ChecklistItem,
@@ -47,6 +48,7 @@ __version__: str = _hazard_rules.__version__
 
 __all__ = [
     "AccidentResponse",
+    "Applied",
     "Assignment",
     "Basis",
     "ChecklistItem",

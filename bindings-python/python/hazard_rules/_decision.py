@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __all__ = [
     "AccidentResponse",
+    "Applied",
     "Assignment",
     "Basis",
     "ChecklistItem",
@@ -135,6 +136,20 @@ class RulesetRef(_Model):
 
 
 @dataclasses.dataclass(frozen=True)
+class Applied(_Model):
+    """A version of a dated table the rules applied, and the day that chose it."""
+
+    table: str
+    version: str
+    on: datetime.date
+    field: str
+    """The input field the day came from (``hazard.found_on``, ``as_of`` …)."""
+    valid_from: Optional[datetime.date] = None
+    valid_to: Optional[datetime.date] = None
+    source: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
 class TraceEntry(_Model):
     """One step of the explanation: a rule that said why, a table row used, or the calendar."""
 
@@ -159,6 +174,10 @@ class Basis(_Model):
     id: str
     title: str
     source: str
+    standard: Optional[str] = None
+    """For a catalogue item: the version of its standard (``MEM-10-2023``, ``SAWS-129-2017``)."""
+    verified: Optional[bool] = None
+    """For a catalogue item: whether its wording was checked against a published copy."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -385,6 +404,8 @@ class Decision(_Model):
     as_of: datetime.date
     ruleset: Tuple[RulesetRef, ...]
     """The ruleset chain, base first."""
+    in_force: Tuple[Applied, ...] = ()
+    """The versions of dated tables applied (the law in force on the day that governs each part)."""
     id: Optional[str] = None
     """The input's ``id``, if it had one."""
     classification: Optional[Classification] = None
@@ -408,6 +429,7 @@ class Decision(_Model):
 
 for _cls in (
     RulesetRef,
+    Applied,
     TraceEntry,
     Basis,
     Classification,

@@ -11,6 +11,11 @@ export interface Decision {
    * The input's `id`, if it had one.
    */
   id?: string | null;
+  /**
+   * The versions of dated tables the rules applied (the law in force on
+   * the day that governs each part), in the order first used.
+   */
+  in_force: Applied[];
   rectification?: Rectification | null;
   response?: Response | null;
   responsibility?: Responsibility | null;
@@ -66,7 +71,44 @@ export interface Basis {
    */
   id: string;
   source: string;
+  /**
+   * For a catalogue item: the version of its standard (`MEM-10-2023`,
+   * `SAWS-129-2017`), the one in force on the day that governs.
+   */
+  standard?: string | null;
   title: string;
+  /**
+   * For a catalogue item: whether its wording was checked against a
+   * published copy (`false`: check the official text before relying on it).
+   */
+  verified?: boolean | null;
+}
+/**
+ * A version of a table that a decision applied: which one, why (the day
+ * and the field it came from), and its legal source.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "Applied".
+ */
+export interface Applied {
+  field: string;
+  /**
+   * The day that chose it, and the input field that day came from.
+   */
+  on: string;
+  source?: string | null;
+  /**
+   * The table's name as the rules use it (`catalogue_gongmao`).
+   * (`valid_to` is the day before the next version, where the version
+   * itself gives no end.)
+   */
+  table: string;
+  valid_from?: string | null;
+  valid_to?: string | null;
+  /**
+   * The version's label (`MEM-10-2023`).
+   */
+  version: string;
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema

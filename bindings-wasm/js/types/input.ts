@@ -202,6 +202,12 @@ export interface HazardFacts {
    */
   cannot_self_remove?: boolean;
   /**
+   * A monitoring, alarm or protection device of a situation the 工贸
+   * catalogue lists has failed, been disabled or removed: itself a major
+   * hazard from 2023-05-15 (MEM Order No. 10 Art. 14).
+   */
+  device_failed?: boolean;
+  /**
    * It was removed on the spot when found.
    */
   fixed_on_spot?: boolean;
@@ -401,6 +407,12 @@ export interface HazardFacts1 {
    * The unit cannot remove it by itself because of external factors.
    */
   cannot_self_remove?: boolean;
+  /**
+   * A monitoring, alarm or protection device of a situation the 工贸
+   * catalogue lists has failed, been disabled or removed: itself a major
+   * hazard from 2023-05-15 (MEM Order No. 10 Art. 14).
+   */
+  device_failed?: boolean;
   /**
    * It was removed on the spot when found.
    */

@@ -208,7 +208,7 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   // A hazard report: a dust-explosion item in light industry, listed by the county.
   await page.fill('#as_of', '2021-09-20');
   await page.selectOption('#sector', 'light_industry');
-  await page.fill('#items', 'GM-11-1');
+  await page.fill('#items', 'GM17-1-1');
   await page.fill('#found_on', '2021-09-01');
   await page.selectOption('#listing_level', 'county');
   await page.fill('#listed_on', '2021-09-01');
@@ -239,7 +239,7 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   await page.screenshot({ path: `${artifacts}wasm-form-hazard.png`, fullPage: true });
 
   // An unknown catalogue item: validate names hazard.items[1]; the field is highlighted.
-  await page.fill('#items', 'GM-11-1, GM-99-9');
+  await page.fill('#items', 'GM17-1-1, GM-99-9');
   await page.waitForSelector('#items[aria-invalid="true"]', { timeout: 5000 });
   assert.equal(await page.getAttribute('body', 'data-state'), 'invalid');
   assert.match((await page.textContent('#problems')) ?? '', /hazard\.items\[1\]/);
@@ -247,7 +247,7 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   await page.screenshot({ path: `${artifacts}wasm-form-invalid.png`, fullPage: true });
 
   // Fixed again; then an L value the LEC table does not allow.
-  await page.fill('#items', 'GM-11-1');
+  await page.fill('#items', 'GM17-1-1');
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
   assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
   await page.fill('#risk_l', '7');

@@ -56,7 +56,8 @@ pub(crate) struct Lowering<'a> {
     pub results: Vec<Option<Lowered>>,
     pub switch_values: HashMap<u64, V>,
     /// `table(name)` of each table, and the tables whose reading is traced.
-    pub wholes: Vec<V>,
+    /// Each table's rows read whole, where that is a constant.
+    pub wholes: Vec<Option<V>>,
     pub traced_tables: HashSet<u16>,
 }
 
@@ -511,7 +512,9 @@ impl Lowering<'_> {
                     // A rows or bands table read whole is a constant (only
                     // a values table is traced when read).
                     if native == Native::Table && !self.traced_tables.contains(&tid) {
-                        return Ok(Ex::Const(self.wholes[tid as usize]));
+                        if let Some(Some(whole)) = self.wholes.get(tid as usize) {
+                            return Ok(Ex::Const(*whole));
+                        }
                     }
                     return Ok(Ex::Lookup(native, tid, rest.into()));
                 }

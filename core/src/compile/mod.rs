@@ -53,6 +53,7 @@ impl std::fmt::Display for FunctionReport {
 pub(crate) struct Sources<'a> {
     pub limits: Limits,
     pub tables: &'a BTreeMap<String, Arc<Table>>,
+    pub versions: &'a crate::in_force::Versions,
     pub calendar: Arc<Calendar>,
     /// Each rule file's own AST, in chain order (base first).
     pub parts: &'a [(String, AST, String)],
@@ -65,7 +66,7 @@ pub(crate) struct Sources<'a> {
 pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     let mut consts = Consts::default();
     let keys = frame::Keys::new(&mut consts);
-    let (tables, table_index) = Plan::tables_from(src.tables, &mut consts)?;
+    let (tables, table_index, versions) = Plan::tables_from(src.tables, src.versions, &mut consts)?;
 
     // The final definition of each (name, arity): the last file in chain order.
     let mut ids: HashMap<(String, usize), u32> = HashMap::new();
@@ -83,7 +84,11 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
         rule_origins: src.rule_origins,
         results: (0..ids.len()).map(|_| None).collect(),
         switch_values: HashMap::new(),
-        wholes: tables.iter().map(|t| t.whole).collect(),
+        // A table read whole is a constant, unless its rows are dated.
+        wholes: tables
+            .iter()
+            .map(|t| t.valid.is_empty().then_some(t.whole))
+            .collect(),
         traced_tables: tables
             .iter()
             .enumerate()
@@ -174,6 +179,7 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
             consts,
             tables,
             table_index,
+            versions,
             calendar: src.calendar.clone(),
             templates,
             funcs,

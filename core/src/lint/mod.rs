@@ -116,6 +116,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("HR034", Severity::Error, "rules: a helper call names a table the chain does not have"),
     ("HR035", Severity::Warning, "rules: an overlay replaces a parent's helper (not an entry point) that the description does not name"),
     ("HR040", Severity::Error, "manifest: a limit outside its allowed range"),
+    ("HR042", Severity::Warning, "versions: days between two versions of a table that no version covers (a gap)"),
     ("HR041", Severity::Warning, "manifest: `description` does not name a table or function the overlay replaces or a table it adds"),
 ];
 
@@ -196,8 +197,9 @@ pub fn lint(files: &RulesetFiles) -> Vec<Finding> {
             let fns = rules::Functions::read(files, &levels);
             fns.check(&chain, &levels, &mut out);
             manifest::check(&levels, &chain, &fns, &mut out);
-            if let Err(e) = crate::Ruleset::from_files(files.clone()) {
-                from_load_error(&mut out, &e);
+            match crate::Ruleset::from_files(files.clone()) {
+                Ok(rs) => version_gaps(&rs, &chain, &mut out),
+                Err(e) => from_load_error(&mut out, &e),
             }
         }
     }
@@ -205,6 +207,31 @@ pub fn lint(files: &RulesetFiles) -> Vec<Finding> {
     v.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
     v.dedup();
     v
+}
+
+/// `HR042`: a gap between two versions of a table (overlaps are the
+/// loader's error). Found at the later version's `valid_from`.
+fn version_gaps(rs: &crate::Ruleset, chain: &tables::Chain, out: &mut Findings) {
+    let Some(rules) = rs.rules.as_ref() else {
+        return;
+    };
+    for (name, after, first, last) in rules.versions.gaps() {
+        let Some(t) = chain.in_force().find(|t| t.name == after) else {
+            continue;
+        };
+        let at = t
+            .raw
+            .valid_from
+            .as_ref()
+            .map_or(t.raw.kind.span().start, |v| v.span().start);
+        out.at(
+            "HR042",
+            &t.path,
+            t.text,
+            at,
+            format!("no version of `{name}` is in force from {first} to {last}: a hazard of those days is an input error; give the earlier version `valid_to` = the day before this one's `valid_from`, or add a version for the gap"),
+        );
+    }
 }
 
 /// The loader's error as `HR000`, unless a finding already says it at the

@@ -383,20 +383,22 @@ impl Functions {
             if t.raw.kind.get_ref() == "calendar" {
                 continue; // the engine reads every calendar
             }
+            // A version of a table is read by the table's name.
+            let name = t.read_as().to_owned();
             let named_by_data = in_data
-                .get(&t.name)
+                .get(&name)
                 .is_some_and(|by| by.iter().any(|b| *b != t.name))
                 || in_data
-                    .get(&t.name)
+                    .get(&name)
                     .is_some_and(|_| t.raw.references.is_some());
             let maybe_built = self
                 .in_force()
                 .flat_map(|f| &f.prefixes)
-                .any(|p| !p.is_empty() && t.name.starts_with(p.as_str()));
+                .any(|p| !p.is_empty() && name.starts_with(p.as_str()));
             let mentions = self
                 .in_force()
                 .flat_map(|f| &f.strings)
-                .filter(|s| **s == t.name)
+                .filter(|s| **s == name)
                 .count();
             if mentions == 0 && !named_by_data && !maybe_built {
                 out.at(
@@ -412,13 +414,13 @@ impl Functions {
                 continue;
             }
             // Rows no rule reaches: every mention reads one row by a literal key.
-            if !t.is_keyed_rows() || named_by_data || maybe_built || in_data.contains_key(&t.name) {
+            if !t.is_keyed_rows() || named_by_data || maybe_built || in_data.contains_key(&name) {
                 continue;
             }
             let uses: Vec<&TableUse> = self
                 .in_force()
                 .flat_map(|f| &f.table_uses)
-                .filter(|u| u.table == t.name)
+                .filter(|u| u.table == name)
                 .collect();
             if uses.len() != mentions || uses.iter().any(|u| u.key.is_none()) {
                 continue;

@@ -23,6 +23,11 @@ pub(crate) struct Raw {
     pub references: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     #[serde(default)]
     pub aligns_with: Option<Spanned<String>>,
+    /// The table this file is a version of (`in_force`).
+    #[serde(default)]
+    pub table: Option<Spanned<String>>,
+    #[serde(default)]
+    pub valid_from: Option<Spanned<String>>,
     #[serde(default)]
     pub rows: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
     #[serde(default)]
@@ -53,6 +58,11 @@ pub(crate) struct TableFile<'a> {
 }
 
 impl TableFile<'_> {
+    /// The name the rules read it by: the table it is a version of, or its own.
+    pub fn read_as(&self) -> &str {
+        self.raw.table.as_ref().map_or(&self.name, |t| t.get_ref())
+    }
+
     /// The text of a row's key, as the loader indexes it.
     pub fn key_of(&self, row: usize) -> Option<String> {
         let key = self.raw.key.as_ref()?.get_ref();

@@ -33,12 +33,23 @@ impl Plan {
             if t.kind == TableKind::Bands && t.bounds.len() != t.rows.len() {
                 return bad(&format!("table `{}`", t.name));
             }
+            if !t.valid.is_empty() && t.valid.len() != t.rows.len() {
+                return bad(&format!("table `{}`", t.name));
+            }
         }
-        if !self
-            .table_index
-            .values()
-            .all(|&t| (t as usize) < self.tables.len())
-        {
+        // A version group lists dated tables only, so that a day picks one.
+        for g in &self.versions {
+            let dated = |&m: &u16| {
+                self.tables
+                    .get(m as usize)
+                    .is_some_and(|t| t.version.is_some())
+            };
+            if g.is_empty() || !g.iter().all(dated) {
+                return bad("a versioned table");
+            }
+        }
+        let names = self.tables.len() + self.versions.len();
+        if !self.table_index.values().all(|&t| (t as usize) < names) {
             return bad("the table index");
         }
         for &id in self.entries.values() {
@@ -206,7 +217,8 @@ impl Walk<'_> {
                 self.ex(i)
             }
             Ex::Lookup(n, t, args) => {
-                if *t as usize >= self.p.tables.len() || args.len() + 1 != n.arity() {
+                let names = self.p.tables.len() + self.p.versions.len();
+                if *t as usize >= names || args.len() + 1 != n.arity() {
                     return Err("a table lookup".into());
                 }
                 args.iter().try_for_each(|a| self.ex(a))

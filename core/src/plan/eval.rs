@@ -15,6 +15,7 @@ use super::{Arm, Ex, Native, Plan, St, TableKind, V};
 use crate::calendar;
 use crate::decision::TraceEntry;
 use crate::error::InputError;
+use crate::in_force::Day;
 
 /// Why a decision left the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +74,10 @@ pub(crate) struct Scratch {
     depth: usize,
     pub fault: Option<Fault>,
     pub mode: TraceMode,
+    /// The day whose law governs the entry being run (see `in_force`).
+    pub day: Option<Day>,
+    /// The table versions chosen by day, in the order first used.
+    pub applied: Vec<(u16, Day)>,
 }
 
 impl Scratch {
@@ -106,6 +111,8 @@ impl Scratch {
         self.depth = 0;
         self.fault = None;
         self.mode = mode;
+        self.day = None;
+        self.applied.clear();
     }
 
     pub fn new_list(&mut self) -> Ix {
@@ -1156,15 +1163,79 @@ impl<'a> Ev<'a> {
         }
     }
 
+    /// The table a name stands for: itself, or for a versioned table the
+    /// version in force on the day (recorded, with a trace entry, the
+    /// first time), or an input error at the day's field.
+    fn resolve(&mut self, t: u16) -> Result<u16, Stop> {
+        let Some(g) = (t as usize).checked_sub(self.p.tables.len()) else {
+            return Ok(t);
+        };
+        let Some(day) = self.s.day else {
+            return Err(self.fail("a versioned table needs a day"));
+        };
+        let group = &self.p.versions[g];
+        let found = group.iter().copied().find(|&m| {
+            let tb = &self.p.tables[m as usize];
+            tb.version
+                .as_ref()
+                .is_none_or(|v| v.valid.contains(day.date))
+        });
+        let Some(m) = found else {
+            let listed: Vec<String> = group
+                .iter()
+                .map(|&m| {
+                    let tb = &self.p.tables[m as usize];
+                    let v = tb.version.as_ref();
+                    format!(
+                        "{} {}",
+                        v.map_or(&tb.name, |v| &v.label),
+                        v.map(|v| v.valid).unwrap_or_default().describe()
+                    )
+                })
+                .collect();
+            let name = self.p.tables[group[0] as usize]
+                .version
+                .as_ref()
+                .map_or("", |v| &v.of);
+            let e = crate::in_force::not_in_force(name, day, &listed);
+            self.s.fault = Some(Fault::Input(e));
+            self.exit = Exit::Fail;
+            return Err(Stop);
+        };
+        if !self.s.applied.contains(&(m, day)) {
+            self.s.applied.push((m, day));
+            if self.s.mode != TraceMode::Off {
+                self.s.trace.push(Rec::Version {
+                    table: m,
+                    applied: self.s.applied.len() as u32 - 1,
+                });
+            }
+        }
+        Ok(m)
+    }
+
     /// A helper whose table is known at load time.
     pub fn lookup(&mut self, n: Native, t: u16, args: &[V]) -> R {
+        let t = self.resolve(t)?;
+        let day = self.s.day.map(|d| d.date);
         let table = &self.p.tables[t as usize];
         match n {
             Native::Table => {
                 if table.kind == TableKind::Values && self.s.mode != TraceMode::Off {
                     self.s.trace.push(Rec::Table { table: t });
                 }
-                Ok(table.whole)
+                if table.valid.is_empty() || day.is_none() {
+                    return Ok(table.whole);
+                }
+                // Only the rows in force on the day.
+                let id = self.s.new_list();
+                let table = &self.p.tables[t as usize];
+                for (r, &m) in table.rows.iter().enumerate() {
+                    if table.row_in_force(r as u32, day) {
+                        self.s.list_mut(id).push(V::cmap(m));
+                    }
+                }
+                Ok(V::List(id))
             }
             Native::Row | Native::PeekRow | Native::HasRow => {
                 let key = args[0];
@@ -1172,7 +1243,11 @@ impl<'a> Ev<'a> {
                     return Err(self.fail("a row key must be a string"));
                 };
                 let row = if table.kind == TableKind::Rows {
-                    table.index.get(k).copied()
+                    table
+                        .index
+                        .get(k)
+                        .copied()
+                        .filter(|&r| table.row_in_force(r, day))
                 } else {
                     None
                 };
@@ -1201,8 +1276,12 @@ impl<'a> Ev<'a> {
                 if table.kind != TableKind::Rows {
                     return Ok(V::Unit);
                 }
-                let Some(key) = crate::suggest::closest(text, table.index.keys().map(|k| &**k))
-                else {
+                let keys = table
+                    .index
+                    .iter()
+                    .filter(|(_, &r)| table.row_in_force(r, day))
+                    .map(|(k, _)| &**k);
+                let Some(key) = crate::suggest::closest(text, keys) else {
                     return Ok(V::Unit);
                 };
                 let at = self.s.text.len();
@@ -1223,7 +1302,10 @@ impl<'a> Ev<'a> {
                     V::Sym(k) => Some(k.get()),
                     _ => None,
                 };
-                for &m in &table.rows {
+                for (r, &m) in table.rows.iter().enumerate() {
+                    if !table.row_in_force(r as u32, day) {
+                        continue;
+                    }
                     let cell = match sym {
                         Some(k) => self.p.consts.map_get_sym(m, k),
                         None => self.p.consts.map_get(m, field),

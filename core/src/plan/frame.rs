@@ -43,6 +43,7 @@ keys!(
     deaths,
     department_head,
     description,
+    device_failed,
     direct_loss_cny,
     due,
     e,
@@ -276,6 +277,7 @@ pub(crate) fn hazard(s: &mut Scratch, k: &Cx<'_>, h: &Hazard) -> V {
     let events = list(s, &h.events, |s, e| event(s, k, e));
     let facts = map(s)
         .f(k.cannot_self_remove, V::bool(h.facts.cannot_self_remove))
+        .f(k.device_failed, V::bool(h.facts.device_failed))
         .f(k.fixed_on_spot, V::bool(h.facts.fixed_on_spot))
         .f(k.needs_suspension, V::bool(h.facts.needs_suspension))
         .done();

@@ -23,10 +23,12 @@ pub(crate) mod value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::in_force::{Applied, Day, Validity, Versions};
 use crate::tables::{Bounds, Table, TableBody};
 pub(crate) use ir::{Arm, Ex, Func, Native, Seg, St, Template};
 pub(crate) use value::V;
@@ -155,6 +157,43 @@ pub(crate) struct PTable {
     pub bounds: Vec<Bounds>,
     /// Per row: the trace label (`zh`/`title` with `（source）`, and `en`).
     pub labels: Vec<(Box<str>, Box<str>)>,
+    /// Its place among the versions of a table (see `in_force`).
+    pub version: Option<PVersion>,
+    /// Each row's own dates; empty when no row has them.
+    pub valid: Vec<Validity>,
+}
+
+/// [`crate::in_force::TableVersion`] in the plan; `valid` is when it is in
+/// force (a missing end closed by the next version: `in_force::Member`).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PVersion {
+    pub of: Box<str>,
+    pub label: Box<str>,
+    pub valid: Validity,
+}
+
+impl PTable {
+    /// Whether row `r` is in force on the day being judged.
+    pub fn row_in_force(&self, r: u32, day: Option<NaiveDate>) -> bool {
+        match (self.valid.get(r as usize), day) {
+            (Some(v), Some(day)) => v.contains(day),
+            _ => true,
+        }
+    }
+
+    /// The version applied on `day`, as the decision lists it.
+    pub fn applied(&self, day: Day) -> Applied {
+        let v = self.version.as_ref();
+        Applied {
+            table: v.map_or(&self.name, |v| &v.of).to_string(),
+            version: v.map_or(&self.name, |v| &v.label).to_string(),
+            valid_from: v.and_then(|v| v.valid.from),
+            valid_to: v.and_then(|v| v.valid.to),
+            source: self.source.as_deref().map(str::to_owned),
+            on: day.date,
+            field: day.field.to_owned(),
+        }
+    }
 }
 
 impl PTable {
@@ -178,6 +217,7 @@ impl PTable {
         let mut labels = Vec::new();
         let mut index = FastMap::default();
         let mut bounds = Vec::new();
+        let mut valid = Vec::new();
         let (kind, whole) = match &t.body {
             TableBody::Rows { rows: r, .. } | TableBody::Bands { rows: r, .. } => {
                 let mut items = Vec::with_capacity(r.len());
@@ -195,7 +235,12 @@ impl PTable {
                         bounds = b.clone();
                         TableKind::Bands
                     }
-                    TableBody::Rows { index: idx, .. } => {
+                    TableBody::Rows {
+                        index: idx,
+                        valid: v,
+                        ..
+                    } => {
+                        valid = v.clone();
                         index = idx
                             .iter()
                             .map(|(k, &i)| (k.as_str().into(), i as u32))
@@ -219,6 +264,12 @@ impl PTable {
             index,
             bounds,
             labels,
+            version: t.version.as_ref().map(|v| PVersion {
+                of: v.of.as_str().into(),
+                label: v.label.as_str().into(),
+                valid: v.valid,
+            }),
+            valid,
         })
     }
 }
@@ -226,12 +277,20 @@ impl PTable {
 /// Table name → position in [`Plan::tables`].
 pub(crate) type TableIndex = FastMap<Box<str>, u16>;
 
+/// The versions of a versioned table, as positions in [`Plan::tables`], in
+/// date order.
+pub(crate) type VersionGroup = Box<[u16]>;
+
 /// The whole compiled ruleset.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Plan {
     pub consts: Consts,
     pub tables: Vec<PTable>,
+    /// Names the rules use → a table, or (from `tables.len()` on) a group
+    /// of [`Plan::versions`].
     pub table_index: FastMap<Box<str>, u16>,
+    /// The versions of each versioned table.
+    pub versions: Vec<VersionGroup>,
     pub calendar: Arc<Calendar>,
     pub templates: Vec<Template>,
     /// Functions by id; `None` where a function could not be lowered.
@@ -261,18 +320,36 @@ impl Plan {
         }
     }
 
-    /// The constant tables of a chain.
+    /// The constant tables of a chain, the index of the names the rules
+    /// use, and the version groups (a versioned table's name stands for its
+    /// group, whose position in the index follows the tables').
     pub fn tables_from(
         tables: &std::collections::BTreeMap<String, Arc<Table>>,
+        versions: &Versions,
         consts: &mut Consts,
-    ) -> Option<(Vec<PTable>, TableIndex)> {
+    ) -> Option<(Vec<PTable>, TableIndex, Vec<VersionGroup>)> {
         let mut out = Vec::new();
         let mut index = FastMap::default();
         for (name, t) in tables {
             index.insert(name.as_str().into(), out.len() as u16);
             out.push(PTable::build(t, consts)?);
         }
-        Some((out, index))
+        let mut groups = Vec::new();
+        for (name, members) in versions.iter() {
+            let mut group = Vec::with_capacity(members.len());
+            for m in members {
+                let t = *index
+                    .get(m.file.as_str())
+                    .filter(|&&t| (t as usize) < out.len())?;
+                // When it is in force, its end closed by the next version.
+                out[t as usize].version.as_mut()?.valid = m.valid;
+                group.push(t);
+            }
+            let at = u16::try_from(out.len() + groups.len()).ok()?;
+            index.insert(name.into(), at);
+            groups.push(group.into_boxed_slice());
+        }
+        Some((out, index, groups))
     }
 
     pub fn text<'a>(&'a self, v: V, s: &'a eval::Scratch) -> Option<&'a str> {

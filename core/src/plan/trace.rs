@@ -58,6 +58,9 @@ pub(crate) enum Rec {
     Table { table: u16 },
     /// `deadline(start, days)`.
     Calendar { start: NaiveDate, days: u64 },
+    /// A version of a table chosen by the day: the table, and its place in
+    /// `Scratch::applied`.
+    Version { table: u16, applied: u32 },
     /// An entry already written (a note, an interpreted section).
     Entry(u32),
 }
@@ -134,6 +137,27 @@ pub(crate) fn prepare(p: &Plan, s: &mut Scratch, mode: TraceMode) {
                 zh: none,
                 en: none,
             },
+            Rec::Version { table, applied } => {
+                let tb = &p.tables[table as usize];
+                let label = tb.version.as_ref().map_or(&tb.name, |v| &v.label);
+                let row = Some(span(&mut t, |b| b.push_str(label)));
+                match text {
+                    true => {
+                        let (_, day) = s.applied[applied as usize];
+                        let (zh, en) = tb.applied(day).explain();
+                        Spans {
+                            row,
+                            zh: span(&mut t, |b| b.push_str(&zh)),
+                            en: span(&mut t, |b| b.push_str(&en)),
+                        }
+                    }
+                    false => Spans {
+                        row,
+                        zh: none,
+                        en: none,
+                    },
+                }
+            }
             Rec::Calendar { start, days } if text => {
                 let d = p.calendar.deadline(start, days);
                 let (zh, en) = calendar::deadline_text(&p.calendar, start, days as i64, &d);
@@ -212,6 +236,17 @@ pub(crate) fn view<'a>(p: &'a Plan, s: &'a Scratch, k: usize, mode: TraceMode) -
                     ""
                 },
                 en: "",
+            }
+        }
+        Rec::Version { table, .. } => {
+            let tb = &p.tables[table as usize];
+            EntryView {
+                kind: "version",
+                id: tb.version.as_ref().map_or(&tb.name, |v| &v.of),
+                row,
+                ruleset: &tb.origin,
+                zh,
+                en,
             }
         }
         Rec::Calendar { start, days } => EntryView {

@@ -126,6 +126,15 @@ pub struct Sector {
 pub struct Item {
     pub id: String,
     pub sector: String,
+    /// When the version of the catalogue that holds it is in force.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Item {
+    fn in_force(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.to.is_none_or(|t| day <= t)
+    }
 }
 
 /// The codes and thresholds of the embedded rulesets, as the tables state them.
@@ -171,13 +180,49 @@ impl Vocab {
                 item_sectors: strings(&r["item_sectors"]),
             })
             .collect();
-        let mut items = Vec::new();
+        // Every version of every catalogue: the files named like the table,
+        // or declaring `table = "…"`, each with its dates.
+        let mut items: Vec<Item> = Vec::new();
+        let dir = root().join("rulesets/national/tables");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let day = |t: &toml::Table, k: &str| {
+            t.get(k)
+                .and_then(|v| v.as_str())
+                .map(|d| d.parse().unwrap())
+        };
         for cat in rows(&load("national/tables/catalogues.toml")) {
-            let table = load(&format!("national/tables/{}.toml", text(cat, "table")));
-            items.extend(rows(&table).iter().map(|r| Item {
-                id: text(r, "id"),
-                sector: text(r, "sector"),
-            }));
+            let name = text(cat, "table");
+            for path in &files {
+                let rel = format!(
+                    "national/tables/{}",
+                    path.file_name().unwrap().to_string_lossy()
+                );
+                let table = load(&rel);
+                let of = table
+                    .get("table")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+                if of.unwrap_or(stem) != name {
+                    continue;
+                }
+                let (from, to) = (day(&table, "valid_from"), day(&table, "valid_to"));
+                for r in rows(&table) {
+                    let id = text(r, "id");
+                    if !items.iter().any(|it| it.id == id) {
+                        items.push(Item {
+                            id,
+                            sector: text(r, "sector"),
+                            from,
+                            to,
+                        });
+                    }
+                }
+            }
         }
         let stages = rows(&load("national/tables/stages.toml"))
             .iter()
@@ -564,19 +609,25 @@ impl<'v> Generator<'v> {
         }
     }
 
-    fn items(&mut self, sector: &Sector) -> Vec<Value> {
+    /// Items of the catalogues in force on the day the hazard was found.
+    fn items(&mut self, sector: &Sector, found: NaiveDate) -> Vec<Value> {
         let mut out: Vec<Value> = Vec::new();
+        let in_force: Vec<&Item> = self
+            .vocab
+            .items
+            .iter()
+            .filter(|it| it.in_force(found))
+            .collect();
         for _ in 0..*self.rng.weighted(&[(1, 6), (2, 3), (3, 1)]) {
-            let applicable: Vec<&Item> = self
-                .vocab
-                .items
+            let applicable: Vec<&Item> = in_force
                 .iter()
+                .copied()
                 .filter(|it| sector.item_sectors.contains(&it.sector))
                 .collect();
             let id = if !applicable.is_empty() && self.rng.chance(0.8) {
                 self.rng.pick(&applicable).id.clone()
             } else {
-                self.rng.pick(&self.vocab.items).id.clone()
+                self.rng.pick(&in_force).id.clone()
             };
             // An item listed twice is an input error (tests/errors.rs).
             if !out.iter().any(|v| v == &Value::String(id.clone())) {
@@ -609,7 +660,7 @@ impl<'v> Generator<'v> {
         }
         h.insert("sector".into(), sector.code.clone().into());
         let items = if self.rng.chance(0.3) {
-            self.items(sector)
+            self.items(sector, found)
         } else {
             Vec::new()
         };
@@ -1269,7 +1320,14 @@ impl<'v> Generator<'v> {
             _ => {
                 // A good item then an unknown one: the error must name index 1.
                 ensure_hazard(self, rec);
-                let first = self.rng.pick(&self.vocab.items).id.clone();
+                let found: NaiveDate = rec["hazard"]["found_on"].as_str().unwrap().parse().unwrap();
+                let in_force: Vec<&Item> = self
+                    .vocab
+                    .items
+                    .iter()
+                    .filter(|it| it.in_force(found))
+                    .collect();
+                let first = self.rng.pick(&in_force).id.clone();
                 rec["hazard"]["items"] = json!([first, "GM-3-99"]);
             }
         }
