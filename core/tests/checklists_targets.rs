@@ -263,3 +263,50 @@ fn a_province_changes_a_checklist_item_and_a_target_by_editing_tables() {
         (45.0, true, Some(0.0))
     );
 }
+
+#[test]
+fn a_year_is_measured_against_the_targets_in_force_that_year() {
+    // The province keeps each year's targets as a dated version of `targets`:
+    // 2021 as national (accidents down 20 %), from 2022 down 10 %.
+    let national = RulesetFiles::embedded("national").files["national/tables/targets.toml"].clone();
+    let y2021 = national.replacen(
+        "kind = \"rows\"",
+        "kind = \"rows\"\nversion = \"2021\"\nvalid_from = \"2021-01-01\"\nvalid_to = \"2021-12-31\"",
+        1,
+    );
+    let y2022 = national
+        .replacen(
+            "kind = \"rows\"",
+            "kind = \"rows\"\ntable = \"targets\"\nversion = \"2022\"\nvalid_from = \"2022-01-01\"",
+            1,
+        )
+        .replacen(
+            "threshold = 0.20          # \"下降20%\": met at exactly 20 %",
+            "threshold = 0.10",
+            1,
+        );
+    let rs = province(&[
+        ("tables/targets.toml", &y2021),
+        ("tables/targets_2022.toml", &y2022),
+    ]);
+    let county = |year: i32| {
+        Input::from_json(&COUNTY.replace("\"year\": 2021", &format!("\"year\": {year}"))).unwrap()
+    };
+    // 2021, decided in 2023: the 2021 targets, chosen by the year's last day.
+    let d = rs.evaluate(&county(2021), date("2023-01-15")).unwrap();
+    assert_eq!(d.targets.unwrap().results[0].limit, 40.0);
+    let applied = d.in_force.iter().find(|a| a.table == "targets").unwrap();
+    assert_eq!(
+        (applied.version.as_str(), applied.field.as_str()),
+        ("2021", "targets.year")
+    );
+    assert_eq!(applied.on, date("2021-12-31"));
+    // 2022: the 2022 targets.
+    let d = rs.evaluate(&county(2022), date("2023-01-15")).unwrap();
+    assert_eq!(d.targets.unwrap().results[0].limit, 45.0);
+    // A year before every version is an input error at the year.
+    match rs.evaluate(&county(2020), date("2023-01-15")) {
+        Err(Error::Input(e)) => assert_eq!(e.path, "targets.year"),
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}
