@@ -5,7 +5,7 @@ through every entry point and every input form."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import hazard_rules as hr
 import pandas as pd
@@ -56,9 +56,37 @@ def test_expected_subset_and_fired_rules(case: Dict[str, Any]) -> None:
         assert {k: got.get(k) for k in case["error"]} == case["error"]
         return
     d = rules.evaluate(case["input"], case["as_of"])
-    assert subset_diff(case.get("expect") or {}, d.to_dict()) == []
-    for rule in case.get("fired", []):
-        assert rule in d.fired()
+    actual = d.to_dict()
+    assert subset_diff(case.get("expect") or {}, actual) == []
+    for name in case.get("fired", []):
+        assert any(names(t, name) for t in d.trace), f"{name} did not fire"
+    for name in case.get("not_fired", []):
+        assert not any(names(t, name) for t in d.trace), f"{name} fired"
+    for path in case.get("expect_null", []):
+        present, value = lookup(actual, path)
+        assert present and value is None, f"{path}: expected null, got {value!r}"
+
+
+def names(entry: hr.TraceEntry, name: str) -> bool:
+    """As the core's case runner: a rule id, a table, or one row as `table[row]`."""
+    if name.endswith("]") and "[" in name:
+        table, row = name[:-1].split("[", 1)
+        return entry.id == table and entry.row == row
+    return entry.id == name
+
+
+def lookup(value: Any, path: str) -> Tuple[bool, Any]:
+    """The value at a dotted path with indices (`a.b[0].c`), and whether it is there."""
+    for part in path.split("."):
+        field, _, rest = part.partition("[")
+        if not isinstance(value, dict) or field not in value:
+            return False, None
+        value = value[field]
+        for index in filter(None, rest.replace("]", "").split("[")):
+            if not isinstance(value, list) or int(index) >= len(value):
+                return False, None
+            value = value[int(index)]
+    return True, value
 
 
 def subset_diff(expect: Any, actual: Any, path: str = "") -> List[str]:

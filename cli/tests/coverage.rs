@@ -29,11 +29,11 @@ fn national_reaches_every_rule_id_and_band_row() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("  rule ids       43/43 (100.0 %)"),
+        stdout.contains("  rule ids       46/46 (100.0 %)"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("  band rows      25/25 (100.0 %)"),
+        stdout.contains("  band rows      26/26 (100.0 %)"),
         "{stdout}"
     );
     // Rows tables no rule reads row by row are said to be untraced, not missed.

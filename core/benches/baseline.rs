@@ -72,7 +72,14 @@ impl Baseline {
                 .nth(1)
                 .and_then(|a| a.parse().ok())
                 .unwrap_or(0);
-            gongmao.contains(&h.sector.as_str()) && (article == 3 || article >= 11)
+            // Items for every 工贸 sector: Order 10 Art. 3 and 11–13; in the
+            // 2017 standard (GM17-), its special sections 1–3.
+            let general = if i.starts_with("GM17-") {
+                article <= 3
+            } else {
+                article == 3 || article >= 11
+            };
+            gongmao.contains(&h.sector.as_str()) && general
         });
         let major = major_item || h.facts.needs_suspension || h.facts.cannot_self_remove;
         let (start, days) = match &h.listing {
@@ -127,14 +134,17 @@ impl Baseline {
             .map(|x| x.3);
 
         let risk = input.risk.as_ref().unwrap();
-        let colour =
-            |score: f64, edges: [f64; 3]| ["blue", "yellow", "orange", "red"][rank(score, edges)];
+        let colours = ["blue", "yellow", "orange", "red"];
         let point_colours: Vec<&'static str> = risk
             .points
             .iter()
             .map(|p| match p.method.as_str() {
-                "LEC" => colour(p.l * p.e.unwrap() * p.c.unwrap(), [70.0, 160.0, 320.0]),
-                _ => colour(p.l * p.s.unwrap(), [4.0, 10.0, 20.0]),
+                // LEC colours follow the grade bands: each edge belongs to the band below.
+                "LEC" => {
+                    let d = p.l * p.e.unwrap() * p.c.unwrap();
+                    colours[[70.0, 160.0, 320.0].iter().filter(|e| d > **e).count()]
+                }
+                _ => colours[rank(p.l * p.s.unwrap(), [4.0, 10.0, 20.0])],
             })
             .collect();
         let order = ["blue", "yellow", "orange", "red"];

@@ -22,9 +22,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use hazard_rules::decision::{
-    AccidentResponse, Assignment, Basis, Classification, PointRisk, Rectification, RegionRisk,
-    Response, Responsibility, Risk, Staffing, UnitRisk, WarningResponse,
+    AccidentResponse, Assignment, Basis, Classification, PlanResponse, PointRisk, Rectification,
+    RegionRisk, Report, Response, Responsibility, Risk, Staffing, UnitRisk, WarningResponse,
 };
+use hazard_rules::in_force::Applied;
 use hazard_rules::input::{
     Accident, Hazard, Post, Region, RiskInput, RiskPoint, Township, UnitSignals, Warning,
 };
@@ -48,6 +49,7 @@ pub struct FairAnswer {
     pub response: Option<Response>,
     pub risk: Option<Risk>,
     pub trace: Vec<TraceStep>,
+    pub in_force: Vec<Applied>,
 }
 
 pub struct FairBaseline {
@@ -161,7 +163,16 @@ struct Catalogue {
     /// When its standard is in force (both ends included).
     from: Option<(i32, u32, u32)>,
     to: Option<(i32, u32, u32)>,
+    /// A dated version of `catalogue_gongmao`: its label, dates and source.
+    version: Option<DatedVersion>,
 }
+
+type DatedVersion = (
+    &'static str,
+    Option<(i32, u32, u32)>,
+    Option<(i32, u32, u32)>,
+    &'static str,
+);
 
 /// `catalogues`: which table holds the items of an id prefix.
 const CATALOGUES: &[Catalogue] = &[
@@ -172,6 +183,12 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_gongmao.toml"),
         from: Some((2023, 5, 15)),
         to: None,
+        version: Some((
+            "MEM-10-2023",
+            Some((2023, 5, 15)),
+            None,
+            "工贸企业重大事故隐患判定标准（应急管理部令第10号，2023年5月15日施行）",
+        )),
     },
     Catalogue {
         prefix: "GM17-",
@@ -180,6 +197,12 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_gongmao_2017.toml"),
         from: Some((2017, 11, 30)),
         to: Some((2023, 5, 14)),
+        version: Some((
+            "SAWS-129-2017",
+            Some((2017, 11, 30)),
+            Some((2023, 5, 14)),
+            "工贸行业重大生产安全事故隐患判定标准（2017版）（安监总管四〔2017〕129号，2023年5月15日废止）",
+        )),
     },
     Catalogue {
         prefix: "HG-",
@@ -188,6 +211,7 @@ const CATALOGUES: &[Catalogue] = &[
         file: include_str!("../../rulesets/national/tables/catalogue_chemicals.toml"),
         from: None,
         to: None,
+        version: None,
     },
 ];
 
@@ -606,11 +630,12 @@ static LEC_GRADES: [Band<&str>; 5] = [
 ];
 
 /// `lec_colours`: colour rank.
-static LEC_COLOURS: [Band<u8>; 4] = [
-    Band(gte(320.0), None, 4),
-    Band(gte(160.0), lt(320.0), 3),
-    Band(gte(70.0), lt(160.0), 2),
-    Band(None, lt(70.0), 1),
+static LEC_COLOURS: [Band<u8>; 5] = [
+    Band(gt(320.0), None, 4),
+    Band(gt(160.0), lte(320.0), 3),
+    Band(gt(70.0), lte(160.0), 2),
+    Band(gte(20.0), lte(70.0), 1),
+    Band(None, lt(20.0), 1),
 ];
 
 /// `ls_colours`: (colour rank, grade).
@@ -721,6 +746,7 @@ struct CatalogueRow {
 
 #[derive(Deserialize)]
 struct CalendarFile {
+    year: i32,
     #[serde(default)]
     workdays: Vec<NaiveDate>,
     #[serde(default)]
@@ -737,6 +763,7 @@ struct HolidaySpan {
 struct Calendar {
     holidays: BTreeSet<NaiveDate>,
     workdays: BTreeSet<NaiveDate>,
+    years: BTreeSet<i32>,
 }
 
 impl Calendar {
@@ -744,9 +771,11 @@ impl Calendar {
         let mut cal = Calendar {
             holidays: BTreeSet::new(),
             workdays: BTreeSet::new(),
+            years: BTreeSet::new(),
         };
         for text in CALENDAR_FILES {
             let year: CalendarFile = toml::from_str(text).expect("a calendar table parses");
+            cal.years.insert(year.year);
             for span in &year.holidays {
                 let mut d = span.from;
                 while d <= span.to {
@@ -772,13 +801,17 @@ impl Calendar {
 
     /// Civil Code Art. 201/203: the start day is not counted; a last day on a
     /// rest day or holiday moves to the next working day.
-    fn deadline(&self, start: NaiveDate, days: i64, t: &mut Trace) -> NaiveDate {
+    /// Also the first year from the last day to the due day with no notice
+    /// (the deadline is then provisional).
+    fn deadline(&self, start: NaiveDate, days: i64, t: &mut Trace) -> (NaiveDate, Option<i32>) {
         t.0.push(("calendar", "civil_code_201_203", None));
-        let mut due = add_days(start, days);
+        let nominal = add_days(start, days);
+        let mut due = nominal;
         while !self.is_working(due) {
             due = add_days(due, 1);
         }
-        due
+        let missing = (nominal.year()..=due.year()).find(|y| !self.years.contains(y));
+        (due, missing)
     }
 }
 
@@ -796,7 +829,8 @@ fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
 // ---------------------------------------------------------------------------
 
 #[derive(Default)]
-struct Trace(Vec<TraceStep>);
+/// The trace, and the table versions applied (`Decision::in_force`).
+struct Trace(Vec<TraceStep>, Vec<Applied>);
 
 impl Trace {
     fn rule(&mut self, id: &'static str) {
@@ -809,14 +843,24 @@ impl Trace {
     fn values(&mut self, table: &'static str) {
         self.0.push(("table", table, None));
     }
-    /// The version of a table chosen by the day, once.
-    fn version(&mut self, table: &'static str) {
-        if !self
-            .0
-            .iter()
-            .any(|(k, t, _)| *k == "version" && *t == table)
-        {
-            self.0.push(("version", table, None));
+    /// The version of the 工贸 catalogue chosen by the day, once.
+    fn version(&mut self, cat: &Catalogue, on: NaiveDate) {
+        let (version, from, to, source) = cat.version.expect("a dated catalogue");
+        if !self.1.iter().any(|a| a.version == version) {
+            self.0
+                .push(("version", "catalogue_gongmao", Some(version.to_owned())));
+            let day = |d: Option<(i32, u32, u32)>| {
+                d.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+            };
+            self.1.push(Applied {
+                table: "catalogue_gongmao".to_owned(),
+                version: version.to_owned(),
+                valid_from: day(from),
+                valid_to: day(to),
+                source: Some(source.to_owned()),
+                on,
+                field: "hazard.found_on".to_owned(),
+            });
         }
     }
 }
@@ -913,7 +957,7 @@ impl FairBaseline {
     /// The decision, or the first input error with its JSON path.
     pub fn try_decide(&self, input: &Input, as_of: NaiveDate) -> Result<FairAnswer, InputError> {
         validate(input)?;
-        let mut t = Trace(Vec::with_capacity(48));
+        let mut t = Trace(Vec::with_capacity(48), Vec::new());
         if as_of < self.effective_from {
             t.0.push(("note", "effective_from", None));
         }
@@ -927,6 +971,7 @@ impl FairBaseline {
             response: None,
             risk: None,
             trace: Vec::new(),
+            in_force: Vec::new(),
         };
         if let Some(h) = &input.hazard {
             let (cls, major) = self.classify(h, &mut t)?;
@@ -961,6 +1006,7 @@ impl FairBaseline {
             a.risk = Some(score_risk(r, &mut t)?);
         }
         a.trace = t.0;
+        a.in_force = t.1;
         Ok(a)
     }
 
@@ -996,8 +1042,8 @@ impl FairBaseline {
                     format!("unknown catalogue item \"{id}\""),
                 );
             };
-            if cat.from.is_some() {
-                t.version("catalogue_gongmao");
+            if cat.version.is_some() {
+                t.version(cat, h.found_on);
             }
             t.row(cat.table, id.as_str());
             if sector.item_sectors.contains(&item.sector.as_str()) {
@@ -1038,7 +1084,7 @@ impl FairBaseline {
         if h.facts.device_failed {
             if day >= (2023, 5, 15) {
                 t.row("facts", "device_failed");
-                t.version("catalogue_gongmao");
+                t.version(&CATALOGUES[0], h.found_on);
                 let item = &self.catalogues[0]["GM-14"];
                 t.row("catalogue_gongmao", "GM-14");
                 let basis_item = Basis {
@@ -1172,6 +1218,12 @@ impl FairBaseline {
             closed_on,
             extensions,
             escalation: Vec::new(),
+            provisional: false,
+            provisional_note: None,
+            reports: match &h.enterprise {
+                Some(e) => statistics_reports(&e.name, as_of, t),
+                None => Vec::new(),
+            },
         };
         if h.facts.fixed_on_spot && !major {
             t.rule("rectification.fixed_on_spot");
@@ -1197,12 +1249,19 @@ impl FairBaseline {
             GENERAL_PERIOD_DAYS
         };
         r.period_days = Some(period);
-        let mut due = self.calendar.deadline(r.start, period, t);
+        let (mut due, mut missing) = self.calendar.deadline(r.start, period, t);
         for &days in &r.extensions {
-            due = self.calendar.deadline(due, days, t);
+            let (extended, m) = self.calendar.deadline(due, days, t);
+            due = extended;
+            missing = missing.or(m);
             t.rule("rectification.extension");
         }
         r.due = Some(due);
+        if let Some(year) = missing {
+            r.provisional = true;
+            r.provisional_note = Some(provisional_note(year));
+            t.rule("rectification.provisional");
+        }
 
         if let Some(closed) = r.closed_on {
             let late = (closed - due).num_days();
@@ -1281,14 +1340,23 @@ impl FairBaseline {
             supplement_until: None,
             investigation_due: None,
             investigation_latest: None,
+            provisional: false,
+            provisional_note: None,
         };
         if let Some(on) = a.occurred_on {
             out.supplement_until = Some(add_days(on, supplement));
-            let due = self.calendar.deadline(on, INVESTIGATION_DAYS, t);
+            let (due, m1) = self.calendar.deadline(on, INVESTIGATION_DAYS, t);
             out.investigation_due = Some(due);
-            // Art. 29: the extension runs from the (Civil Code) due date.
-            out.investigation_latest =
-                Some(self.calendar.deadline(due, INVESTIGATION_EXTENSION_DAYS, t));
+            // Art. 29: at most 60 more days, counted from the day of the accident.
+            let (latest, m2) =
+                self.calendar
+                    .deadline(on, INVESTIGATION_DAYS + INVESTIGATION_EXTENSION_DAYS, t);
+            out.investigation_latest = Some(latest);
+            if let Some(year) = m1.or(m2) {
+                out.provisional = true;
+                out.provisional_note = Some(provisional_note(year));
+                t.rule("response.investigation_provisional");
+            }
         }
         out
     }
@@ -1435,6 +1503,10 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
     let mut flood = 0u8;
     let mut other = 0u8;
     let mut signal: Option<&'static str> = None;
+    // The separate responses (`response_kinds`): rank and triggers of each.
+    let (mut flood_rank, mut typhoon_rank, mut sea_rank) = (0u8, 0u8, 0u8);
+    let (mut flood_triggers, mut typhoon_triggers, mut sea_triggers) =
+        (Vec::new(), Vec::new(), Vec::new());
 
     if let Some(ty) = &w.typhoon {
         signal = TYPHOON_SIGNALS
@@ -1451,7 +1523,14 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
             let r = flood_signal_rank("typhoon", have, t);
             if r > 0 {
                 triggers.push(format!("typhoon:{s}"));
-                flood = flood.max(r);
+                if ty.at_sea {
+                    sea_triggers.push(format!("typhoon:{s}"));
+                    sea_rank = sea_rank.max(r);
+                } else {
+                    typhoon_triggers.push(format!("typhoon:{s}"));
+                    typhoon_rank = typhoon_rank.max(r);
+                    flood = flood.max(r);
+                }
             }
         }
     }
@@ -1470,6 +1549,13 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
             if r > 0 {
                 triggers.push(format!("{hazard}:{c}"));
                 flood = flood.max(r);
+                if hazard == "typhoon" {
+                    typhoon_triggers.push(format!("{hazard}:{c}"));
+                    typhoon_rank = typhoon_rank.max(r);
+                } else {
+                    flood_triggers.push(format!("{hazard}:{c}"));
+                    flood_rank = flood_rank.max(r);
+                }
             }
         } else {
             triggers.push(format!("{hazard}:{c}"));
@@ -1484,11 +1570,10 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
             .max_by_key(|r| r.rank);
         if let Some(r) = hit {
             let need = r.rainfall_24h_mm.unwrap_or_default();
-            triggers.push(format!(
-                "rainfall_24h:{}mm≥{}mm",
-                num_text(mm),
-                num_text(need)
-            ));
+            let trigger = format!("rainfall_24h:{}mm≥{}mm", num_text(mm), num_text(need));
+            triggers.push(trigger.clone());
+            flood_triggers.push(trigger);
+            flood_rank = flood_rank.max(r.rank);
             t.rule("response.flood_rainfall");
             flood = flood.max(r.rank);
         }
@@ -1537,17 +1622,20 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
             } else {
                 format!("{over}+{}m", num_text(margin))
             };
-            triggers.push(format!(
+            let trigger = format!(
                 "water_level:{}m≥{}m ({what})",
                 num_text(level),
                 num_text(threshold)
-            ));
+            );
+            triggers.push(trigger.clone());
+            flood_triggers.push(trigger);
+            flood_rank = flood_rank.max(r.rank);
             t.rule("response.flood_water_level");
             flood = flood.max(r.rank);
         }
     }
 
-    let best = flood.max(other);
+    let best = flood.max(other).max(sea_rank);
     if best == 0 {
         t.rule("response.no_trigger");
         return Ok(WarningResponse {
@@ -1557,7 +1645,26 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
             triggers,
             actions: Vec::new(),
             notify: Vec::new(),
+            responses: Vec::new(),
         });
+    }
+    let mut responses = Vec::new();
+    for (kind, zh, rank, kind_triggers) in [
+        ("flood", "防汛", flood_rank, flood_triggers),
+        ("typhoon", "防台风", typhoon_rank, typhoon_triggers),
+        ("sea_typhoon", "海上防台风", sea_rank, sea_triggers),
+    ] {
+        if rank > 0 {
+            responses.push(PlanResponse {
+                kind: kind.to_owned(),
+                zh: zh.to_owned(),
+                level: colour_of_rank(rank).level.to_owned(),
+                triggers: kind_triggers,
+            });
+        }
+    }
+    if !responses.is_empty() {
+        t.rule("response.zhejiang_responses");
     }
     let mut actions = Vec::with_capacity(16);
     if flood > 0 {
@@ -1565,6 +1672,13 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
         t.row("flood_response", row.level);
         t.rule("response.flood_level");
         actions.extend(row.actions.iter().map(|a| (*a).to_owned()));
+    }
+    if sea_rank > 0 {
+        t.row("response_kinds", "sea_typhoon");
+        let level = colour_of_rank(sea_rank).level;
+        actions.push(format!(
+            "启动海上防台风{level}级应急响应 start the sea typhoon level {level} response"
+        ));
     }
     t.values("warning_response");
     if other > flood {
@@ -1587,6 +1701,7 @@ fn respond_to_warning(w: &Warning, t: &mut Trace) -> Result<WarningResponse, Inp
         triggers,
         actions,
         notify: strings(&NOTIFY),
+        responses,
     })
 }
 
@@ -1839,6 +1954,7 @@ impl FairBaseline {
             .map(|r| (r.id.as_str(), r.version.as_str()))
             .collect();
         assert_eq!(chain, answer.ruleset, "ruleset chain");
+        assert_eq!(decision.in_force, answer.in_force, "in_force");
         assert_eq!(
             decision.classification, answer.classification,
             "classification"
@@ -1865,4 +1981,62 @@ impl FairBaseline {
             .collect();
         assert_eq!(engine, mine, "trace (kind, id, row)");
     }
+}
+
+/// `statistics_reporting` (Order 16 Art. 14): per report, its key, title,
+/// source, and its due days in a year `(month, day, covers, previous year)`.
+#[allow(clippy::type_complexity)]
+const STATISTICS_REPORTING: [(&str, &str, &str, &[(u32, u32, &str, bool)]); 2] = [
+    (
+        "quarterly",
+        "季度事故隐患排查治理情况统计分析表（主要负责人签字） quarterly hazard statistics and analysis, signed by the principal",
+        "原国家安监总局令第16号 第十四条：每季统计分析，下一季度15日前报送",
+        &[(1, 15, "Q4", true), (4, 15, "Q1", false), (7, 15, "Q2", false), (10, 15, "Q3", false)],
+    ),
+    (
+        "yearly",
+        "年度事故隐患排查治理情况统计分析表（主要负责人签字） yearly hazard statistics and analysis, signed by the principal",
+        "原国家安监总局令第16号 第十四条：每年统计分析，下一年1月31日前报送",
+        &[(1, 31, "", true)],
+    ),
+];
+
+/// The unit's next quarterly and yearly statistics reports on or after `as_of`.
+fn statistics_reports(_unit: &str, as_of: NaiveDate, t: &mut Trace) -> Vec<Report> {
+    let mut out = Vec::with_capacity(STATISTICS_REPORTING.len());
+    for (key, title, source, dues) in STATISTICS_REPORTING {
+        let next = [as_of.year(), as_of.year() + 1].into_iter().find_map(|y| {
+            dues.iter().find_map(|&(m, d, covers, previous)| {
+                let on = NaiveDate::from_ymd_opt(y, m, d)?;
+                (on >= as_of).then(|| {
+                    let covered = if previous { y - 1 } else { y };
+                    let covers = if covers.is_empty() {
+                        covered.to_string()
+                    } else {
+                        format!("{covered}-{covers}")
+                    };
+                    (on, covers)
+                })
+            })
+        });
+        let (due, covers) = next.expect("a due day within two years");
+        t.row("statistics_reporting", key);
+        t.rule("rectification.statistics_report");
+        out.push(Report {
+            id: key.to_owned(),
+            title: title.to_owned(),
+            covers,
+            due,
+            source: source.to_owned(),
+        });
+    }
+    out
+}
+
+/// The note of a provisional deadline, naming the year without a notice.
+fn provisional_note(year: i32) -> String {
+    format!(
+        "规则集无{year}年国务院节假日安排通知，期限仅按周末推算，为暂定 \
+         no State Council holiday notice for {year} in the ruleset: the deadline counts weekends only and is provisional"
+    )
 }

@@ -73,6 +73,27 @@ impl Calendar {
         self.years.contains_key(&year)
     }
 
+    /// The first year a counted period reaches without a notice: the days
+    /// from `nominal` to `due` are the ones whose kind decided the end, so a
+    /// year among them with no table makes the deadline provisional (only
+    /// weekends were known there). The days before `nominal` are counted as
+    /// calendar days and need no notice.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use hazard_rules::calendar::Calendar;
+    /// let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    /// let mut cal = Calendar::default();
+    /// cal.add_year(2026, "demo@1", [], []);
+    /// let end = cal.deadline(d("2026-12-01"), 30);
+    /// assert_eq!(cal.missing_year(end.nominal, end.due), None);
+    /// let end = cal.deadline(d("2026-12-01"), 31); // 2027-01-01
+    /// assert_eq!(cal.missing_year(end.nominal, end.due), Some(2027));
+    /// ```
+    pub fn missing_year(&self, nominal: NaiveDate, due: NaiveDate) -> Option<i32> {
+        (nominal.year()..=due.year()).find(|y| !self.covers(*y))
+    }
+
     /// The ruleset (`id@version`) whose table gave `year`'s notice.
     pub fn origin(&self, year: i32) -> Option<&str> {
         self.years.get(&year).map(String::as_str)
@@ -198,17 +219,46 @@ pub(crate) fn deadline_text(
             d.due
         ));
     }
-    if !cal.covers(d.nominal.year()) {
+    if let Some(year) = cal.missing_year(d.nominal, d.due) {
         zh.push_str(&format!(
-            "；注意：规则集无{}年节假日安排，仅按周末计算",
-            d.nominal.year()
+            "；注意：规则集无{year}年节假日安排，仅按周末计算，期限为暂定"
         ));
         en.push_str(&format!(
-            "; note: no holiday notice for {} in the ruleset, weekends only",
-            d.nominal.year()
+            "; note: no holiday notice for {year} in the ruleset, weekends only: the deadline is provisional"
         ));
     }
     (zh, en)
+}
+
+/// The `note` of a provisional deadline (`deadline(..).note`, a
+/// rectification's `provisional_note`): names the year without a notice.
+pub(crate) fn provisional_note(year: i32) -> String {
+    let mut s = String::new();
+    write_provisional_note(&mut s, year);
+    s
+}
+
+/// [`provisional_note`] written into `out` (the compiled plan's scratch text,
+/// which a warm evaluator reuses without allocating).
+pub(crate) fn write_provisional_note(out: &mut String, year: i32) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "规则集无{year}年国务院节假日安排通知，期限仅按周末推算，为暂定 \
+         no State Council holiday notice for {year} in the ruleset: the deadline counts weekends only and is provisional"
+    );
+}
+
+/// How a skipped day is named in `deadline(..).skipped`, as [`day_label`]
+/// says, written into `out` without building a [`DayKind`].
+pub(crate) fn write_rest_day_label(cal: &Calendar, date: NaiveDate, out: &mut String) {
+    match cal.holidays.get(&date) {
+        Some(name) => {
+            out.push_str("holiday:");
+            out.push_str(name);
+        }
+        None => out.push_str("weekend"),
+    }
 }
 
 #[cfg(test)]

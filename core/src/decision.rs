@@ -139,6 +139,36 @@ pub struct Rectification {
     /// What happens because the hazard is overdue.
     #[serde(default)]
     pub escalation: Vec<String>,
+    /// `true` when counting the due date reached a year that has no State
+    /// Council holiday notice in the ruleset (only weekends were known there):
+    /// the date may move once the notice is published and its table added.
+    #[serde(default)]
+    pub provisional: bool,
+    /// Why the due date is provisional, naming the year without a notice;
+    /// none when it is not.
+    #[serde(default)]
+    pub provisional_note: Option<String>,
+    /// The periodic statistics the hazard's unit owes (Order 16 Art. 14), each
+    /// with its next due date; empty when the input names no unit
+    /// (`hazard.enterprise`).
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// A periodic report a unit owes, with the next due date on or after the
+/// as-of date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// The reporting table's row, e.g. `quarterly`, `yearly`.
+    pub id: String,
+    pub title: String,
+    /// The period the report covers, e.g. `2024-Q1` or `2023`.
+    pub covers: String,
+    /// The last day to hand it in.
+    #[serde(deserialize_with = "valid::date")]
+    pub due: NaiveDate,
+    pub source: String,
 }
 
 /// A role and who fills it.
@@ -220,6 +250,13 @@ pub struct AccidentResponse {
     pub investigation_due: Option<NaiveDate>,
     #[serde(default, deserialize_with = "valid::opt_date")]
     pub investigation_latest: Option<NaiveDate>,
+    /// `true` when counting `investigation_due` or `investigation_latest`
+    /// reached a year with no State Council holiday notice in the ruleset.
+    #[serde(default)]
+    pub provisional: bool,
+    /// Why those dates are provisional, naming the year without a notice.
+    #[serde(default)]
+    pub provisional_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -240,6 +277,26 @@ pub struct WarningResponse {
     /// Who is notified automatically.
     #[serde(default)]
     pub notify: Vec<String>,
+    /// The separate responses a place's plan runs (e.g. Zhejiang's 防汛,
+    /// 防台风 and 海上防台风), each with its own level; empty where the
+    /// rules run one combined response (the national rules).
+    #[serde(default)]
+    pub responses: Vec<PlanResponse>,
+}
+
+/// One kind of response of a place's plan and the level it reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanResponse {
+    /// The kind, e.g. `flood`, `typhoon`, `sea_typhoon`.
+    pub kind: String,
+    /// Its name in the plan, e.g. `防台风`.
+    pub zh: String,
+    /// `I`–`IV`.
+    #[serde(deserialize_with = "valid::response_level")]
+    pub level: String,
+    /// What started it.
+    pub triggers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -453,6 +510,10 @@ mod valid {
 
     pub fn opt_response_level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         opt_one_of(d, &["I", "II", "III", "IV"])
+    }
+
+    pub fn response_level<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["I", "II", "III", "IV"])
     }
 
     fn non_negative<E: Error>(n: i64) -> Result<i64, E> {

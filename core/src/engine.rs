@@ -12,8 +12,8 @@
 //! | `has_row(name, key)` | whether the row exists |
 //! | `find_row(name, field, value)` | the first row whose `field` equals `value`, or `()`; not traced |
 //! | `band(name, value)` | the band row containing `value` (traced) |
-//! | `deadline(start, days)` | Civil Code counting: `#{nominal, due, skipped}` (traced) |
-//! | `add_days(date, n)`, `days_between(a, b)`, `is_working_day(date)`, `weekday(date)` | dates as `YYYY-MM-DD` text |
+//! | `deadline(start, days)` | Civil Code counting: `#{nominal, due, skipped, provisional, note}` (traced) |
+//! | `add_days(date, n)`, `days_between(a, b)`, `is_working_day(date)`, `weekday(date)`, `year_of(date)` | dates as `YYYY-MM-DD` text |
 //! | `input_error(path, message)` | rejects the input, naming the field |
 //!
 //! Scripts have no file, network, module or `eval` access, and every call runs
@@ -876,10 +876,18 @@ fn sandbox(
                         en,
                     });
                 }
+                let missing = calendar.missing_year(d.nominal, d.due);
                 let mut m = Map::new();
                 m.insert("nominal".into(), Dynamic::from(d.nominal.to_string()));
                 m.insert("due".into(), Dynamic::from(d.due.to_string()));
                 m.insert("skipped".into(), Dynamic::from_array(skipped));
+                m.insert("provisional".into(), Dynamic::from_bool(missing.is_some()));
+                m.insert(
+                    "note".into(),
+                    missing.map_or(Dynamic::UNIT, |y| {
+                        Dynamic::from(calendar::provisional_note(y))
+                    }),
+                );
                 Ok(m)
             },
         );
@@ -898,6 +906,9 @@ fn sandbox(
     }
     engine.register_fn("weekday", |date: &str| -> HelperResult<i64> {
         Ok(parse_date(date)?.weekday().number_from_monday() as i64)
+    });
+    engine.register_fn("year_of", |date: &str| -> HelperResult<i64> {
+        Ok(i64::from(parse_date(date)?.year()))
     });
     engine.register_fn(
         "input_error",

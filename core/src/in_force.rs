@@ -69,9 +69,10 @@ impl Day {
     /// The day an entry function is judged by. Which date governs is law,
     /// not a provincial choice, so it is fixed here for every ruleset:
     /// a hazard by the day it was found (its deadline by the day it was
-    /// listed, else found), an accident by the day it happened, a region's
-    /// targets by the last day of the year measured, and the rest
-    /// (warnings, staffing, risk, checklists) by the as-of date.
+    /// listed, else found), an accident by the day it happened, a warning
+    /// by the day it was observed, a region's targets by the last day of
+    /// the year measured, and the rest (staffing, risk, checklists; and any
+    /// of these without its date) by the as-of date.
     pub fn for_entry(entry: &str, input: &Input, as_of: NaiveDate) -> Day {
         let hazard = input.hazard.as_ref();
         let found = hazard.map(|h| Day {
@@ -95,6 +96,16 @@ impl Day {
                     date,
                     field: "accident.occurred_on",
                 }),
+            "respond_to_warning" => {
+                input
+                    .warning
+                    .as_ref()
+                    .and_then(|w| w.observed_on)
+                    .map(|date| Day {
+                        date,
+                        field: "warning.observed_on",
+                    })
+            }
             // A year's targets are those in force in that year: its last
             // day, so that targets issued during the year (seed 003 is
             // dated 26 February) apply to it.

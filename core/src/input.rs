@@ -203,6 +203,10 @@ pub struct Warning {
     /// Region the warning covers (echoed in actions).
     #[serde(default)]
     pub region: Option<String>,
+    /// The day the signals and readings were observed: the day whose rules
+    /// apply (the as-of date when absent).
+    #[serde(default)]
+    pub observed_on: Option<NaiveDate>,
     /// Forecast typhoon winds, to derive the typhoon signal.
     #[serde(default)]
     pub typhoon: Option<TyphoonForecast>,
@@ -231,6 +235,11 @@ pub struct TyphoonForecast {
     pub sustained_force: u32,
     #[serde(default)]
     pub gust_force: Option<u32>,
+    /// The winds are forecast for the sea areas only, not for land (a
+    /// province may run a separate sea response, e.g. Zhejiang's 海上防台风);
+    /// the national rules do not read it.
+    #[serde(default)]
+    pub at_sea: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -464,6 +473,9 @@ impl Input {
                 }
                 previous = e.on;
             }
+        }
+        if let Some(d) = self.warning.as_ref().and_then(|w| w.observed_on) {
+            plausible_date(|| "warning.observed_on".into(), d)?;
         }
         if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
             plausible_date(|| "accident.occurred_on".into(), d)?;

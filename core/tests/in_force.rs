@@ -293,3 +293,41 @@ fn rows_with_dates_exist_only_while_in_force() {
         assert!(d.in_force.is_empty());
     }
 }
+
+/// A warning rule reading a dated table: judged on the day observed.
+const WARNING_RULE: &str = r#"
+fn respond_to_warning(warning) {
+    let s = table("demo_settings");
+    explain("demo.setting", `设定${s.level}`, `setting ${s.level}`);
+    #{ typhoon_signal: (), level: (), colour: (), triggers: [], actions: [], notify: [], responses: [] }
+}
+"#;
+
+#[test]
+fn a_warning_is_judged_on_the_day_it_was_observed() {
+    let old = "kind = \"values\"\nvalid_from = \"2020-01-01\"\n[values]\nlevel = \"one\"\n";
+    let new = "kind = \"values\"\ntable = \"demo_settings\"\nvalid_from = \"2024-01-01\"\n[values]\nlevel = \"two\"\n";
+    let files = overlay(&[
+        ("tables/demo_settings.toml", old),
+        ("tables/demo_settings_2024.toml", new),
+        ("rules/warning.rhai", WARNING_RULE),
+    ]);
+    let rs = Ruleset::from_files(files).unwrap();
+    let observed = Input::from_json(r#"{"warning": {"observed_on": "2023-12-31"}}"#).unwrap();
+    let d = rs.evaluate(&observed, date("2024-06-30")).unwrap();
+    assert_eq!(
+        d,
+        rs.evaluate_interpreted(&observed, date("2024-06-30"))
+            .unwrap()
+    );
+    assert_eq!(
+        (d.in_force[0].field.as_str(), d.in_force[0].on),
+        ("warning.observed_on", date("2023-12-31"))
+    );
+    assert!(d.trace.iter().any(|t| t.zh == "设定one"));
+    // Without the day observed, the as-of date.
+    let now = Input::from_json(r#"{"warning": {}}"#).unwrap();
+    let d = rs.evaluate(&now, date("2024-06-30")).unwrap();
+    assert_eq!(d.in_force[0].field, "as_of");
+    assert!(d.trace.iter().any(|t| t.zh == "设定two"));
+}

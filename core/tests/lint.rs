@@ -241,18 +241,64 @@ fn hr005_nan_and_inverted_edges() {
 
 #[test]
 fn hr006_bands_that_should_align_but_do_not() {
-    // lec_grades puts 320 in the band below (`lte = 320`), lec_colours above (`gte = 320`).
+    // The national lec_colours declares `aligns_with = "lec_grades"` and agrees
+    // with it (the shipped rulesets have no finding). Move one edge at a time
+    // and HR006 says where and how.
     let national = RulesetFiles::embedded("national");
-    let colours = national.files["national/tables/lec_colours.toml"].replacen(
-        "kind = \"bands\"",
-        "kind = \"bands\"\naligns_with = \"lec_grades\"",
-        1,
+    let shipped = &national.files["national/tables/lec_colours.toml"];
+    assert!(
+        shipped.contains("aligns_with = \"lec_grades\""),
+        "{shipped}"
     );
-    let line = colours
+    let line = shipped
         .lines()
         .position(|l| l.starts_with("aligns_with"))
         .unwrap()
         + 1;
+    let file = "demo/tables/lec_colours.toml";
+    // Each move keeps the table's own bands consistent (no gap or overlap),
+    // so HR006 is the only finding.
+    let moved = |changes: &[(&str, &str)]| {
+        let mut colours = shipped.clone();
+        for (from, to) in changes {
+            assert!(colours.contains(from), "{from}");
+            colours = colours.replacen(from, to, 1);
+        }
+        findings(
+            &overlay(
+                "Changes `lec_colours`.",
+                &[("tables/lec_colours.toml", &colours)],
+            ),
+            "HR006",
+            &[],
+        )
+    };
+    // 70 moved from blue (≤ 70, as in lec_grades) to yellow (≥ 70).
+    let fs = moved(&[
+        ("gt = 70\nlte = 160", "gte = 70\nlte = 160"),
+        ("gte = 20\nlte = 70", "gte = 20\nlt = 70"),
+    ]);
+    at(
+        &fs[0],
+        Severity::Error,
+        file,
+        line,
+        15,
+        "puts 70 in the band above here and in the band below in `lec_grades`",
+    );
+    // 320 moved to the other side.
+    let fs = moved(&[("gt = 320\n", "gte = 320\n"), ("lte = 320\n", "lt = 320\n")]);
+    assert!(
+        fs.iter().any(|f| f
+            .message
+            .contains("puts 320 in the band above here and in the band below in `lec_grades`")),
+        "{fs:?}"
+    );
+    // An edge moved to another value: 160 → 150 on both rows.
+    let colours =
+        shipped
+            .replacen("gt = 160\n", "gt = 150\n", 1)
+            .replacen("lte = 160\n", "lte = 150\n", 1);
     let fs = findings(
         &overlay(
             "Changes `lec_colours`.",
@@ -261,14 +307,27 @@ fn hr006_bands_that_should_align_but_do_not() {
         "HR006",
         &[],
     );
-    let file = "demo/tables/lec_colours.toml";
-    at(
-        &fs[0],
-        Severity::Error,
-        file,
-        line,
-        15,
-        "puts 70 in the band above here and in the band below in `lec_grades`",
+    assert!(
+        fs.iter().any(|f| f
+            .message
+            .contains("the edge at 150 is not an edge of `lec_grades`")),
+        "{fs:?}"
+    );
+    assert!(
+        fs.iter()
+            .any(|f| f.message.contains("`lec_grades` has an edge at 160")),
+        "{fs:?}"
+    );
+    // Merging the two blue rows drops the edge at 20.
+    let colours = shipped.replacen("gte = 20\nlte = 70", "lte = 70", 1);
+    let cut = colours.rfind("[[rows]]").unwrap();
+    let fs = findings(
+        &overlay(
+            "Changes `lec_colours`.",
+            &[("tables/lec_colours.toml", &colours[..cut])],
+        ),
+        "HR006",
+        &[],
     );
     assert!(
         fs.iter()

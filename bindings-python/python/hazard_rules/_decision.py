@@ -22,9 +22,11 @@ __all__ = [
     "ChecklistItem",
     "Classification",
     "Decision",
+    "PlanResponse",
     "PointRisk",
     "Rectification",
     "RegionRisk",
+    "Report",
     "Response",
     "Responsibility",
     "Risk",
@@ -195,6 +197,20 @@ class Classification(_Model):
 
 
 @dataclasses.dataclass(frozen=True)
+class Report(_Model):
+    """A periodic report a unit owes, with the next due date on or after the as-of date."""
+
+    id: str
+    """The reporting table's row, e.g. ``quarterly``, ``yearly``."""
+    title: str
+    covers: str
+    """The period the report covers, e.g. ``2024-Q1`` or ``2023``."""
+    due: datetime.date
+    """The last day to hand it in."""
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Rectification(_Model):
     """The deadline and where the closed loop stands."""
 
@@ -214,6 +230,12 @@ class Rectification(_Model):
     extensions: Tuple[int, ...] = ()
     escalation: Tuple[str, ...] = ()
     """What happens because the hazard is overdue."""
+    provisional: bool = False
+    """``True`` when counting the due date reached a year with no holiday notice in the ruleset."""
+    provisional_note: Optional[str] = None
+    """Why the due date is provisional, naming the year without a notice."""
+    reports: Tuple[Report, ...] = ()
+    """The periodic statistics the hazard's unit owes (Order 16 Art. 14), each with its next due date."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,6 +290,22 @@ class AccidentResponse(_Model):
     supplement_until: Optional[datetime.date] = None
     investigation_due: Optional[datetime.date] = None
     investigation_latest: Optional[datetime.date] = None
+    provisional: bool = False
+    """``True`` when counting the investigation dates reached a year with no holiday notice in the ruleset."""
+    provisional_note: Optional[str] = None
+    """Why the investigation dates are provisional, naming the year without a notice."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanResponse(_Model):
+    """One kind of response of a place's plan (e.g. Zhejiang's 防台风) and the level it reached."""
+
+    kind: str
+    """``flood``, ``typhoon``, ``sea_typhoon``, …."""
+    zh: str
+    level: str
+    """``I``–``IV``."""
+    triggers: Tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,6 +319,8 @@ class WarningResponse(_Model):
     triggers: Tuple[str, ...] = ()
     actions: Tuple[str, ...] = ()
     notify: Tuple[str, ...] = ()
+    responses: Tuple[PlanResponse, ...] = ()
+    """The separate responses a place's plan runs, each with its own level (empty for one combined response)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -433,11 +473,13 @@ for _cls in (
     TraceEntry,
     Basis,
     Classification,
+    Report,
     Rectification,
     Assignment,
     Staffing,
     Responsibility,
     AccidentResponse,
+    PlanResponse,
     WarningResponse,
     Response,
     PointRisk,

@@ -278,6 +278,7 @@ function render(d) {
         STATUS[r.status] ?? r.status,
         r.days_left != null ? `剩余 ${r.days_left} 日 days left` : '',
         r.overdue_days != null ? `逾期 ${r.overdue_days} 日 days overdue` : '',
+        r.provisional ? `暂定 provisional: ${r.provisional_note ?? ''}` : '',
         ...(r.escalation ?? []),
       ]
         .filter(Boolean)

@@ -139,6 +139,23 @@ export interface Rectification {
    */
   period_days?: number | null;
   /**
+   * `true` when counting the due date reached a year that has no State
+   * Council holiday notice in the ruleset (only weekends were known there):
+   * the date may move once the notice is published and its table added.
+   */
+  provisional?: boolean;
+  /**
+   * Why the due date is provisional, naming the year without a notice;
+   * none when it is not.
+   */
+  provisional_note?: string | null;
+  /**
+   * The periodic statistics the hazard's unit owes (Order 16 Art. 14), each
+   * with its next due date; empty when the input names no unit
+   * (`hazard.enterprise`).
+   */
+  reports?: Report[];
+  /**
    * The current stage of the closed loop.
    */
   stage: string;
@@ -150,6 +167,29 @@ export interface Rectification {
    * `fixed_on_spot`, `not_due`, `due_soon`, `overdue`, `closed_on_time`, `closed_late`.
    */
   status: string;
+}
+/**
+ * A periodic report a unit owes, with the next due date on or after the
+ * as-of date.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "Report".
+ */
+export interface Report {
+  /**
+   * The period the report covers, e.g. `2024-Q1` or `2023`.
+   */
+  covers: string;
+  /**
+   * The last day to hand it in.
+   */
+  due: string;
+  /**
+   * The reporting table's row, e.g. `quarterly`, `yearly`.
+   */
+  id: string;
+  source: string;
+  title: string;
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema
@@ -180,6 +220,15 @@ export interface AccidentResponse {
   investigation_latest?: string | null;
   per_level_hours: number;
   /**
+   * `true` when counting `investigation_due` or `investigation_latest`
+   * reached a year with no State Council holiday notice in the ruleset.
+   */
+  provisional?: boolean;
+  /**
+   * Why those dates are provisional, naming the year without a notice.
+   */
+  provisional_note?: string | null;
+  /**
    * The highest level the report must reach.
    */
   reported_up_to: string;
@@ -206,6 +255,12 @@ export interface WarningResponse {
    */
   notify?: string[];
   /**
+   * The separate responses a place's plan runs (e.g. Zhejiang's 防汛,
+   * 防台风 and 海上防台风), each with its own level; empty where the
+   * rules run one combined response (the national rules).
+   */
+  responses?: PlanResponse[];
+  /**
    * What triggered the level.
    */
   triggers: string[];
@@ -213,6 +268,30 @@ export interface WarningResponse {
    * Typhoon signal derived from the forecast, if any.
    */
   typhoon_signal?: string | null;
+}
+/**
+ * One kind of response of a place's plan and the level it reached.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "PlanResponse".
+ */
+export interface PlanResponse {
+  /**
+   * The kind, e.g. `flood`, `typhoon`, `sea_typhoon`.
+   */
+  kind: string;
+  /**
+   * `I`–`IV`.
+   */
+  level: string;
+  /**
+   * What started it.
+   */
+  triggers: string[];
+  /**
+   * Its name in the plan, e.g. `防台风`.
+   */
+  zh: string;
 }
 /**
  * This interface was referenced by `Decision`'s JSON-Schema

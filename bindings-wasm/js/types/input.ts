@@ -363,6 +363,11 @@ export interface Warning {
    * The gauge's guaranteed level (保证水位).
    */
   guarantee_level_m?: number | null;
+  /**
+   * The day the signals and readings were observed: the day whose rules
+   * apply (the as-of date when absent).
+   */
+  observed_on?: string | null;
   rainfall_1h_mm?: number | null;
   rainfall_24h_mm?: number | null;
   /**
@@ -392,6 +397,12 @@ export interface Warning {
  * via the `definition` "TyphoonForecast".
  */
 export interface TyphoonForecast {
+  /**
+   * The winds are forecast for the sea areas only, not for land (a
+   * province may run a separate sea response, e.g. Zhejiang's 海上防台风);
+   * the national rules do not read it.
+   */
+  at_sea?: boolean;
   gust_force?: number | null;
   sustained_force: number;
   within_hours: number;

@@ -26,6 +26,7 @@ const HELPERS: &[(&str, usize)] = &[
     ("days_between", 2),
     ("is_working_day", 1),
     ("weekday", 1),
+    ("year_of", 1),
     ("input_error", 2),
     ("closest_key", 2),
     ("contains", 2),

@@ -1399,22 +1399,40 @@ impl<'a> Ev<'a> {
             }
             Deadline => {
                 let (start, days) = self.period(a)?;
-                let d = self.p.calendar.deadline(start, days);
-                let nominal = self.s.push_date(d.nominal);
-                let due = self.s.push_date(d.due);
+                // As `Calendar::deadline`, written straight into the scratch:
+                // the days from `nominal` before `due` are the rest days skipped.
+                let (d_nominal, d_due) = self.p.calendar.due_date(start, days);
+                let nominal = self.s.push_date(d_nominal);
+                let due = self.s.push_date(d_due);
                 let skipped = self.s.new_list();
-                for (date, kind) in &d.skipped {
+                let mut day = d_nominal;
+                while day < d_due {
                     let at = self.s.text.len();
-                    write_date(&mut self.s.text, *date);
-                    let _ = write!(self.s.text, " {}", calendar::day_label(kind));
+                    write_date(&mut self.s.text, day);
+                    self.s.text.push(' ');
+                    calendar::write_rest_day_label(&self.p.calendar, day, &mut self.s.text);
                     let len = self.s.text.len() - at;
                     self.s.list_mut(skipped).push(V::txt(at as u32, len as u32));
+                    day = calendar::add_days(day, 1);
                 }
+                let note = match self.p.calendar.missing_year(d_nominal, d_due) {
+                    Some(year) => {
+                        let at = self.s.text.len();
+                        calendar::write_provisional_note(&mut self.s.text, year);
+                        let len = self.s.text.len() - at;
+                        V::txt(at as u32, len as u32)
+                    }
+                    None => V::Unit,
+                };
+                let provisional = V::bool(!note.is_unit());
                 let k = &self.p.keys;
-                let (kd, kn, ks) = (k.due, k.nominal, k.skipped);
+                let (kd, kn, knote, kp, ks) = (k.due, k.nominal, k.note, k.provisional, k.skipped);
+                // In key order, as a Rhai map holds them.
                 let m = self.s.new_map();
                 self.s.map_push(m, V::sym(kd), due);
                 self.s.map_push(m, V::sym(kn), nominal);
+                self.s.map_push(m, V::sym(knote), note);
+                self.s.map_push(m, V::sym(kp), provisional);
                 self.s.map_push(m, V::sym(ks), V::List(skipped));
                 Ok(V::Map(m))
             }
@@ -1436,6 +1454,10 @@ impl<'a> Ev<'a> {
             Weekday => {
                 let d = self.date(a[0])?;
                 Ok(V::Int(d.weekday().number_from_monday() as i64))
+            }
+            YearOf => {
+                let d = self.date(a[0])?;
+                Ok(V::Int(i64::from(d.year())))
             }
             Contains => match a[0] {
                 s if s.is_str() => match (self.text(s), self.text(a[1])) {

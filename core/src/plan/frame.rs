@@ -33,6 +33,7 @@ macro_rules! keys {
 
 keys!(
     absent,
+    at_sea,
     backup,
     c,
     cannot_self_remove,
@@ -73,12 +74,14 @@ keys!(
     needs_suspension,
     nominal,
     note,
+    observed_on,
     occurred_on,
     on,
     open_major_hazards,
     overdue_hazards,
     points,
     principal,
+    provisional,
     rainfall_1h_mm,
     rainfall_24h_mm,
     recent_accidents,
@@ -322,6 +325,7 @@ pub(crate) fn warning(s: &mut Scratch, k: &Cx<'_>, w: &Warning) -> V {
     }
     let typhoon = w.typhoon.as_ref().map_or(V::Unit, |t: &TyphoonForecast| {
         map(s)
+            .f(k.at_sea, V::bool(t.at_sea))
             .f(
                 k.gust_force,
                 t.gust_force.map_or(V::Unit, |g| V::Int(g as i64)),
@@ -330,8 +334,10 @@ pub(crate) fn warning(s: &mut Scratch, k: &Cx<'_>, w: &Warning) -> V {
             .f(k.within_hours, V::Int(t.within_hours as i64))
             .done()
     });
+    let observed = w.observed_on.map_or(V::Unit, |d| s.push_date(d));
     map(s)
         .f(k.guarantee_level_m, opt_f64(w.guarantee_level_m))
+        .f(k.observed_on, observed)
         .f(k.rainfall_1h_mm, opt_f64(w.rainfall_1h_mm))
         .f(k.rainfall_24h_mm, opt_f64(w.rainfall_24h_mm))
         .f(k.region, region)

@@ -40,6 +40,8 @@ pub(crate) enum Native {
     DaysBetween,
     IsWorkingDay,
     Weekday,
+    /// `year_of(date)`: the calendar year of a date.
+    YearOf,
     // methods (also callable as functions)
     Contains,
     StartsWith,
@@ -61,8 +63,8 @@ impl Native {
     pub fn arity(self) -> usize {
         use Native::*;
         match self {
-            Neg | Not | Table | IsWorkingDay | Weekday | IsEmpty | Len | ToFloat | ToInt
-            | Floor | Ceiling | Round | Abs | Keys => 1,
+            Neg | Not | Table | IsWorkingDay | Weekday | YearOf | IsEmpty | Len | ToFloat
+            | ToInt | Floor | Ceiling | Round | Abs | Keys => 1,
             FindRow => 3,
             _ => 2,
         }
@@ -107,6 +109,7 @@ impl Native {
             ("days_between", 2) => DaysBetween,
             ("is_working_day", 1) => IsWorkingDay,
             ("weekday", 1) => Weekday,
+            ("year_of", 1) => YearOf,
             ("contains", 2) => Contains,
             ("starts_with", 2) => StartsWith,
             ("ends_with", 2) => EndsWith,
@@ -231,6 +234,7 @@ mod tests {
             ("table", 1),
             ("band", 2),
             ("deadline", 2),
+            ("year_of", 1),
             ("!", 1),
             ("-", 1),
             ("-", 2),
