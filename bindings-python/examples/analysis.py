@@ -16,8 +16,8 @@
 #
 # A county analyst's afternoon: evaluate the whole register of hazards found by
 # township inspectors, list the overdue ones by township, see how risk colours
-# are spread, and check what the national ruleset would decide instead of
-# Jinhua's.
+# are spread, check what the national ruleset would decide instead of
+# Jinhua's, and roll up a county's village checklists and its year's targets.
 #
 # The register is made by `generate_register.py` (beside this notebook): 50,000
 # plausible hazards across Jinhua's counties and townships. Open this file in
@@ -206,3 +206,64 @@ compare.head(10)
 changes = hr.diff(register, hr.Ruleset.embedded("national"), hr.Ruleset.embedded("zhejiang/jinhua"), AS_OF)
 assert changes.attrs["changed"] == int(changed.sum()), (changes.attrs, int(changed.sum()))
 changes[["field", "changed", "moved", "median_days", "median_delta", "transitions"]]
+
+# %% [markdown]
+# ## County roll-up: village checklists and the year's targets
+#
+# Township staff tick, for each village, the items of the "七个一" checklist
+# (the ruleset's `village_7`: a grid responsibility list, an evacuation map, a
+# monitoring and warning set, a shelter, emergency supplies, warning signs, and
+# a drill within the 365 days before the as-of date). `evaluate_many` tells
+# each village what it lacks; by township that is the county's picture.
+
+# %%
+COUNTY = "婺城区"
+villages = generate_register.to_frame(generate_register.generate_checklists(COUNTY))
+checked = villages[["checklist.subject.township"]].join(rules.evaluate_many(villages, as_of=AS_OF))
+assert checked["error"].isna().all(), checked[checked["error"].notna()].head()
+by_village_township = (
+    checked.groupby("checklist.subject.township")
+    .agg(
+        villages=("id", "size"),
+        complete=("standardisation.complete", "sum"),
+        share_done=("standardisation.share_done", "mean"),
+        drill_stale=("standardisation.stale", lambda s: sum("drill" in x for x in s)),
+    )
+    .assign(complete_pct=lambda t: (100 * t["complete"] / t["villages"]).round(1))
+    .sort_values("complete_pct")
+)
+print(f"{COUNTY}: {int(checked['standardisation.complete'].sum())} of {len(checked)} villages complete")
+display(by_village_township)
+# What the incomplete villages lack most often.
+checked["standardisation.missing"].explode().dropna().value_counts()
+
+# %% [markdown]
+# The county's year against the ruleset's targets (the defaults are those of
+# 金华's 2021 work points): each target met or not, the limit (for the
+# reductions, the mean of the two previous years × (1 − the reduction)) and the
+# margin. The chart shows each margin as a share of its limit: to the right of
+# zero the target is met.
+
+# %%
+year = rules.evaluate(generate_register.county_year(COUNTY, 2023), as_of=AS_OF).targets
+assert year is not None
+targets = pd.DataFrame([r.to_dict() for r in year.results]).set_index("id")
+display(targets[["zh", "value", "base", "limit", "margin", "met"]])
+relative = [0.0 if r.margin is None or r.limit == 0 else 100 * r.margin / r.limit for r in year.results]
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.barh(targets.index, relative, color=["#2ca02c" if m else "#d62728" for m in targets["met"]])
+ax.axvline(0, color="black", linewidth=0.8)
+ax.invert_yaxis()
+ax.set_xlabel("margin, % of the limit (right of 0: met)")
+ax.set_title(f"{generate_register.COUNTY_EN[COUNTY]} {year.year}: {year.met} of {len(year.results)} targets met")
+plt.tight_layout()
+if "ipykernel" in sys.modules:
+    plt.show()
+else:
+    plt.savefig(os.environ.get("HAZARD_FIGURE", os.devnull), format="png")
+plt.close(fig)
+
+# %%
+# Every county's year at once: one row each, `targets.met` out of eight.
+years = rules.evaluate_many([generate_register.county_year(c, 2023) for c in generate_register.TOWNSHIPS], as_of=AS_OF)
+years[["id", "targets.met", "targets.all_met"]]

@@ -13,6 +13,9 @@ risk signals. Deterministic for a given seed.
 
 From Python: ``generate(n, seed=...)`` gives nested dicts, ``to_frame(records)``
 a pandas DataFrame with dotted columns (``hazard.location.township``).
+``generate_checklists(county)`` gives one village "七个一" checklist record per
+village of a county's townships, and ``county_year(county, year)`` the county's
+figures for its yearly targets, for the notebook's county roll-up.
 """
 
 from __future__ import annotations
@@ -484,6 +487,83 @@ def _main(argv: Optional[List[str]] = None) -> int:
         if out is not sys.stdout:
             out.close()
     return 0
+
+
+VILLAGE_ITEMS = [
+    "grid_list",
+    "evacuation_map",
+    "monitoring_warning",
+    "shelter",
+    "emergency_supplies",
+    "warning_signs",
+    "drill",
+]
+"""The village "七个一" item ids of the national `checklist_village_7` table."""
+
+
+def generate_checklists(county: str, seed: int = 2024, as_of: datetime.date = AS_OF) -> List[Dict[str, Any]]:
+    """One "七个一" checklist record per village of the county's townships.
+
+    Each township has its own progress (the share of items its villages have);
+    the yearly drill's date is sometimes more than a year old, or missing.
+    """
+    rng = random.Random(f"{seed}-{county}")
+    records = []
+    for township in TOWNSHIPS[county]:
+        progress = rng.uniform(0.55, 1.0)
+        for v in range(rng.randint(4, 12)):
+            village = f"{rng.choice(FIRM_WORDS)[:1]}{rng.choice(GIVEN)}村"
+            items = [i for i in VILLAGE_ITEMS if i != "drill" and rng.random() < progress**0.5]
+            checklist: Dict[str, Any] = {
+                "id": "village_7",
+                "subject": {"name": village, "kind": "village", "county": county, "township": township},
+                "items": items,
+            }
+            if rng.random() < progress:
+                drill = as_of - datetime.timedelta(days=rng.randint(10, 480))
+                checklist["evidence"] = {"drill": drill.isoformat()}
+            records.append({"id": f"{township}-{v + 1:02d}", "checklist": checklist})
+    return records
+
+
+def county_year(county: str, year: int, seed: int = 2024) -> Dict[str, Any]:
+    """A county's figures for ``year`` and the two years before, for its targets."""
+    rng = random.Random(f"{seed}-{county}-{year}")
+    gdp = [rng.uniform(300, 1900)]
+    for _ in range(2):
+        gdp.append(gdp[-1] / rng.uniform(1.03, 1.08))
+    accidents = [rng.randint(15, 60) for _ in range(3)]
+    deaths = [max(1, round(a * rng.uniform(0.15, 0.35))) for a in accidents]
+    fines = rng.randint(1_000_000, 6_000_000)
+    inspections = rng.randint(800, 3000)
+    fires = rng.randint(0, 4)
+    townships = len(TOWNSHIPS[county])
+
+    def year_figures(i: int) -> Dict[str, float]:
+        return {"accidents": accidents[i], "deaths": deaths[i], "gdp_100m_cny": round(gdp[i], 1)}
+
+    this_year: Dict[str, float] = {
+        **year_figures(0),
+        "disaster_loss_100m_cny": round(gdp[0] * rng.uniform(0.001, 0.012), 2),
+        "fines_cny": fines,
+        "non_accident_fines_cny": round(fines * rng.uniform(0.78, 0.95)),
+        "inspections": inspections,
+        "inspections_with_penalty": round(inspections * rng.uniform(0.15, 0.3)),
+        "forest_fires": fires,
+        "forest_fires_found_30min": fires - (1 if fires and rng.random() < 0.3 else 0),
+        "townships": townships,
+        "township_stations_built": townships - (1 if rng.random() < 0.3 else 0),
+    }
+    return {
+        "id": f"{county}-{year}",
+        "targets": {
+            "region": county,
+            "year": year,
+            "this_year": this_year,
+            "last_year": year_figures(1),
+            "year_before_last": year_figures(2),
+        },
+    }
 
 
 def township_of(record: Dict[str, Any]) -> Tuple[str, str]:

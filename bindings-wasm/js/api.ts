@@ -11,7 +11,14 @@ export type * from './types/input.js';
 export type * from './types/decision.js';
 
 /** A part of the decision that can be asked for alone. */
-export type Section = 'classification' | 'rectification' | 'responsibility' | 'response' | 'risk';
+export type Section =
+  | 'classification'
+  | 'rectification'
+  | 'responsibility'
+  | 'response'
+  | 'risk'
+  | 'standardisation'
+  | 'targets';
 
 /** The sections, in evaluation order. */
 export const SECTIONS: readonly Section[] = Object.freeze([
@@ -20,6 +27,8 @@ export const SECTIONS: readonly Section[] = Object.freeze([
   'responsibility',
   'response',
   'risk',
+  'standardisation',
+  'targets',
 ] as const);
 
 /**

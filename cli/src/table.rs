@@ -3,7 +3,7 @@
 
 use hazard_rules::{Decision, Error};
 
-const HEADERS: [&str; 8] = [
+const HEADERS: [&str; 11] = [
     "#",
     "id",
     "level",
@@ -12,6 +12,9 @@ const HEADERS: [&str; 8] = [
     "supervisor",
     "response",
     "risk",
+    "staffing",
+    "checklist",
+    "targets",
 ];
 
 /// The widest a cell is shown, in characters: a 1 MB id among a thousand
@@ -112,6 +115,34 @@ fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
                 )
             }
         });
+    // `village_7 6/7 missing evacuation_map, stale drill` or `township_6 complete`.
+    let checklist = d.standardisation.as_ref().map(|s| {
+        if s.complete {
+            return format!("{} complete", s.checklist);
+        }
+        let mut text = format!("{} {}/{}", s.checklist, s.mandatory_done, s.mandatory_total);
+        if !s.missing.is_empty() {
+            text += &format!(" missing {}", s.missing.join(", "));
+        }
+        if !s.stale.is_empty() {
+            text += &format!(" stale {}", s.stale.join(", "));
+        }
+        text
+    });
+    // `7/8 met, missed inspection_penalty_rate`.
+    let targets = d.targets.as_ref().map(|t| {
+        let missed: Vec<&str> = t
+            .results
+            .iter()
+            .filter(|r| !r.met)
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut text = format!("{}/{} met", t.met, t.results.len());
+        if !missed.is_empty() {
+            text += &format!(", missed {}", missed.join(", "));
+        }
+        text
+    });
     let mut row = vec![
         n.to_string(),
         d.id.clone().unwrap_or_default(),
@@ -129,6 +160,8 @@ fn cells(n: usize, result: &Result<Decision, Error>) -> Vec<String> {
         response.unwrap_or_else(dash),
         risk.unwrap_or_else(dash),
         staffing.unwrap_or_else(dash),
+        checklist.unwrap_or_else(dash),
+        targets.unwrap_or_else(dash),
     ];
     row.truncate(HEADERS.len());
     row

@@ -29,7 +29,7 @@ fn national_reaches_every_rule_id_and_band_row() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("  rule ids       35/35 (100.0 %)"),
+        stdout.contains("  rule ids       46/46 (100.0 %)"),
         "{stdout}"
     );
     assert!(

@@ -22,6 +22,10 @@ pub struct Decision {
     pub responsibility: Option<Responsibility>,
     pub response: Option<Response>,
     pub risk: Option<Risk>,
+    /// A checklist's completeness (六个有, 七个一, 3+4+X, 五有, 15+5).
+    pub standardisation: Option<Standardisation>,
+    /// A region's year against its targets.
+    pub targets: Option<Targets>,
     /// Every rule and table row that fired, in order.
     pub trace: Vec<TraceEntry>,
 }
@@ -339,6 +343,99 @@ pub struct RegionRisk {
     pub rule: String,
 }
 
+/// A subject measured against a checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Standardisation {
+    /// The checklist's id in the ruleset's `checklists` table.
+    pub checklist: String,
+    /// Its title, e.g. `村（社区）避灾自救“七个一”`.
+    pub zh: String,
+    pub en: String,
+    /// The subject's name, from the input.
+    pub subject: String,
+    /// Every mandatory item given, none stale.
+    pub complete: bool,
+    /// Mandatory items done (given, evidence current) out of all mandatory items, 0–1.
+    #[serde(deserialize_with = "valid::share")]
+    pub share_done: f64,
+    #[serde(deserialize_with = "valid::count")]
+    pub mandatory_done: i64,
+    #[serde(deserialize_with = "valid::count")]
+    pub mandatory_total: i64,
+    /// Ids of the mandatory items not given, in the checklist's order.
+    pub missing: Vec<String>,
+    /// Ids of the items given whose evidence is too old or lacks a date.
+    pub stale: Vec<String>,
+    /// Every item of the checklist with its status, in the checklist's order.
+    pub items: Vec<ChecklistItem>,
+    /// The checklist's source text.
+    pub source: String,
+}
+
+/// One item of a checklist and where the subject stands on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub mandatory: bool,
+    /// `done`, `missing` (not given) or `stale` (given, evidence too old or undated).
+    #[serde(deserialize_with = "valid::item_status")]
+    pub status: String,
+    /// The evidence date given for it, if any.
+    #[serde(default, deserialize_with = "valid::opt_date")]
+    pub evidence_on: Option<NaiveDate>,
+    /// For an item that needs recent evidence (the yearly drill): how many
+    /// days before the as-of date its evidence may be dated. A form shows a
+    /// date field for these.
+    #[serde(default, deserialize_with = "valid::opt_days")]
+    pub fresh_days: Option<i64>,
+}
+
+/// A region's year against the ruleset's targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    pub region: String,
+    pub year: i64,
+    /// Every target met.
+    pub all_met: bool,
+    /// How many targets are met, of `results.len()`.
+    #[serde(deserialize_with = "valid::count")]
+    pub met: i64,
+    /// One result per target, in the table's order.
+    pub results: Vec<TargetResult>,
+}
+
+/// One target: what the year reached, the limit it had to reach, and the margin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetResult {
+    /// The target's id in the ruleset's `targets` table.
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    /// `at_most` (the value may not be above the limit) or `at_least`.
+    #[serde(deserialize_with = "valid::comparison")]
+    pub comparison: String,
+    /// The year's value (a count, or a ratio of two figures); none where
+    /// there was nothing to measure (no forest fire in the year).
+    #[serde(default)]
+    pub value: Option<f64>,
+    /// For targets against the previous years: the mean of their values.
+    #[serde(default)]
+    pub base: Option<f64>,
+    /// The limit the value is compared with.
+    pub limit: f64,
+    /// How far the value is on the good side of the limit (negative: missed by).
+    #[serde(default)]
+    pub margin: Option<f64>,
+    pub met: bool,
+    pub source: String,
+}
+
 /// What a rule may return in the output's closed fields: the enumerations
 /// the output documents and counts that cannot be negative. A result outside
 /// them is the rule's error ("rule `rectify` returned an invalid result"),
@@ -459,6 +556,23 @@ mod valid {
         Option::<NaiveDate>::deserialize(d)?
             .map(in_years)
             .transpose()
+    }
+
+    pub fn item_status<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["done", "missing", "stale"])
+    }
+
+    pub fn comparison<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        one_of(d, &["at_most", "at_least"])
+    }
+
+    pub fn share<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let x = f64::deserialize(d)?;
+        if (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(D::Error::custom(format!("{x} is not a share from 0 to 1")))
+        }
     }
 
     pub fn score<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {

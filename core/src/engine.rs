@@ -171,6 +171,8 @@ pub const ENTRY_POINTS: &[(&str, &[&str])] = &[
     ("grade_accident", &["accident", "as_of"]),
     ("respond_to_warning", &["warning"]),
     ("score_risk", &["risk"]),
+    ("check_list", &["checklist", "as_of"]),
+    ("assess_targets", &["targets", "as_of"]),
 ];
 
 /// The trace being written during one evaluation, with the day whose law

@@ -23,15 +23,21 @@ pub enum Section {
     Responsibility,
     Response,
     Risk,
+    /// Checklists (`checklist` in the input).
+    Standardisation,
+    /// A region's yearly targets (`targets` in the input).
+    Targets,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 7] = [
         Section::Classification,
         Section::Rectification,
         Section::Responsibility,
         Section::Response,
         Section::Risk,
+        Section::Standardisation,
+        Section::Targets,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +47,8 @@ impl Section {
             Section::Responsibility => "responsibility",
             Section::Response => "response",
             Section::Risk => "risk",
+            Section::Standardisation => "standardisation",
+            Section::Targets => "targets",
         }
     }
 }
@@ -51,7 +59,7 @@ impl std::str::FromStr for Section {
         Section::ALL
             .into_iter()
             .find(|x| x.name() == s)
-            .ok_or_else(|| format!("unknown section `{s}` (expected classification, rectification, responsibility, response or risk)"))
+            .ok_or_else(|| format!("unknown section `{s}` (expected classification, rectification, responsibility, response, risk, standardisation or targets)"))
     }
 }
 
@@ -174,6 +182,8 @@ impl Ruleset {
             responsibility: None,
             response: None,
             risk: None,
+            standardisation: None,
+            targets: None,
             trace: Vec::new(),
         };
 
@@ -235,6 +245,24 @@ impl Ruleset {
             trace.set_day(Day::for_entry("score_risk", input, as_of));
             let r = rules.call("score_risk", (to_dynamic("risk", risk)?,), &trace)?;
             d.risk = Some(rules.output("score_risk", &r)?);
+        }
+        if let (Some(c), true) = (&input.checklist, want(Section::Standardisation)) {
+            trace.set_day(Day::for_entry("check_list", input, as_of));
+            let r = rules.call(
+                "check_list",
+                (to_dynamic("checklist", c)?, as_of_text.clone()),
+                &trace,
+            )?;
+            d.standardisation = Some(rules.output("check_list", &r)?);
+        }
+        if let (Some(t), true) = (&input.targets, want(Section::Targets)) {
+            trace.set_day(Day::for_entry("assess_targets", input, as_of));
+            let r = rules.call(
+                "assess_targets",
+                (to_dynamic("targets", t)?, as_of_text.clone()),
+                &trace,
+            )?;
+            d.targets = Some(rules.output("assess_targets", &r)?);
         }
         d.trace = trace.take();
         d.in_force = trace.take_applied();

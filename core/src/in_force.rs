@@ -70,7 +70,8 @@ impl Day {
     /// not a provincial choice, so it is fixed here for every ruleset:
     /// a hazard by the day it was found (its deadline by the day it was
     /// listed, else found), an accident by the day it happened, a warning
-    /// by the day it was observed, and the rest (staffing, risk; and any
+    /// by the day it was observed, a region's targets by the last day of
+    /// the year measured, and the rest (staffing, risk, checklists; and any
     /// of these without its date) by the as-of date.
     pub fn for_entry(entry: &str, input: &Input, as_of: NaiveDate) -> Day {
         let hazard = input.hazard.as_ref();
@@ -105,6 +106,17 @@ impl Day {
                         field: "warning.observed_on",
                     })
             }
+            // A year's targets are those in force in that year: its last
+            // day, so that targets issued during the year (seed 003 is
+            // dated 26 February) apply to it.
+            "assess_targets" => input
+                .targets
+                .as_ref()
+                .and_then(|t| NaiveDate::from_ymd_opt(t.year, 12, 31))
+                .map(|date| Day {
+                    date,
+                    field: "targets.year",
+                }),
             _ => None,
         };
         day.unwrap_or(Day {

@@ -6,7 +6,7 @@
 //! groups) is plain text here and checked by the ruleset, so that a province can
 //! add a sector without a new release.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,13 @@ pub struct Input {
     /// A township's workload and staff: the staffing-ratio check.
     #[serde(default)]
     pub township: Option<Township>,
+    /// What a township, village or enterprise has of a standardisation
+    /// checklist (六个有, 七个一, 3+4+X, 五有, 15+5): the `standardisation` section.
+    #[serde(default)]
+    pub checklist: Option<Checklist>,
+    /// A region's figures for a year and the two years before: the `targets` section.
+    #[serde(default)]
+    pub targets: Option<YearFigures>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -309,6 +316,71 @@ pub struct Township {
     pub certified_officers: u32,
 }
 
+/// One subject measured against one checklist of the ruleset's `checklists`
+/// table. The item ids are the ruleset's (checked by its rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    /// A key of the ruleset's `checklists` table, e.g. `village_7`, `township_6`.
+    pub id: String,
+    /// Who is measured.
+    pub subject: Subject,
+    /// The ids of the items the subject has, e.g. `["grid_list", "shelter"]`.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// The date of the evidence for an item, by item id (e.g. the yearly drill:
+    /// `{"drill": "2024-05-18"}`). An item with a date counts as given.
+    #[serde(default)]
+    pub evidence: std::collections::BTreeMap<String, NaiveDate>,
+}
+
+/// The township, village or enterprise a checklist is filled in for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub name: String,
+    /// `township`, `village` or `enterprise`: must be the checklist's subject.
+    pub kind: String,
+    #[serde(default)]
+    pub county: Option<String>,
+    #[serde(default)]
+    pub township: Option<String>,
+    #[serde(default)]
+    pub village: Option<String>,
+}
+
+/// A region's year measured against the ruleset's `targets` table. Figures
+/// are named by the table's rows (`accidents`, `deaths`, `gdp_100m_cny`,
+/// ...); a figure a target needs and the input lacks is an input error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YearFigures {
+    /// The county, city or province, e.g. `金华市`.
+    pub region: String,
+    /// The year measured.
+    pub year: i32,
+    /// The year's figures, by name.
+    #[serde(default)]
+    pub this_year: std::collections::BTreeMap<String, f64>,
+    /// The year before's figures (for targets against the two previous years).
+    #[serde(default)]
+    pub last_year: std::collections::BTreeMap<String, f64>,
+    /// The figures of two years before.
+    #[serde(default)]
+    pub year_before_last: std::collections::BTreeMap<String, f64>,
+}
+
+impl YearFigures {
+    /// The three years' figures with the name of their field.
+    pub fn years(&self) -> [(&'static str, &std::collections::BTreeMap<String, f64>); 3] {
+        [
+            ("this_year", &self.this_year),
+            ("last_year", &self.last_year),
+            ("year_before_last", &self.year_before_last),
+        ]
+    }
+}
+
 impl Input {
     /// Parses JSON text, naming the JSON path of the first problem.
     pub fn from_json(text: &str) -> Result<Self, InputError> {
@@ -334,12 +406,14 @@ impl Input {
             && self.warning.is_none()
             && self.risk.is_none()
             && self.township.is_none()
+            && self.checklist.is_none()
+            && self.targets.is_none()
         {
             // An empty line, `{}` or an all-empty table row: a decision of
             // nothing would pass for a checked record.
             return Err(InputError::new(
                 "",
-                "the record asks for nothing: give at least one of hazard, accident, warning, risk or township",
+                "the record asks for nothing: give at least one of hazard, accident, warning, risk, township, checklist or targets",
             ));
         }
         self.validate_ranges()?;
@@ -405,6 +479,25 @@ impl Input {
         }
         if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
             plausible_date(|| "accident.occurred_on".into(), d)?;
+        }
+        if let Some(c) = &self.checklist {
+            for (item, d) in &c.evidence {
+                plausible_date(|| format!("checklist.evidence.{item}"), *d)?;
+            }
+        }
+        if let Some(t) = &self.targets {
+            let (first, last) = DATE_WINDOW;
+            if !(first.year()..=last.year()).contains(&t.year) {
+                return Err(InputError::new(
+                    "targets.year",
+                    format!("{} is outside {}..={}", t.year, first.year(), last.year()),
+                ));
+            }
+            for (year, figures) in t.years() {
+                for (name, v) in figures {
+                    non_negative(|| format!("targets.{year}.{name}"), *v)?;
+                }
+            }
         }
         Ok(())
     }
@@ -560,6 +653,48 @@ impl Input {
                 }
             }
         }
+        if let Some(c) = &self.checklist {
+            code(|| "checklist.id".into(), &c.id)?;
+            code(|| "checklist.subject.kind".into(), &c.subject.kind)?;
+            if c.subject.name.trim().is_empty() {
+                return Err(InputError::new("checklist.subject.name", "is empty"));
+            }
+            at_most(
+                || "checklist.items".into(),
+                c.items.len() as f64,
+                MAX_CHECKLIST_ITEMS,
+            )?;
+            for (i, item) in c.items.iter().enumerate() {
+                code(|| format!("checklist.items[{i}]"), item)?;
+                if c.items[..i].contains(item) {
+                    return Err(InputError::new(
+                        format!("checklist.items[{i}]"),
+                        format!("`{item}` is listed twice"),
+                    ));
+                }
+            }
+            at_most(
+                || "checklist.evidence".into(),
+                c.evidence.len() as f64,
+                MAX_CHECKLIST_ITEMS,
+            )?;
+            for item in c.evidence.keys() {
+                code(|| format!("checklist.evidence.{item}"), item)?;
+            }
+        }
+        if let Some(t) = &self.targets {
+            for (year, figures) in t.years() {
+                at_most(
+                    || format!("targets.{year}"),
+                    figures.len() as f64,
+                    MAX_FIGURES,
+                )?;
+                for (name, v) in figures {
+                    code(|| format!("targets.{year}.{name}"), name)?;
+                    at_most(|| format!("targets.{year}.{name}"), *v, MAX_FIGURE)?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -589,6 +724,20 @@ impl Input {
             if d > as_of {
                 return after("accident.occurred_on".into(), d);
             }
+        }
+        if let Some(c) = &self.checklist {
+            if let Some((item, d)) = c.evidence.iter().find(|(_, d)| **d > as_of) {
+                return after(format!("checklist.evidence.{item}"), *d);
+            }
+        }
+        if let Some(t) = self.targets.as_ref().filter(|t| t.year > as_of.year()) {
+            return Err(InputError::new(
+                "targets.year",
+                format!(
+                    "{} is after the year of the decision ({as_of}): a year's figures are known once it has begun",
+                    t.year
+                ),
+            ));
         }
         Ok(())
     }
@@ -633,6 +782,12 @@ const MAX_WIND_FORCE: f64 = 17.0;
 /// Ten metres of rain (the world's 24-hour record is under two).
 const MAX_RAINFALL_MM: f64 = 10_000.0;
 const MAX_LEVEL_M: f64 = 10_000.0;
+/// More items than any checklist has (the longest shipped has 20).
+const MAX_CHECKLIST_ITEMS: f64 = 1_000.0;
+/// More figures than any year's targets read.
+const MAX_FIGURES: f64 = 1_000.0;
+/// A thousand trillion: above any region's GDP, fines or counts in CNY.
+const MAX_FIGURE: f64 = 1e15;
 /// LEC's largest factor is 100 (C), LS's 5: far below this.
 const MAX_RISK_FACTOR: f64 = 1_000.0;
 

@@ -3,7 +3,9 @@
 //! Work-safety hazard rules for grassroots emergency management in China:
 //! classify a hazard (general or major), set and track its rectification
 //! deadline, assign the people responsible, grade accidents and warnings into
-//! response levels, and score risk into red/orange/yellow/blue.
+//! response levels, score risk into red/orange/yellow/blue, measure townships,
+//! villages and enterprises against standardisation checklists, and a
+//! region's year against its targets.
 //!
 //! The rules are not in this crate's code. They are a *ruleset*: data tables
 //! (TOML) and Rhai functions, loaded at run time, with national, provincial

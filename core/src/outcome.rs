@@ -6,7 +6,10 @@
 
 use chrono::NaiveDate;
 
-use crate::decision::{Classification, Decision, Rectification, Response, Responsibility, Risk};
+use crate::decision::{
+    Classification, Decision, Rectification, Response, Responsibility, Risk, Standardisation,
+    Targets,
+};
 use crate::error::{Error, InputError};
 use crate::evaluate::Section;
 use crate::in_force::Day;
@@ -96,6 +99,8 @@ struct Results {
     warning: Option<V>,
     response: bool,
     risk: Option<V>,
+    standardisation: Option<V>,
+    targets: Option<V>,
 }
 
 impl Outcome<'_> {
@@ -152,6 +157,8 @@ impl Outcome<'_> {
                     responsibility: sections.responsibility,
                     response: sections.response,
                     risk: sections.risk,
+                    standardisation: sections.standardisation,
+                    targets: sections.targets,
                     trace,
                 })
             }
@@ -193,6 +200,8 @@ impl Outcome<'_> {
                     responsibility: &sections.responsibility,
                     response: &sections.response,
                     risk: &sections.risk,
+                    standardisation: &sections.standardisation,
+                    targets: &sections.targets,
                     trace: trace::TraceView {
                         p: p.plan,
                         s: p.s,
@@ -240,6 +249,8 @@ struct Sections {
     responsibility: Option<Responsibility>,
     response: Option<Response>,
     risk: Option<Risk>,
+    standardisation: Option<Standardisation>,
+    targets: Option<Targets>,
 }
 
 fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Option<Sections> {
@@ -277,6 +288,8 @@ fn read_sections(plan: &Plan, s: &mut Scratch, r: &Results, wanted: u8) -> Optio
         responsibility,
         response,
         risk: read(plan, s, r.risk)?,
+        standardisation: read(plan, s, r.standardisation)?,
+        targets: read(plan, s, r.targets)?,
     })
 }
 
@@ -309,6 +322,8 @@ struct PlanJson<'a> {
     responsibility: &'a Option<Responsibility>,
     response: &'a Option<Response>,
     risk: &'a Option<Risk>,
+    standardisation: &'a Option<Standardisation>,
+    targets: &'a Option<Targets>,
     trace: trace::TraceView<'a>,
 }
 
@@ -546,6 +561,28 @@ fn execute(
             "score_risk",
             &[v],
             day("score_risk"),
+        )?);
+    }
+    if let (Some(c), true) = (&input.checklist, want(Section::Standardisation)) {
+        let v = frame::checklist(s, &k, c);
+        r.standardisation = Some(entry(
+            rules,
+            plan,
+            s,
+            "check_list",
+            &[v, as_of_v],
+            day("check_list"),
+        )?);
+    }
+    if let (Some(t), true) = (&input.targets, want(Section::Targets)) {
+        let v = frame::targets(s, &k, t);
+        r.targets = Some(entry(
+            rules,
+            plan,
+            s,
+            "assess_targets",
+            &[v, as_of_v],
+            day("assess_targets"),
         )?);
     }
     Ok(r)

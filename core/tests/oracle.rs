@@ -1061,6 +1061,104 @@ fn township_value() -> BoxedStrategy<Value> {
         .boxed()
 }
 
+/// Checklists: the shipped ids and items, mostly, with junk and dates.
+fn checklist_value() -> BoxedStrategy<Value> {
+    let items = words(&[
+        "grid_list",
+        "evacuation_map",
+        "monitoring_warning",
+        "shelter",
+        "emergency_supplies",
+        "warning_signs",
+        "drill",
+        "organisation",
+        "emergency_plan",
+        "information_system",
+        "team",
+        "materials_equipment",
+        "publicity_training",
+        "satellite_phone",
+        "generator",
+        "drainage_pump",
+        "helmet",
+        "micro_fire_station",
+        "someone_in_charge",
+        "investment",
+        "plans",
+        "daily_01_responsibility",
+        "special_1_hot_work",
+    ]);
+    (
+        code(words(&[
+            "village_7",
+            "township_6",
+            "enterprise_5",
+            "village_equipment",
+            "daily_inspection_15_5",
+        ])),
+        code(words(&["village", "township", "enterprise"])),
+        prop::collection::btree_set(code(items.clone()), 0..9),
+        prop::collection::btree_map(code(items), date_value(), 0..3),
+    )
+        .prop_map(|(id, kind, items, evidence)| {
+            json!({
+                "id": id,
+                "subject": { "name": "某地", "kind": kind },
+                "items": items.into_iter().collect::<Vec<_>>(),
+                "evidence": evidence,
+            })
+        })
+        .boxed()
+}
+
+/// A year's figures: each shipped figure name, mostly present.
+fn figures_value() -> BoxedStrategy<Value> {
+    let names = [
+        "accidents",
+        "deaths",
+        "gdp_100m_cny",
+        "disaster_loss_100m_cny",
+        "fines_cny",
+        "non_accident_fines_cny",
+        "inspections",
+        "inspections_with_penalty",
+        "forest_fires",
+        "forest_fires_found_30min",
+        "townships",
+        "township_stations_built",
+    ];
+    prop::collection::vec(prop::option::weighted(0.97, real()), names.len())
+        .prop_map(move |vs| {
+            let mut m = Map::new();
+            for (name, v) in names.iter().zip(vs) {
+                if let Some(v) = v {
+                    m.insert((*name).to_owned(), v);
+                }
+            }
+            Value::Object(m)
+        })
+        .boxed()
+}
+
+fn targets_value() -> BoxedStrategy<Value> {
+    (
+        2015i64..2030,
+        figures_value(),
+        figures_value(),
+        figures_value(),
+    )
+        .prop_map(|(year, this, last, before)| {
+            json!({
+                "region": "某县",
+                "year": year,
+                "this_year": this,
+                "last_year": last,
+                "year_before_last": before,
+            })
+        })
+        .boxed()
+}
+
 fn input_value() -> BoxedStrategy<Value> {
     (
         prop::option::of("[a-z0-9]{0,6}"),
@@ -1069,17 +1167,23 @@ fn input_value() -> BoxedStrategy<Value> {
         prop::option::weighted(0.3, warning_value()),
         prop::option::weighted(0.4, risk_value()),
         prop::option::weighted(0.2, township_value()),
+        prop::option::weighted(0.2, checklist_value()),
+        prop::option::weighted(0.2, targets_value()),
     )
-        .prop_map(|(id, hazard, accident, warning, risk, township)| {
-            object(vec![
-                ("id", id.map(Value::from)),
-                ("hazard", hazard),
-                ("accident", accident),
-                ("warning", warning),
-                ("risk", risk),
-                ("township", township),
-            ])
-        })
+        .prop_map(
+            |(id, hazard, accident, warning, risk, township, checklist, targets)| {
+                object(vec![
+                    ("id", id.map(Value::from)),
+                    ("hazard", hazard),
+                    ("accident", accident),
+                    ("warning", warning),
+                    ("risk", risk),
+                    ("township", township),
+                    ("checklist", checklist),
+                    ("targets", targets),
+                ])
+            },
+        )
         .boxed()
 }
 
@@ -1101,7 +1205,7 @@ proptest! {
         value in input_value(),
         as_of in 0i64..3300,
         ruleset in 0usize..3,
-        section in 0usize..5,
+        section in 0usize..Section::ALL.len(),
     ) {
         // Inputs the parser rejects never reach either path.
         if let Ok(input) = Input::from_value(value.clone()) {

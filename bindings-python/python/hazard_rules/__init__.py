@@ -1,6 +1,7 @@
 """hazard_rules: work-safety hazard rules for grassroots emergency management
 in China — classification (general or major), rectification deadlines,
-responsibility, response levels and risk colours — from the same Rust engine
+responsibility, response levels, risk colours, standardisation checklists and
+yearly targets — from the same Rust engine
 and rulesets as the ``hazard-rules`` CLI.
 
 >>> import hazard_rules as hr
@@ -31,6 +32,7 @@ from ._decision import (
     Applied,
     Assignment,
     Basis,
+    ChecklistItem,
     Classification,
     Decision,
     PlanResponse,
@@ -43,6 +45,9 @@ from ._decision import (
     Risk,
     RulesetRef,
     Staffing,
+    Standardisation,
+    TargetResult,
+    Targets,
     TraceEntry,
     UnitRisk,
     WarningResponse,
@@ -57,6 +62,7 @@ __all__ = [
     "Applied",
     "Assignment",
     "Basis",
+    "ChecklistItem",
     "Classification",
     "Decision",
     "HazardRulesError",
@@ -74,6 +80,9 @@ __all__ = [
     "RulesetError",
     "RulesetRef",
     "Staffing",
+    "Standardisation",
+    "TargetResult",
+    "Targets",
     "TraceEntry",
     "UnitRisk",
     "WarningResponse",

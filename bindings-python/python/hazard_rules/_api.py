@@ -30,7 +30,15 @@ DateLike = Union[datetime.date, str, Any]
 """A ``datetime.date``, a ``datetime.datetime`` or ``pandas.Timestamp`` (its
 date is used), a ``numpy.datetime64``, or ISO text ``YYYY-MM-DD``."""
 
-SECTIONS = ("classification", "rectification", "responsibility", "response", "risk")
+SECTIONS = (
+    "classification",
+    "rectification",
+    "responsibility",
+    "response",
+    "risk",
+    "standardisation",
+    "targets",
+)
 
 
 def _as_of(value: Any) -> str:
@@ -152,7 +160,8 @@ class Ruleset:
                 index holds dotted names (a row of a DataFrame).
             as_of: the date to evaluate at (the library never reads the clock).
             section: only this section (``classification``, ``rectification``,
-                ``responsibility``, ``response`` or ``risk``) and what it needs.
+                ``responsibility``, ``response``, ``risk``, ``standardisation`` or
+                ``targets``) and what it needs.
             trace: ``"full"`` (default): every trace entry with its Chinese and
                 English sentences; ``"ids"``: the entries without sentences
                 (cheaper); ``"off"``: no trace.

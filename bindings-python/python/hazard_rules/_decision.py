@@ -19,6 +19,7 @@ __all__ = [
     "Applied",
     "Assignment",
     "Basis",
+    "ChecklistItem",
     "Classification",
     "Decision",
     "PlanResponse",
@@ -31,6 +32,9 @@ __all__ = [
     "Risk",
     "RulesetRef",
     "Staffing",
+    "Standardisation",
+    "TargetResult",
+    "Targets",
     "TraceEntry",
     "UnitRisk",
     "WarningResponse",
@@ -366,6 +370,69 @@ class Risk(_Model):
 
 
 @dataclasses.dataclass(frozen=True)
+class ChecklistItem(_Model):
+    """One item of a checklist and where the subject stands on it."""
+
+    id: str
+    zh: str
+    en: str
+    mandatory: bool
+    status: str
+    """``done``, ``missing`` or ``stale`` (given, evidence too old or undated)."""
+    evidence_on: Optional[datetime.date] = None
+    fresh_days: Optional[int] = None
+    """For an item that needs recent evidence: how old its evidence may be, in days."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Standardisation(_Model):
+    """A subject measured against a checklist (六个有, 七个一, 3+4+X, 五有, 15+5)."""
+
+    checklist: str
+    zh: str
+    en: str
+    subject: str
+    complete: bool
+    share_done: float
+    """Mandatory items done out of all mandatory items, 0–1."""
+    mandatory_done: int
+    mandatory_total: int
+    missing: Tuple[str, ...]
+    stale: Tuple[str, ...]
+    items: Tuple[ChecklistItem, ...]
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetResult(_Model):
+    """One target: the year's value, the limit, the margin and whether it is met."""
+
+    id: str
+    zh: str
+    en: str
+    comparison: str
+    """``at_most`` or ``at_least``."""
+    limit: float
+    met: bool
+    source: str
+    value: Optional[float] = None
+    base: Optional[float] = None
+    """For targets against the previous years: the mean of their values."""
+    margin: Optional[float] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Targets(_Model):
+    """A region's year against the ruleset's targets."""
+
+    region: str
+    year: int
+    all_met: bool
+    met: int
+    results: Tuple[TargetResult, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class Decision(_Model):
     """What the rules decided for one input, with the reasons.
 
@@ -386,6 +453,8 @@ class Decision(_Model):
     responsibility: Optional[Responsibility] = None
     response: Optional[Response] = None
     risk: Optional[Risk] = None
+    standardisation: Optional[Standardisation] = None
+    targets: Optional[Targets] = None
     trace: Tuple[TraceEntry, ...] = ()
 
     def fired(self) -> List[str]:
@@ -417,6 +486,10 @@ for _cls in (
     UnitRisk,
     RegionRisk,
     Risk,
+    ChecklistItem,
+    Standardisation,
+    TargetResult,
+    Targets,
     Decision,
 ):
     _prepare(_cls)

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Tuple
 if TYPE_CHECKING:
     from ._decision import Decision
 
-_SECTIONS = ("classification", "rectification", "responsibility", "response", "risk")
+_SECTIONS = (
+    "classification",
+    "rectification",
+    "responsibility",
+    "response",
+    "risk",
+    "standardisation",
+    "targets",
+)
 
 
 def _flat(prefix: str, value: Any) -> Iterator[Tuple[str, Any]]:

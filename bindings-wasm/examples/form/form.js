@@ -157,6 +157,61 @@ function readAccidentTab() {
   return compact({ accident, warning });
 }
 
+function readChecklistTab() {
+  const boxes = /** @type {HTMLInputElement[]} */ ([...document.querySelectorAll('#checklist_items input[type="checkbox"]')]);
+  /** @type {Record<string, string>} */
+  const evidence = {};
+  for (const d of /** @type {HTMLInputElement[]} */ ([...document.querySelectorAll('#checklist_items input[type="date"]')])) {
+    if (d.value) evidence[/** @type {string} */ (d.dataset.item)] = d.value;
+  }
+  return {
+    checklist: {
+      id: text('checklist.id'),
+      // The name is required: sent even when empty, so the error names this field.
+      subject: { name: text('checklist.subject.name'), kind: 'village', township: text('checklist.subject.township') || undefined },
+      items: boxes.filter((b) => b.checked).map((b) => b.value),
+      evidence,
+    },
+  };
+}
+
+/**
+ * The checklist's items as tick boxes, read from the ruleset itself: a
+ * decision on an empty list has every item (`standardisation.items`).
+ */
+function buildChecklistItems() {
+  const box = $('checklist_items');
+  const id = text('checklist.id');
+  const d = rules.evaluate(
+    { checklist: { id, subject: { name: '-', kind: 'village' }, items: [] } },
+    { asOf: asOf.value || '2024-06-30', trace: 'off' },
+  );
+  box.replaceChildren(
+    ...(d.standardisation?.items ?? []).map((it) => {
+      const row = document.createElement('div');
+      row.className = 'item';
+      const label = document.createElement('label');
+      const tick = document.createElement('input');
+      tick.type = 'checkbox';
+      tick.value = it.id;
+      tick.id = `item-${it.id}`;
+      label.append(tick, ` ${it.zh} ${it.en}${it.mandatory ? '' : '（选配 optional）'}`);
+      row.append(label);
+      if (it.fresh_days != null) {
+        const date = document.createElement('input');
+        date.type = 'date';
+        date.dataset.item = it.id;
+        date.dataset.path = `checklist.evidence.${it.id}`;
+        date.id = `evidence-${it.id}`;
+        date.title = `${it.fresh_days}日内 within ${it.fresh_days} days`;
+        row.append(date);
+      }
+      return row;
+    }),
+  );
+  box.dataset.checklist = id;
+}
+
 // ---- showing problems
 
 /** The element for a JSON path: the field itself, else its nearest ancestor path. @param {string} path */
@@ -241,6 +296,27 @@ function render(d) {
   show('response', parts.length ? parts.join('；') : '–', w?.colour ? `colour-${w.colour}` : '');
   $('response').dataset.colour = w?.colour ?? '';
 
+  const s = d.standardisation;
+  show(
+    'checklist',
+    s
+      ? `${s.mandatory_done}/${s.mandatory_total} ${s.complete ? '完成 complete' : '未完成 incomplete'} · ${Math.round(s.share_done * 100)}%`
+      : '–',
+    s ? (s.complete ? 'complete' : 'incomplete') : '',
+  );
+  $('checklist').dataset.complete = s ? String(s.complete) : '';
+  $('missing').replaceChildren(
+    ...(s?.items ?? [])
+      .filter((it) => it.status === 'stale' || (it.status === 'missing' && it.mandatory))
+      .map((it) => {
+        const li = document.createElement('li');
+        li.dataset.item = it.id;
+        li.dataset.status = it.status;
+        li.textContent = `${it.status === 'stale' ? '佐证过期或无日期 stale' : '缺 missing'}：${it.zh} ${it.en}`;
+        return li;
+      }),
+  );
+
   const point = d.risk?.points[0];
   const colour = point?.colour ?? d.risk?.unit?.colour ?? w?.colour;
   show(
@@ -291,7 +367,7 @@ function schedule() {
 
 function update() {
   clearProblems();
-  const input = (tab === 'hazard' ? readHazardTab() : readAccidentTab()) ?? {};
+  const input = (tab === 'hazard' ? readHazardTab() : tab === 'accident' ? readAccidentTab() : readChecklistTab()) ?? {};
   const options = { asOf: asOf.value };
   try {
     const v = rules.validate(input, options);
@@ -312,12 +388,15 @@ function update() {
   }
 }
 
+$('checklist_id').addEventListener('change', buildChecklistItems);
+buildChecklistItems();
+
 form.addEventListener('input', schedule);
 form.addEventListener('change', schedule);
 
 for (const button of document.querySelectorAll('[role="tab"]')) {
   button.addEventListener('click', () => {
-    tab = button.id === 'tab-hazard' ? 'hazard' : 'accident';
+    tab = button.id.replace('tab-', '');
     for (const b of document.querySelectorAll('[role="tab"]')) {
       const on = b === button;
       b.setAttribute('aria-selected', String(on));

@@ -25,6 +25,14 @@ export interface Decision {
    */
   ruleset: RulesetRef[];
   /**
+   * A checklist's completeness (六个有, 七个一, 3+4+X, 五有, 15+5).
+   */
+  standardisation?: Standardisation | null;
+  /**
+   * A region's year against its targets.
+   */
+  targets?: Targets | null;
+  /**
    * Every rule and table row that fired, in order.
    */
   trace: TraceEntry[];
@@ -381,6 +389,138 @@ export interface UnitRisk {
 export interface RulesetRef {
   id: string;
   version: string;
+}
+/**
+ * A subject measured against a checklist.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "Standardisation".
+ */
+export interface Standardisation {
+  /**
+   * The checklist's id in the ruleset's `checklists` table.
+   */
+  checklist: string;
+  /**
+   * Every mandatory item given, none stale.
+   */
+  complete: boolean;
+  en: string;
+  /**
+   * Every item of the checklist with its status, in the checklist's order.
+   */
+  items: ChecklistItem[];
+  mandatory_done: number;
+  mandatory_total: number;
+  /**
+   * Ids of the mandatory items not given, in the checklist's order.
+   */
+  missing: string[];
+  /**
+   * Mandatory items done (given, evidence current) out of all mandatory items, 0–1.
+   */
+  share_done: number;
+  /**
+   * The checklist's source text.
+   */
+  source: string;
+  /**
+   * Ids of the items given whose evidence is too old or lacks a date.
+   */
+  stale: string[];
+  /**
+   * The subject's name, from the input.
+   */
+  subject: string;
+  /**
+   * Its title, e.g. `村（社区）避灾自救“七个一”`.
+   */
+  zh: string;
+}
+/**
+ * One item of a checklist and where the subject stands on it.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "ChecklistItem".
+ */
+export interface ChecklistItem {
+  en: string;
+  /**
+   * The evidence date given for it, if any.
+   */
+  evidence_on?: string | null;
+  /**
+   * For an item that needs recent evidence (the yearly drill): how many
+   * days before the as-of date its evidence may be dated. A form shows a
+   * date field for these.
+   */
+  fresh_days?: number | null;
+  id: string;
+  mandatory: boolean;
+  /**
+   * `done`, `missing` (not given) or `stale` (given, evidence too old or undated).
+   */
+  status: string;
+  zh: string;
+}
+/**
+ * A region's year against the ruleset's targets.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "Targets".
+ */
+export interface Targets {
+  /**
+   * Every target met.
+   */
+  all_met: boolean;
+  /**
+   * How many targets are met, of `results.len()`.
+   */
+  met: number;
+  region: string;
+  /**
+   * One result per target, in the table's order.
+   */
+  results: TargetResult[];
+  year: number;
+}
+/**
+ * One target: what the year reached, the limit it had to reach, and the margin.
+ *
+ * This interface was referenced by `Decision`'s JSON-Schema
+ * via the `definition` "TargetResult".
+ */
+export interface TargetResult {
+  /**
+   * For targets against the previous years: the mean of their values.
+   */
+  base?: number | null;
+  /**
+   * `at_most` (the value may not be above the limit) or `at_least`.
+   */
+  comparison: string;
+  en: string;
+  /**
+   * The target's id in the ruleset's `targets` table.
+   */
+  id: string;
+  /**
+   * The limit the value is compared with.
+   */
+  limit: number;
+  /**
+   * How far the value is on the good side of the limit (negative: missed by).
+   */
+  margin?: number | null;
+  met: boolean;
+  source: string;
+  /**
+   * The year's value (a count, or a ratio of two figures); none where
+   * there was nothing to measure (no forest fire in the year).
+   */
+  value?: number | null;
+  zh: string;
 }
 /**
  * One step of the explanation.

@@ -11,6 +11,11 @@ export interface Input {
    */
   accident?: Accident | null;
   /**
+   * What a township, village or enterprise has of a standardisation
+   * checklist (六个有, 七个一, 3+4+X, 五有, 15+5): the `standardisation` section.
+   */
+  checklist?: Checklist | null;
+  /**
    * A hazard found in an inspection: classification, rectification and responsibility.
    */
   hazard?: Hazard | null;
@@ -22,6 +27,10 @@ export interface Input {
    * Risk points and unit signals: colours, unit level, inspection frequency.
    */
   risk?: RiskInput | null;
+  /**
+   * A region's figures for a year and the two years before: the `targets` section.
+   */
+  targets?: YearFigures | null;
   /**
    * A township's workload and staff: the staffing-ratio check.
    */
@@ -50,6 +59,44 @@ export interface Accident {
    * Serious injuries, acute industrial poisoning included.
    */
   serious_injuries?: number;
+}
+/**
+ * One subject measured against one checklist of the ruleset's `checklists`
+ * table. The item ids are the ruleset's (checked by its rules).
+ *
+ * This interface was referenced by `Input`'s JSON-Schema
+ * via the `definition` "Checklist".
+ */
+export interface Checklist {
+  /**
+   * The date of the evidence for an item, by item id (e.g. the yearly drill:
+   * `{"drill": "2024-05-18"}`). An item with a date counts as given.
+   */
+  evidence?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * A key of the ruleset's `checklists` table, e.g. `village_7`, `township_6`.
+   */
+  id: string;
+  /**
+   * The ids of the items the subject has, e.g. `["grid_list", "shelter"]`.
+   */
+  items?: string[];
+  subject: Subject;
+}
+/**
+ * Who is measured.
+ */
+export interface Subject {
+  county?: string | null;
+  /**
+   * `township`, `village` or `enterprise`: must be the checklist's subject.
+   */
+  kind: string;
+  name: string;
+  township?: string | null;
+  village?: string | null;
 }
 /**
  * This interface was referenced by `Input`'s JSON-Schema
@@ -260,6 +307,42 @@ export interface UnitSignals {
   standardisation_grade?: number | null;
 }
 /**
+ * A region's year measured against the ruleset's `targets` table. Figures
+ * are named by the table's rows (`accidents`, `deaths`, `gdp_100m_cny`,
+ * ...); a figure a target needs and the input lacks is an input error.
+ *
+ * This interface was referenced by `Input`'s JSON-Schema
+ * via the `definition` "YearFigures".
+ */
+export interface YearFigures {
+  /**
+   * The year before's figures (for targets against the two previous years).
+   */
+  last_year?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * The county, city or province, e.g. `金华市`.
+   */
+  region: string;
+  /**
+   * The year's figures, by name.
+   */
+  this_year?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * The year measured.
+   */
+  year: number;
+  /**
+   * The figures of two years before.
+   */
+  year_before_last?: {
+    [k: string]: number | undefined;
+  };
+}
+/**
  * This interface was referenced by `Input`'s JSON-Schema
  * via the `definition` "Township".
  */
@@ -349,4 +432,20 @@ export interface HazardFacts1 {
    * Rectification needs full or partial suspension of production.
    */
   needs_suspension?: boolean;
+}
+/**
+ * The township, village or enterprise a checklist is filled in for.
+ *
+ * This interface was referenced by `Input`'s JSON-Schema
+ * via the `definition` "Subject".
+ */
+export interface Subject1 {
+  county?: string | null;
+  /**
+   * `township`, `village` or `enterprise`: must be the checklist's subject.
+   */
+  kind: string;
+  name: string;
+  township?: string | null;
+  village?: string | null;
 }

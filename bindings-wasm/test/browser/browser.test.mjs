@@ -273,6 +273,33 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   // Negative deaths: the field is highlighted.
   await page.fill('#deaths', '-1');
   await page.waitForSelector('#deaths[aria-invalid="true"]', { timeout: 5000 });
+
+  // The village checklist tab: the items come from the ruleset; what is
+  // missing shrinks as the user ticks items.
+  await page.click('#tab-checklist');
+  await page.fill('#as_of', '2024-06-30');
+  assert.equal(await page.locator('#checklist_items input[type="checkbox"]').count(), 7);
+  await waitData(page, '#checklist', 'complete', 'false');
+  assert.equal(await page.locator('#missing li').count(), 7);
+  for (const item of ['grid_list', 'evacuation_map', 'monitoring_warning', 'shelter', 'emergency_supplies', 'warning_signs']) {
+    await page.check(`#item-${item}`);
+  }
+  await page.waitForFunction(() => document.querySelectorAll('#missing li').length === 1);
+  assert.match((await page.textContent('#missing')) ?? '', /一次培训演练/);
+  // The drill ticked without a date is stale; dated last month it is done.
+  await page.check('#item-drill');
+  await page.waitForSelector('#missing li[data-status="stale"]', { timeout: 5000 });
+  await page.fill('#evidence-drill', '2024-05-18');
+  await waitData(page, '#checklist', 'complete', 'true');
+  assert.equal(await page.locator('#missing li').count(), 0);
+  assert.match((await page.textContent('#checklist')) ?? '', /7\/7/);
+  await page.screenshot({ path: `${artifacts}wasm-form-checklist.png`, fullPage: true });
+  // A drill dated after the as-of day: the date field is highlighted.
+  await page.fill('#evidence-drill', '2024-07-01');
+  await page.waitForSelector('#evidence-drill[aria-invalid="true"]', { timeout: 5000 });
+  // The 3+4+X list: its own items, two of them optional.
+  await page.selectOption('#checklist_id', 'village_equipment');
+  await page.waitForFunction(() => document.querySelectorAll('#checklist_items input[type="checkbox"]').length === 9);
   await page.context().close();
 });
 

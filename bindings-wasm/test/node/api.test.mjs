@@ -33,6 +33,32 @@ const hazard = {
   },
   risk: { points: [{ method: "LEC", l: 6, e: 6, c: 15 }] },
   accident: { deaths: 3, occurred_on: "2021-09-10" },
+  checklist: {
+    id: "village_7",
+    subject: { name: "下骆宅村", kind: "village", township: "后宅街道" },
+    items: ["grid_list", "evacuation_map", "shelter", "drill"],
+    evidence: { drill: "2021-05-18" },
+  },
+  targets: {
+    region: "示例县",
+    year: 2021,
+    this_year: {
+      accidents: 40,
+      deaths: 8,
+      gdp_100m_cny: 640,
+      disaster_loss_100m_cny: 6.4,
+      fines_cny: 1000000,
+      non_accident_fines_cny: 850000,
+      inspections: 1000,
+      inspections_with_penalty: 199,
+      forest_fires: 0,
+      forest_fires_found_30min: 0,
+      townships: 12,
+      township_stations_built: 12,
+    },
+    last_year: { accidents: 50, deaths: 10, gdp_100m_cny: 600 },
+    year_before_last: { accidents: 50, deaths: 10, gdp_100m_cny: 600 },
+  },
 };
 
 /**
@@ -148,7 +174,15 @@ test("each section alone matches the same section of the full decision", () => {
   const full = rules.evaluate(hazard, { asOf: "2021-09-20" });
   assert.deepStrictEqual(
     [...SECTIONS],
-    ["classification", "rectification", "responsibility", "response", "risk"],
+    [
+      "classification",
+      "rectification",
+      "responsibility",
+      "response",
+      "risk",
+      "standardisation",
+      "targets",
+    ],
   );
   for (const section of SECTIONS) {
     const d = rules.evaluate(hazard, { asOf: "2021-09-20", section });
@@ -158,6 +192,36 @@ test("each section alone matches the same section of the full decision", () => {
         assert.equal(d[other], null, `${section}: ${other}`);
     assert.ok(d.trace.length > 0);
   }
+});
+
+test("a village checklist and a county year: what is missing, and each target", () => {
+  const d = rules.evaluate(hazard, { asOf: "2021-09-20" });
+  assert.equal(d.standardisation?.complete, false);
+  assert.deepStrictEqual(d.standardisation?.missing, [
+    "monitoring_warning",
+    "emergency_supplies",
+    "warning_signs",
+  ]);
+  assert.equal(
+    d.standardisation?.items.find((i) => i.id === "drill")?.status,
+    "done",
+  );
+  assert.equal(d.targets?.met, 7);
+  const penalty = d.targets?.results.find(
+    (r) => r.id === "inspection_penalty_rate",
+  );
+  assert.deepStrictEqual(
+    [penalty?.met, penalty?.value, penalty?.limit],
+    [false, 0.199, 0.2],
+  );
+  const e = thrown(() =>
+    rules.evaluate(
+      { checklist: { ...hazard.checklist, items: ["shelterr"] } },
+      { asOf: "2021-09-20" },
+    ),
+  );
+  assert.ok(e instanceof InputError);
+  assert.equal(e.path, "checklist.items[0]");
 });
 
 test("trace modes: full sentences, ids only, or none; the outputs are the same", () => {

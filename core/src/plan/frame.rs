@@ -7,8 +7,8 @@ use super::eval::Scratch;
 use super::value::Ix;
 use super::{Consts, FastMap, FxHasher, V};
 use crate::input::{
-    Accident, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region, RiskInput,
-    RiskPoint, Township, TyphoonForecast, UnitSignals, Warning,
+    Accident, Checklist, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region,
+    RiskInput, RiskPoint, Township, TyphoonForecast, UnitSignals, Warning, YearFigures,
 };
 
 macro_rules! keys {
@@ -49,6 +49,7 @@ keys!(
     due,
     e,
     enterprise,
+    evidence,
     events,
     extension_days,
     facts,
@@ -63,6 +64,7 @@ keys!(
     items,
     kind,
     l,
+    last_year,
     level,
     listed_on,
     listing,
@@ -94,8 +96,10 @@ keys!(
     skipped,
     stage,
     standardisation_grade,
+    subject,
     sustained_force,
     tenant_of,
+    this_year,
     township,
     township_lead,
     typhoon,
@@ -106,6 +110,8 @@ keys!(
     warning_level_m,
     water_level_m,
     within_hours,
+    year,
+    year_before_last,
 );
 
 /// Writes maps with their keys in the order given, which must be sorted
@@ -403,5 +409,57 @@ pub(crate) fn township(s: &mut Scratch, k: &Cx<'_>, t: &Township) -> V {
         .f(k.name, name)
         .f(k.rented_dwellings, V::Int(t.rented_dwellings as i64))
         .f(k.safety_staff, V::Int(t.safety_staff as i64))
+        .done()
+}
+
+/// `checklist` as the rules see it.
+pub(crate) fn checklist(s: &mut Scratch, k: &Cx<'_>, c: &Checklist) -> V {
+    let evidence = s.new_map();
+    for (item, d) in &c.evidence {
+        let (i, d) = (text(s, k, item), s.push_date(*d));
+        s.map_push(evidence, i, d);
+    }
+    let id = text(s, k, &c.id);
+    let items = list(s, &c.items, |s, i| text(s, k, i));
+    let county = opt_text(s, k, &c.subject.county);
+    let kind = text(s, k, &c.subject.kind);
+    let name = text(s, k, &c.subject.name);
+    let township = opt_text(s, k, &c.subject.township);
+    let village = opt_text(s, k, &c.subject.village);
+    let subject = map(s)
+        .f(k.county, county)
+        .f(k.kind, kind)
+        .f(k.name, name)
+        .f(k.township, township)
+        .f(k.village, village)
+        .done();
+    map(s)
+        .f(k.evidence, V::Map(evidence))
+        .f(k.id, id)
+        .f(k.items, items)
+        .f(k.subject, subject)
+        .done()
+}
+
+/// `targets` as the rules see it.
+pub(crate) fn targets(s: &mut Scratch, k: &Cx<'_>, t: &YearFigures) -> V {
+    let figures = |s: &mut Scratch, f: &std::collections::BTreeMap<String, f64>| {
+        let m = s.new_map();
+        for (name, v) in f {
+            let n = text(s, k, name);
+            s.map_push(m, n, V::float(*v));
+        }
+        V::Map(m)
+    };
+    let last = figures(s, &t.last_year);
+    let this = figures(s, &t.this_year);
+    let before = figures(s, &t.year_before_last);
+    let region = text(s, k, &t.region);
+    map(s)
+        .f(k.last_year, last)
+        .f(k.region, region)
+        .f(k.this_year, this)
+        .f(k.year, V::Int(t.year as i64))
+        .f(k.year_before_last, before)
         .done()
 }

@@ -190,11 +190,116 @@ fn township() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A checklist near validity: known and unknown lists and items, subjects
+/// of the wrong kind, drill dates either side of a year and after 2024-06-30.
+fn checklist() -> impl Strategy<Value = Value> {
+    let lists: [(&str, &str, &[&str]); 4] = [
+        (
+            "village_7",
+            "village",
+            &[
+                "grid_list",
+                "evacuation_map",
+                "shelter",
+                "warning_signs",
+                "drill",
+            ],
+        ),
+        (
+            "township_6",
+            "township",
+            &["organisation", "emergency_plan", "team"],
+        ),
+        (
+            "enterprise_5",
+            "enterprise",
+            &["someone_in_charge", "investment", "plans"],
+        ),
+        (
+            "village_equipment",
+            "village",
+            &["satellite_phone", "generator", "helmet", "loudspeaker"],
+        ),
+    ];
+    (
+        0usize..4,
+        prop::collection::vec(0usize..10, 0..5),
+        prop::option::of(1200i64..1700),
+        prop::sample::select(vec!["", "", "", "", "", "x", "township", "?"]),
+    )
+        .prop_map(move |(list, picks, drill, spoil)| {
+            let (id, kind, vocab) = lists[list];
+            let mut items: Vec<&str> = Vec::new();
+            for p in picks {
+                // 9 is an unknown item.
+                let item = if p == 9 { "?" } else { vocab[p % vocab.len()] };
+                if !items.contains(&item) {
+                    items.push(item);
+                }
+            }
+            let (id, kind) = match spoil {
+                "" => (id, kind),
+                "township" => (id, "township"),
+                other => (other, kind),
+            };
+            let mut c =
+                json!({"id": id, "subject": {"name": "某村", "kind": kind}, "items": items});
+            if let (Some(d), "village_7") = (drill, id) {
+                c["evidence"] = json!({"drill": day(d)});
+            }
+            json!({ "checklist": c })
+        })
+}
+
+/// A year's figures near validity: counts around the targets' limits, some
+/// missing, zero or negative.
+fn targets() -> impl Strategy<Value = Value> {
+    (
+        prop::collection::vec(-1i64..60, 12),
+        prop::collection::vec(0i64..60, 6),
+        prop::option::of(0usize..12),
+        2019i64..2026,
+    )
+        .prop_map(|(this, before, drop, year)| {
+            let names = [
+                "accidents",
+                "deaths",
+                "gdp_100m_cny",
+                "disaster_loss_100m_cny",
+                "fines_cny",
+                "non_accident_fines_cny",
+                "inspections",
+                "inspections_with_penalty",
+                "forest_fires",
+                "forest_fires_found_30min",
+                "townships",
+                "township_stations_built",
+            ];
+            let mut figures = serde_json::Map::new();
+            for (i, (name, v)) in names.iter().zip(this).enumerate() {
+                if drop != Some(i) {
+                    figures.insert((*name).to_owned(), json!(v));
+                }
+            }
+            let prior = |k: usize| json!({"accidents": before[k], "deaths": before[k + 1], "gdp_100m_cny": before[k + 2]});
+            json!({"targets": {"region": "某县", "year": year, "this_year": figures,
+                "last_year": prior(0), "year_before_last": prior(3)}})
+        })
+}
+
 /// A whole input record: mostly near-valid sections (decisions, and input
 /// errors the rules find), some any JSON where a section goes (type errors).
 pub fn record() -> impl Strategy<Value = Value> {
     let any_section = (
-        prop::sample::select(vec!["hazard", "accident", "warning", "risk", "township"]),
+        prop::sample::select(vec![
+            "hazard",
+            "accident",
+            "warning",
+            "risk",
+            "township",
+            "checklist",
+            "targets",
+        ]),
         json_value(),
     )
         .prop_map(|(section, value)| json!({ section: value }));
@@ -204,6 +309,8 @@ pub fn record() -> impl Strategy<Value = Value> {
         2 => warning(),
         2 => risk(),
         1 => township(),
+        1 => checklist(),
+        1 => targets(),
         2 => any_section,
     ]
 }

@@ -161,6 +161,14 @@ pub struct Vocab {
     /// industrial, commercial and rented units per staff member.
     pub staffing_ratios: [i64; 3],
     pub min_certified: i64,
+    pub checklists: Vec<ChecklistVocab>,
+}
+
+/// A national checklist: id, subject kind, and items (id, fresh days).
+pub struct ChecklistVocab {
+    pub id: String,
+    pub kind: String,
+    pub items: Vec<(String, Option<i64>)>,
 }
 
 impl Vocab {
@@ -303,6 +311,20 @@ impl Vocab {
                 num(&v["rented_per_staff"]) as i64,
             ],
             min_certified: num(&v["min_certified_officers"]) as i64,
+            checklists: rows(&load("national/tables/checklists.toml"))
+                .iter()
+                .map(|c| {
+                    let items = rows(&load(&format!("national/tables/{}.toml", text(c, "items"))))
+                        .iter()
+                        .map(|r| (text(r, "id"), r.get("fresh_days").map(|d| num(d) as i64)))
+                        .collect();
+                    ChecklistVocab {
+                        id: text(c, "id"),
+                        kind: text(c, "subject"),
+                        items,
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -550,6 +572,14 @@ impl<'v> Generator<'v> {
             }
             if self.rng.chance(0.12) {
                 rec.insert("township".into(), self.township());
+                parts += 1;
+            }
+            if self.rng.chance(0.06) {
+                rec.insert("checklist".into(), self.checklist(as_of));
+                parts += 1;
+            }
+            if self.rng.chance(0.04) {
+                rec.insert("targets".into(), self.targets(as_of));
                 parts += 1;
             }
         }
@@ -1017,6 +1047,71 @@ impl<'v> Generator<'v> {
             m.insert("certified_officers".into(), json!(c.max(0)));
         }
         Value::Object(m)
+    }
+
+    /// A national checklist, most items ticked; dated evidence on both
+    /// sides of its `fresh_days`, or none.
+    fn checklist(&mut self, as_of: NaiveDate) -> Value {
+        let lists = &self.vocab.checklists;
+        let ChecklistVocab { id, kind, items } = &lists[self.rng.below(lists.len())];
+        let t = &self.townships[self.rng.below(self.townships.len())];
+        let mut given = Vec::new();
+        let mut evidence = Map::new();
+        for (item, fresh) in items {
+            if !self.rng.chance(0.9) {
+                continue;
+            }
+            match fresh {
+                Some(days) if self.rng.chance(0.85) => {
+                    let age = days
+                        + self.rng.range(-2, 2)
+                        + self.rng.range(-30, 0) * i64::from(self.rng.chance(0.5));
+                    evidence.insert(item.clone(), date(add_days(as_of, -age.max(0))));
+                    if self.rng.chance(0.5) {
+                        given.push(Value::from(item.clone()));
+                    }
+                }
+                _ => given.push(Value::from(item.clone())),
+            }
+        }
+        json!({
+            "id": id,
+            "subject": { "name": t.name, "kind": kind, "township": t.name },
+            "items": given,
+            "evidence": evidence,
+        })
+    }
+
+    /// A county's year with each figure on or next to its target's limit.
+    fn targets(&mut self, as_of: NaiveDate) -> Value {
+        use chrono::Datelike;
+        let r = &mut self.rng;
+        let (a, b) = (r.range(20, 60) as f64, r.range(20, 60) as f64);
+        let (da, db) = (r.range(5, 15) as f64, r.range(5, 15) as f64);
+        let gdp = [
+            r.range(500, 800) as f64,
+            r.range(500, 800) as f64,
+            r.range(500, 800) as f64,
+        ];
+        let accidents = ((a + b) / 2.0 * 0.8).round() + r.range(-1, 1) as f64;
+        let deaths = ((da + db) / 2.0 * 0.8).round() + r.range(-1, 1) as f64;
+        let loss = gdp[0] * [0.009, 0.01, 0.011][r.below(3)];
+        let fires = r.range(0, 3);
+        let townships = r.range(8, 20);
+        json!({
+            "region": "某县",
+            "year": as_of.year() - r.range(0, 1) as i32,
+            "this_year": {
+                "accidents": accidents.max(0.0), "deaths": deaths.max(0.0),
+                "gdp_100m_cny": gdp[0], "disaster_loss_100m_cny": loss,
+                "fines_cny": 1_000_000, "non_accident_fines_cny": 850_000 + 10_000 * r.range(-1, 1),
+                "inspections": 1000, "inspections_with_penalty": 200 + r.range(-1, 1),
+                "forest_fires": fires, "forest_fires_found_30min": (fires - r.range(0, 1)).max(0),
+                "townships": townships, "township_stations_built": townships - r.range(0, 1),
+            },
+            "last_year": { "accidents": a, "deaths": da, "gdp_100m_cny": gdp[1] },
+            "year_before_last": { "accidents": b, "deaths": db, "gdp_100m_cny": gdp[2] },
+        })
     }
 
     /// One realistic data-entry or rule-level mistake. Most are for the rules
