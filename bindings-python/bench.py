@@ -2,8 +2,13 @@
 
 Measures, in one run, on N generated register records (examples/generate_register.py):
 
-- ``evaluate_many`` with a list of dicts, a pandas DataFrame (dotted columns)
-  and a pyarrow Table, on all cores;
+- ``evaluate_many`` with a list of dicts, a pandas DataFrame (dotted columns,
+  read through pyarrow into the Arrow path), a pyarrow Table and a polars
+  DataFrame (the Arrow path: read in Rust through the C stream interface), on
+  all cores; the DataFrame also through the previous object-per-cell path;
+- ``evaluate_many(..., output="arrow")`` from a pyarrow Table (Arrow in and out);
+- ``evaluate_batches`` over a RecordBatchReader, each decided batch dropped
+  once counted (its peak memory growth per record is the streaming bound);
 - ``evaluate_many`` on a DataFrame with one thread (RAYON_NUM_THREADS=1), for scaling;
 - ``evaluate_list`` (decision objects, no pandas);
 - a per-record Python loop over ``evaluate``;
@@ -40,7 +45,11 @@ sys.path.insert(0, str(HERE))
 
 FORMS = [
     "many-dataframe",
+    "many-dataframe-cells",
     "many-arrow",
+    "many-polars",
+    "many-arrow-out",
+    "batches-arrow",
     "many-dicts",
     "many-dataframe-1-thread",
     "list-dicts",
@@ -48,8 +57,12 @@ FORMS = [
     "plain-python",
 ]
 LABELS = {
-    "many-dataframe": "`evaluate_many`, pandas DataFrame (dotted columns)",
+    "many-dataframe": "`evaluate_many`, pandas DataFrame (dotted columns, through pyarrow)",
+    "many-dataframe-cells": "`evaluate_many`, pandas DataFrame, the previous object-per-cell path",
     "many-arrow": "`evaluate_many`, pyarrow Table",
+    "many-polars": "`evaluate_many`, polars DataFrame",
+    "many-arrow-out": '`evaluate_many(output="arrow")`, pyarrow Table in, pyarrow Table out',
+    "batches-arrow": "`evaluate_batches`, RecordBatchReader (8,192-row batches) in, batches out",
     "many-dicts": "`evaluate_many`, list of dicts",
     "many-dataframe-1-thread": "`evaluate_many`, DataFrame, 1 thread",
     "list-dicts": "`evaluate_list`, list of dicts → `Decision` objects",
@@ -91,16 +104,40 @@ def child(form: str, n: int, seed: int) -> Dict[str, Any]:
         def run() -> Any:
             return rules.evaluate_many(source, as_of)
 
-    elif form == "many-arrow":
+    elif form == "many-dataframe-cells":
+        from hazard_rules import _frame
+
+        # The path every DataFrame took before the Arrow one (and one that
+        # pyarrow cannot type still takes): a Python object per cell.
+        _frame.pandas_as_arrow = lambda frame: None
+        source = generate_register.to_frame(records)
+        source["hazard.found_on"] = source["hazard.found_on"].astype("datetime64[s]")
+        hr.evaluate_many(source.iloc[:500], as_of)
+
+        def run() -> Any:
+            return rules.evaluate_many(source, as_of)
+
+    elif form in ("many-arrow", "many-polars", "many-arrow-out", "batches-arrow"):
         import pyarrow as pa
 
         frame = generate_register.to_frame(records)
         source = pa.Table.from_pandas(frame, preserve_index=False)
         del frame
-        rules.evaluate_many(source.slice(0, 500), as_of)
+        if form == "many-polars":
+            import polars as pl
+
+            source = pl.from_arrow(source)
+        output = "arrow" if form == "many-arrow-out" else "pandas"
+        rules.evaluate_many(source.slice(0, 500), as_of, output=output)
 
         def run() -> Any:
-            return rules.evaluate_many(source, as_of)
+            if form == "batches-arrow":
+                rows = 0
+                for batch in rules.evaluate_batches(source.to_reader(max_chunksize=8_192), as_of):
+                    rows += batch.num_rows
+                assert rows == len(records)
+                return rows
+            return rules.evaluate_many(source, as_of, output=output)
 
     elif form == "many-dicts":
         rules.evaluate_many(warm, as_of)
@@ -201,7 +238,7 @@ def machine() -> Dict[str, Any]:
             cpu = line.split(":", 1)[1].strip()
             break
     versions = {}
-    for mod in ("pandas", "pyarrow", "numpy"):
+    for mod in ("pandas", "pyarrow", "numpy", "polars"):
         try:
             versions[mod] = __import__(mod).__version__
         except ImportError:
@@ -278,7 +315,8 @@ def report(results: Dict[str, Dict[str, Any]], info: Dict[str, Any], n: int) -> 
     lines = [
         f"Machine: {info['cpu']}, {info['cores']} cores (shared), Linux; Python {info['python']}, "
         f"hazard_rules {info['hazard_rules']} (release wheel), pandas {info['pandas']}, pyarrow {info['pyarrow']}, "
-        f"numpy {info['numpy']}. Load average {info['load_before'][0]:.2f} before, {info['load_after'][0]:.2f} after.",
+        f"numpy {info['numpy']}, polars {info['polars']}. "
+        f"Load average {info['load_before'][0]:.2f} before, {info['load_after'][0]:.2f} after.",
         "",
         f"Input: {n:,} records from `examples/generate_register.py` (seed 2024): each a hazard with location, "
         "enterprise, posts, catalogue items for the major ones, listing, closed-loop events, and (80%) a scored "

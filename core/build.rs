@@ -1,4 +1,9 @@
-//! Embeds `rulesets/` (without test cases) so `Ruleset::default()` needs no files.
+//! Embeds the rulesets (without test cases) so `Ruleset::default()` needs no files.
+//!
+//! It reads `core/rulesets/`, the crate's own copy of the repository's
+//! `rulesets/` (made by `scripts/sync-rulesets.sh`, checked by the test
+//! command), never a path outside the package: `cargo package`, the Python
+//! sdist and a build from crates.io see only the crate's directory.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,7 +34,7 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = manifest_dir.join("../rulesets");
+    let root = manifest_dir.join("rulesets");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     walk(&root, &root, &mut files);

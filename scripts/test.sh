@@ -13,12 +13,20 @@ if [ ! -d ../shared ]; then
   echo "note: ../shared (the domain brief) is not beside the checkout; tests do not need it"
 fi
 
+step "the crate's copy of the rulesets matches rulesets/ (scripts/sync-rulesets.sh)"
+bash scripts/sync-rulesets.sh --check
+
 step "format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust tests (unit, integration, property, conformance, doc)"
 cargo test --workspace --locked
+
+step "self-contained crates: cargo package (and a build from the packages alone)"
+# --allow-dirty: a developer's tree may have uncommitted changes; CI's is clean.
+# Packaging both at once verifies the CLI against the packaged core.
+cargo package --locked --allow-dirty -p hazard-rules -p hazard-rules-cli
 
 step "ruleset check and test with the CLI"
 cargo build --release --locked -p hazard-rules-cli

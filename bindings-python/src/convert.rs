@@ -313,25 +313,3 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         }
     })
 }
-
-/// Like [`to_py`], but arrays become tuples (cells shared between rows must
-/// not be mutable lists).
-pub fn to_py_frozen<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    match v {
-        Value::Array(items) => {
-            let items = items
-                .iter()
-                .map(|x| to_py_frozen(py, x))
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyTuple::new(py, items)?.into_any())
-        }
-        Value::Object(map) => {
-            let d = PyDict::new(py);
-            for (k, x) in map {
-                d.set_item(PyString::intern(py, k), to_py_frozen(py, x)?)?;
-            }
-            Ok(d.into_any())
-        }
-        other => to_py(py, other),
-    }
-}

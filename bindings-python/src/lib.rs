@@ -1,18 +1,21 @@
 //! The extension module `hazard_rules._hazard_rules`, wrapped by the Python
 //! package `hazard_rules` (`python/hazard_rules`).
 //!
-//! It only converts types: Python values become the core's JSON input, the
-//! core evaluates, decisions come back as Python dicts (one record) or as
-//! column buffers (a batch, for a data frame). Rule logic, error wording and
-//! date parsing are the core's (`hazard_rules::ffi`), so every binding gives
-//! the same answers and messages. Batches run on all cores (rayon) with the
-//! GIL released.
+//! It only converts types: Python values or Arrow arrays (`arrow_in`) become
+//! the core's input, the core evaluates, decisions come back as Python dicts
+//! (one record) or as Arrow record batches (`arrow_out`, a batch, for pandas,
+//! pyarrow or polars). Rule logic, error wording, cell reading and date
+//! parsing are the core's (`hazard_rules::ffi`, `hazard_rules::input`), so
+//! every binding gives the same answers and messages. Batches run on all
+//! cores (rayon) with the GIL released.
 
-mod columns;
+mod arrow_in;
+mod arrow_out;
 mod convert;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use hazard_rules::diff::outcome;
@@ -25,7 +28,6 @@ use pyo3::types::{PyList, PyString, PyTuple};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use columns::{Columns, Layout, Outcome};
 use convert::{to_json, to_py, Mode};
 
 /// The core error as a dict: `kind`, `message` (as in every binding), the
@@ -57,11 +59,6 @@ fn py_error(py: Python<'_>, err: &Error, row: Option<usize>) -> PyErr {
 
 fn as_of(py: Python<'_>, text: &str) -> PyResult<NaiveDate> {
     ffi::parse_as_of(text).map_err(|e| py_error(py, &e, None))
-}
-
-fn layout() -> &'static Layout {
-    static LAYOUT: OnceLock<Layout> = OnceLock::new();
-    LAYOUT.get_or_init(Layout::of_decision)
 }
 
 fn decision_json(d: &hazard_rules::Decision) -> Value {
@@ -151,6 +148,28 @@ impl NativeRuleset {
             }
         });
         Self::wrap(py, r)
+    }
+
+    /// The bundle text of a ruleset directory (with the chain it extends,
+    /// within `root` if given) or of a bundle file: what a loaded ruleset
+    /// ships to other processes (pickling, Dask workers).
+    #[staticmethod]
+    #[pyo3(signature = (path, root=None))]
+    fn bundle(py: Python<'_>, path: PathBuf, root: Option<PathBuf>) -> PyResult<String> {
+        let r = py.detach(|| {
+            if path.is_dir() {
+                let files = match &root {
+                    Some(root) => RulesetFiles::read_dir_within(&path, root),
+                    None => RulesetFiles::read_dir(&path),
+                };
+                files.and_then(|f| f.to_bundle())
+            } else {
+                let shown = path.display().to_string();
+                std::fs::read_to_string(&path)
+                    .map_err(|e| RulesetError::in_file(shown, format!("cannot read: {e}")))
+            }
+        });
+        r.map_err(|e| py_error(py, &Error::Ruleset(e), None))
     }
 
     /// A bundle made by `hazard-rules bundle` (JSON text).
@@ -270,189 +289,6 @@ fn record_values(records: &Bound<'_, PyAny>) -> PyResult<Vec<Result<Value, Error
     Ok(out)
 }
 
-/// A batch being evaluated into columns: fed in chunks (so memory stays
-/// proportional to a chunk, not to the batch), each chunk evaluated on all
-/// cores with the GIL released.
-#[pyclass(module = "hazard_rules._hazard_rules")]
-struct Batch {
-    rules: Arc<Ruleset>,
-    as_of: NaiveDate,
-    raise_errors: bool,
-    trace: bool,
-    columns: Option<Columns>,
-    /// The chunk the worker threads are on.
-    /// (In a mutex only because a Python object must be `Sync`.)
-    pending: Option<Mutex<mpsc::Receiver<ChunkResult>>>,
-}
-
-#[pymethods]
-impl Batch {
-    /// `errors` is `collect` (an error is that row's `error`) or `raise`
-    /// (the first error is raised, with its row number); `rows`, when
-    /// known, sizes the result's buffers once.
-    #[new]
-    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, rows=0))]
-    fn new(
-        py: Python<'_>,
-        ruleset: &NativeRuleset,
-        as_of_date: &str,
-        errors: &str,
-        trace: bool,
-        rows: usize,
-    ) -> PyResult<Self> {
-        let raise_errors = match errors {
-            "collect" => false,
-            "raise" => true,
-            other => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "errors must be \"collect\" or \"raise\", not {other:?}"
-                )))
-            }
-        };
-        Ok(Batch {
-            rules: ruleset.rules.clone(),
-            as_of: as_of(py, as_of_date)?,
-            raise_errors,
-            trace,
-            columns: Some(Columns::new(py, layout(), trace, rows)?),
-            pending: None,
-        })
-    }
-
-    /// Adds records given as dicts.
-    fn add_records(&mut self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
-        let values = record_values(records)?;
-        self.run(py, values)
-    }
-
-    /// Adds rows given as columns: `names` are dotted input paths
-    /// (`hazard.listing.level`), `columns` equally long lists of cells.
-    fn add_columns(
-        &mut self,
-        py: Python<'_>,
-        names: Vec<String>,
-        columns: Vec<Bound<'_, PyList>>,
-    ) -> PyResult<()> {
-        let values = column_values(&names, &columns)?;
-        self.run(py, values)
-    }
-
-    /// Waits for the last chunk and returns `(rows, [(name, kind, data, missing), ...])`.
-    /// Ends the batch.
-    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<(usize, Bound<'py, PyList>)> {
-        if let Some(previous) = self.pending.take() {
-            self.collect(py, previous)?;
-        }
-        let columns = self
-            .columns
-            .take()
-            .ok_or_else(|| PyRuntimeError::new_err("the batch is finished"))?;
-        let rows = columns.rows();
-        Ok((rows, columns.finish(py, layout())?))
-    }
-}
-
-/// What a chunk gives back from the worker threads (`Err`: a panic, with its message).
-type ChunkResult = Result<Vec<Outcome>, String>;
-
-impl Batch {
-    /// Starts this chunk on the worker threads, then takes in the one before:
-    /// while the rules run on a chunk, Python prepares the next one.
-    fn run(&mut self, py: Python<'_>, values: Vec<Result<Value, Error>>) -> PyResult<()> {
-        if self.columns.is_none() {
-            return Err(PyRuntimeError::new_err("the batch is finished"));
-        }
-        let next = self.submit(values);
-        match self.pending.replace(Mutex::new(next)) {
-            Some(previous) => self.collect(py, previous),
-            None => Ok(()),
-        }
-    }
-
-    fn submit(&self, values: Vec<Result<Value, Error>>) -> mpsc::Receiver<ChunkResult> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let rules = self.rules.clone();
-        let as_of = self.as_of;
-        let trace = self.trace;
-        rayon::spawn(move || {
-            let work = || evaluate_chunk(&rules, values, as_of, trace);
-            let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|p| {
-                    p.downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_else(|| "unknown panic".to_owned())
-                });
-            // The batch may be gone (an error was raised): nothing to tell then.
-            let _ = tx.send(result);
-        });
-        rx
-    }
-
-    fn collect(&mut self, py: Python<'_>, rx: Mutex<mpsc::Receiver<ChunkResult>>) -> PyResult<()> {
-        let rx = rx.into_inner().unwrap_or_else(|p| p.into_inner());
-        let outcomes = py
-            .detach(move || rx.recv())
-            .map_err(|_| PyRuntimeError::new_err("a batch worker stopped"))?
-            .map_err(|m| {
-                PyRuntimeError::new_err(format!("internal error in the rules engine: {m}"))
-            })?;
-        let columns = self
-            .columns
-            .as_mut()
-            .ok_or_else(|| PyRuntimeError::new_err("the batch is finished"))?;
-        for outcome in outcomes {
-            if let (true, Outcome::Error { error: e, .. }) = (self.raise_errors, &outcome) {
-                return Err(py_error(py, e, Some(columns.rows())));
-            }
-            columns.push(py, outcome)?;
-        }
-        Ok(())
-    }
-}
-
-/// The rules on one chunk, on all cores; each decision flattened to its row.
-fn evaluate_chunk(
-    rules: &Ruleset,
-    values: Vec<Result<Value, Error>>,
-    as_of: NaiveDate,
-    trace: bool,
-) -> Vec<Outcome> {
-    let layout = layout();
-    values
-        .into_par_iter()
-        .map(|v| {
-            // The input's id, to show on the row even if the record fails.
-            let id = v
-                .as_ref()
-                .ok()
-                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
-            let decided = v
-                .and_then(|v| Input::from_value(v).map_err(Error::from))
-                .and_then(|input| {
-                    // Without a trace column, the trace is not recorded at all.
-                    let mode = if trace {
-                        TraceMode::Full
-                    } else {
-                        TraceMode::Off
-                    };
-                    rules.evaluate_with(&input, as_of, &Section::ALL, mode)
-                });
-            match decided {
-                Ok(mut d) => {
-                    let steps = std::mem::take(&mut d.trace);
-                    Outcome::Decision {
-                        row: layout.flatten(&decision_json(&d)),
-                        trace: trace
-                            .then(|| serde_json::to_value(&steps).expect("a trace serialises")),
-                    }
-                }
-                Err(error) => Outcome::Error { error, id },
-            }
-        })
-        .collect()
-}
-
 /// Rows given as columns as records: `names` are dotted input paths
 /// (`hazard.listing.level`), `columns` equally long lists of cells.
 fn column_values(
@@ -484,8 +320,272 @@ fn column_values(
     Ok(values)
 }
 
+/// Decides records into Arrow record batches (`arrow_out`): one output
+/// batch per chunk, read, decided and built on all cores without the GIL.
+#[pyclass(frozen, module = "hazard_rules._hazard_rules")]
+struct ArrowDecider {
+    rules: Arc<Ruleset>,
+    as_of: NaiveDate,
+    raise_errors: bool,
+    trace: bool,
+    layout: Arc<arrow_out::Layout>,
+}
+
+#[pymethods]
+impl ArrowDecider {
+    /// `errors`: `collect` or `raise`, as for [`Batch`]; `metadata` goes on
+    /// the output's schema (`as_of`, `ruleset`).
+    #[new]
+    #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, metadata=HashMap::new()))]
+    fn new(
+        py: Python<'_>,
+        ruleset: &NativeRuleset,
+        as_of_date: &str,
+        errors: &str,
+        trace: bool,
+        metadata: HashMap<String, String>,
+    ) -> PyResult<Self> {
+        Ok(ArrowDecider {
+            rules: ruleset.rules.clone(),
+            as_of: as_of(py, as_of_date)?,
+            raise_errors: raise_errors(errors)?,
+            trace,
+            layout: Arc::new(arrow_out::Layout::of_decision(trace, metadata)),
+        })
+    }
+
+    /// An Arrow object's rows (all its batches), `chunk` at a time; `start`
+    /// is the first row's number (for the error raised with
+    /// `errors="raise"`); `progress`, if given, is called with the rows of
+    /// each chunk once it is decided (a progress bar's `update`).
+    #[pyo3(signature = (data, chunk, start=0, progress=None))]
+    fn decide_arrow(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        chunk: usize,
+        start: usize,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let mut batches = Vec::new();
+        let mut row = start;
+        for_arrow_chunks(py, data, chunk, |py, frame| {
+            let n = frame.rows();
+            batches.push(self.decide(py, move || frame.records(), row)?);
+            row += n;
+            if let Some(update) = &progress {
+                update.call1((n,))?;
+            }
+            Ok(())
+        })?;
+        Ok(arrow_out::DecidedBatches::new(self.layout.clone(), batches))
+    }
+
+    /// Records given as dicts (one chunk).
+    #[pyo3(signature = (records, start=0))]
+    fn decide_records(
+        &self,
+        py: Python<'_>,
+        records: &Bound<'_, PyAny>,
+        start: usize,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let values = record_values(records)?;
+        let batch = self.decide(py, move || values, start)?;
+        Ok(arrow_out::DecidedBatches::new(
+            self.layout.clone(),
+            vec![batch],
+        ))
+    }
+
+    /// Rows given as columns (one chunk): `names` dotted input paths,
+    /// `columns` equally long lists of cells.
+    #[pyo3(signature = (names, columns, start=0))]
+    fn decide_columns(
+        &self,
+        py: Python<'_>,
+        names: Vec<String>,
+        columns: Vec<Bound<'_, PyList>>,
+        start: usize,
+    ) -> PyResult<arrow_out::DecidedBatches> {
+        let values = column_values(&names, &columns)?;
+        let batch = self.decide(py, move || values, start)?;
+        Ok(arrow_out::DecidedBatches::new(
+            self.layout.clone(),
+            vec![batch],
+        ))
+    }
+
+    /// The batches of several calls as one stream (same schema).
+    fn join(&self, parts: Vec<PyRef<'_, arrow_out::DecidedBatches>>) -> arrow_out::DecidedBatches {
+        let batches = parts.iter().flat_map(|p| p.chunks().to_vec()).collect();
+        arrow_out::DecidedBatches::new(self.layout.clone(), batches)
+    }
+
+    /// Decides an Arrow stream lazily: an iterator of `DecidedBatches`, one
+    /// per batch of the stream, so memory stays that of one batch.
+    fn stream(&self, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<DecidedStream> {
+        Ok(DecidedStream {
+            decider: ArrowDecider {
+                rules: self.rules.clone(),
+                as_of: self.as_of,
+                raise_errors: self.raise_errors,
+                trace: self.trace,
+                layout: self.layout.clone(),
+            },
+            reader: Mutex::new(Some(arrow_in::import(data)?)),
+            chunk: chunk.max(1),
+            row: Mutex::new(0),
+        })
+    }
+}
+
+impl ArrowDecider {
+    /// One chunk: its records made, decided and built into a record batch on
+    /// the worker threads; with `errors="raise"` the first error is raised.
+    fn decide(
+        &self,
+        py: Python<'_>,
+        records: impl FnOnce() -> Vec<Result<Value, Error>> + Send,
+        start: usize,
+    ) -> PyResult<arrow_out::Chunk> {
+        let (rules, as_of, trace, layout) = (&self.rules, self.as_of, self.trace, &self.layout);
+        let raise = self.raise_errors;
+        let made = py.detach(move || {
+            let work = || decide_chunk(rules, records(), as_of, trace);
+            // Nothing may panic; if something does, it is this call's error.
+            let decided = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                Ok(decided) => decided,
+                Err(p) => {
+                    let m = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "unknown panic".to_owned());
+                    return Ok(Err(m));
+                }
+            };
+            if raise {
+                if let Some((i, e)) = decided.iter().enumerate().find_map(|(i, d)| match d {
+                    arrow_out::Decided::Error { error, .. } => Some((i, error.clone())),
+                    _ => None,
+                }) {
+                    return Err((start + i, e));
+                }
+            }
+            Ok(Ok(layout.chunk(&decided)))
+        });
+        match made {
+            Ok(Ok(Ok(chunk))) => Ok(chunk),
+            Ok(Ok(Err(e))) => Err(PyRuntimeError::new_err(format!(
+                "cannot build the decided batch: {e}"
+            ))),
+            Ok(Err(m)) => Err(PyRuntimeError::new_err(format!(
+                "internal error in the rules engine: {m}"
+            ))),
+            Err((row, e)) => Err(py_error(py, &e, Some(row))),
+        }
+    }
+}
+
+/// An Arrow stream being decided batch by batch (see [`ArrowDecider::stream`]).
+#[pyclass(module = "hazard_rules._hazard_rules")]
+struct DecidedStream {
+    decider: ArrowDecider,
+    /// `None` once the stream has ended.
+    reader: Mutex<Option<Box<dyn arrow_array::RecordBatchReader + Send>>>,
+    chunk: usize,
+    row: Mutex<usize>,
+}
+
+#[pymethods]
+impl DecidedStream {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<arrow_out::DecidedBatches>> {
+        let next = {
+            let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(r) = reader.as_mut() else {
+                return Ok(None);
+            };
+            let next = py.detach(|| r.next());
+            if next.is_none() {
+                *reader = None;
+            }
+            next
+        };
+        let Some(batch) = next else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
+        })?;
+        let frame = arrow_in::Frame::new(&batch);
+        check_names(frame.columns())?;
+        check_names(frame.names())?;
+        let mut row = *self.row.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batches = Vec::new();
+        let mut start = 0;
+        while start < frame.rows() {
+            let len = self.chunk.min(frame.rows() - start);
+            let part = frame.slice(start, len);
+            batches.push(self.decider.decide(py, move || part.records(), row)?);
+            row += len;
+            start += len;
+        }
+        *self.row.lock().unwrap_or_else(|p| p.into_inner()) = row;
+        Ok(Some(arrow_out::DecidedBatches::new(
+            self.decider.layout.clone(),
+            batches,
+        )))
+    }
+}
+
+/// The rules on one chunk, on all cores; each decision as JSON (with its
+/// trace when `trace`), each failure with the input's id.
+fn decide_chunk(
+    rules: &Ruleset,
+    values: Vec<Result<Value, Error>>,
+    as_of: NaiveDate,
+    trace: bool,
+) -> Vec<arrow_out::Decided> {
+    let mode = if trace {
+        TraceMode::Full
+    } else {
+        TraceMode::Off
+    };
+    values
+        .into_par_iter()
+        .map(|v| {
+            let id = v
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
+            let decided = v
+                .and_then(|v| Input::from_value(v).map_err(Error::from))
+                .and_then(|input| rules.evaluate_with(&input, as_of, &Section::ALL, mode));
+            match decided {
+                Ok(d) => arrow_out::Decided::Decision(decision_json(&d)),
+                Err(error) => arrow_out::Decided::Error { error, id },
+            }
+        })
+        .collect()
+}
+
+/// `errors="collect"` (false) or `"raise"` (true).
+fn raise_errors(errors: &str) -> PyResult<bool> {
+    match errors {
+        "collect" => Ok(false),
+        "raise" => Ok(true),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "errors must be \"collect\" or \"raise\", not {other:?}"
+        ))),
+    }
+}
+
 /// Records decided by two rulesets and compared (`hazard_rules::diff`), fed
-/// as a [`Batch`] is; `finish` gives the summary.
+/// in chunks; `finish` gives the summary.
 #[pyclass(module = "hazard_rules._hazard_rules")]
 struct DiffBatch {
     base: Arc<Ruleset>,
@@ -528,6 +628,14 @@ impl DiffBatch {
         Ok(())
     }
 
+    fn add_arrow(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<()> {
+        for_arrow_chunks(py, data, chunk, |py, frame| {
+            let values = py.detach(|| frame.records());
+            self.run(py, values);
+            Ok(())
+        })
+    }
+
     /// `{"records", "changed", "fields": [...]}` (see `hazard_rules::diff`).
     fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let diff = std::mem::take(&mut self.diff);
@@ -566,6 +674,35 @@ impl DiffBatch {
         });
         for (name, a, b) in pairs {
             self.diff.add(&name, &a, &b);
+        }
+    }
+}
+
+/// Reads an Arrow object's batches (without the GIL) and hands `each` its
+/// rows in chunks of `chunk`.
+fn for_arrow_chunks(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    chunk: usize,
+    mut each: impl FnMut(Python<'_>, arrow_in::Frame) -> PyResult<()>,
+) -> PyResult<()> {
+    let mut reader = arrow_in::import(data)?;
+    let chunk = chunk.max(1);
+    loop {
+        let Some(batch) = py.detach(|| reader.next()) else {
+            return Ok(());
+        };
+        let batch = batch.map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
+        })?;
+        let frame = arrow_in::Frame::new(&batch);
+        check_names(frame.columns())?;
+        check_names(frame.names())?;
+        let mut start = 0;
+        while start < frame.rows() {
+            let len = chunk.min(frame.rows() - start);
+            each(py, frame.slice(start, len))?;
+            start += len;
         }
     }
 }
@@ -669,14 +806,10 @@ fn decision_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     to_py(py, &hazard_rules::decision_schema())
 }
 
-/// The batch columns a decision can have: `[(name, kind), ...]`.
+/// The columns of a decided batch (without trace): `[(name, Arrow type), ...]`.
 #[pyfunction]
-fn decision_columns() -> Vec<(String, &'static str)> {
-    layout()
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), c.kind_name()))
-        .collect()
+fn decision_columns() -> Vec<(String, String)> {
+    arrow_out::columns()
 }
 
 /// Threads a batch uses (rayon; set `RAYON_NUM_THREADS` to change).
@@ -689,8 +822,10 @@ fn threads() -> usize {
 fn _hazard_rules(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<NativeRuleset>()?;
-    m.add_class::<Batch>()?;
     m.add_class::<DiffBatch>()?;
+    m.add_class::<ArrowDecider>()?;
+    m.add_class::<DecidedStream>()?;
+    m.add_class::<arrow_out::DecidedBatches>()?;
     m.add_function(wrap_pyfunction!(input_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_schema, m)?)?;
     m.add_function(wrap_pyfunction!(decision_columns, m)?)?;

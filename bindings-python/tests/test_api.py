@@ -177,8 +177,10 @@ def test_batch_columns_cover_the_schema() -> None:
     ):
         assert expected in names
     kinds = dict(_hazard_rules.decision_columns())
-    assert kinds["rectification.due"] == "date" and kinds["rectification.days_left"] == "int"
-    assert kinds["risk.points"] == "object" and kinds["responsibility.staffing.ok"] == "bool"
+    assert kinds["rectification.due"] == "Date32" and kinds["rectification.days_left"] == "Int64"
+    assert kinds["risk.points"].startswith("List(Struct(") and kinds["responsibility.staffing.ok"] == "Boolean"
+    assert kinds["classification.level"] == "Dictionary(Int32, Utf8)" and kinds["id"] == "Utf8"
+    assert list(kinds)[-3:] == ["error", "error_kind", "error_path"]
 
 
 def test_html_shows_the_decision_and_its_trace() -> None:
@@ -243,7 +245,7 @@ def test_batch_work_releases_the_gil(register: List[Dict[str, Any]]) -> None:
     fed straight to the extension: if it held the GIL, the counter could not
     move until the native calls returned."""
     rules = hr.Ruleset.default()
-    batch = _hazard_rules.Batch(rules._native, AS_OF)
+    decider = _hazard_rules.ArrowDecider(rules._native, AS_OF)
     chunk = register[:1500]
     counter = [0]
     stop = threading.Event()
@@ -258,8 +260,7 @@ def test_batch_work_releases_the_gil(register: List[Dict[str, Any]]) -> None:
         time.sleep(0.05)
         start = counter[0]
         began = time.perf_counter()
-        batch.add_records(chunk)  # native calls: the chunk starts...
-        rows, _ = batch.finish()  # ...and is waited for
+        rows = len(decider.decide_records(chunk))  # converted, then decided without the GIL
         took = time.perf_counter() - began
         during = counter[0] - start
     finally:

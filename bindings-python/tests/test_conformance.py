@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 import hazard_rules as hr
 import pandas as pd
+import polars as pl
 import pytest
 from conftest import CASES
 from helpers import arrow_table, row_matches
@@ -134,10 +135,12 @@ def frames(records: List[Dict[str, Any]]) -> Dict[str, Any]:
         "generator": (r for r in records),
         "dataframe": pd.json_normalize(records, sep="."),
         "arrow": arrow_table(records),
+        "polars": pl.from_arrow(arrow_table(records)),
+        "reader": arrow_table(records).to_reader(max_chunksize=2),
     }
 
 
-@pytest.mark.parametrize("form", ["dicts", "generator", "dataframe", "arrow"])
+@pytest.mark.parametrize("form", ["dicts", "generator", "dataframe", "arrow", "polars", "reader"])
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_evaluate_many_rows_match_the_golden_decision(case: Dict[str, Any], form: str) -> None:
     records = frames([case["input"]])[form]
@@ -146,7 +149,7 @@ def test_evaluate_many_rows_match_the_golden_decision(case: Dict[str, Any], form
     assert row_matches(df.iloc[0], case["decision"]) == []
 
 
-@pytest.mark.parametrize("form", ["dicts", "dataframe", "arrow"])
+@pytest.mark.parametrize("form", ["dicts", "dataframe", "arrow", "polars", "reader"])
 def test_evaluate_many_over_all_cases_at_once(form: str) -> None:
     """One batch with every default-ruleset case of one as-of date: rows in order."""
     cases = [c for c in by_ruleset()[LEAF] if c["as_of"] == "2024-06-30"]

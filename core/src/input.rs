@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::InputError;
 
 mod cells;
-pub use cells::{csv_cell, field_kind, table_columns, table_row, FieldKind};
+pub use cells::{csv_cell, field_kind, frame_row, table_columns, table_row, Cell, FieldKind};
 
 /// One record to evaluate. Each part is optional; the decision has the
 /// sections its parts call for.

@@ -17,7 +17,16 @@ needed). Both run on all cores with the GIL released.
 """
 
 from . import _hazard_rules
-from ._api import Ruleset, decision_schema, diff, evaluate, evaluate_list, evaluate_many, input_schema
+from ._api import (
+    Ruleset,
+    decision_schema,
+    diff,
+    evaluate,
+    evaluate_batches,
+    evaluate_list,
+    evaluate_many,
+    input_schema,
+)
 from ._decision import (
     AccidentResponse,
     Applied,
@@ -80,6 +89,7 @@ __all__ = [
     "decision_schema",
     "diff",
     "evaluate",
+    "evaluate_batches",
     "evaluate_list",
     "evaluate_many",
     "input_schema",

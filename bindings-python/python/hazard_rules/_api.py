@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
-from . import _frame
+from . import _frame, _progress
 from . import _hazard_rules as _native
 from ._decision import Decision, RulesetRef
 from ._errors import HazardRulesError, _from_core
@@ -15,7 +16,15 @@ from ._errors import HazardRulesError, _from_core
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["Ruleset", "decision_schema", "evaluate", "evaluate_list", "evaluate_many", "input_schema"]
+__all__ = [
+    "Ruleset",
+    "decision_schema",
+    "evaluate",
+    "evaluate_batches",
+    "evaluate_list",
+    "evaluate_many",
+    "input_schema",
+]
 
 DateLike = Union[datetime.date, str, Any]
 """A ``datetime.date``, a ``datetime.datetime`` or ``pandas.Timestamp`` (its
@@ -53,6 +62,14 @@ def _check_errors(errors: str) -> None:
         raise ValueError(f'errors must be "collect" or "raise", not {errors!r}')
 
 
+OUTPUTS = ("pandas", "arrow", "polars")
+
+
+def _check_output(output: str) -> None:
+    if output not in OUTPUTS:
+        raise ValueError(f'output must be "pandas", "arrow" or "polars", not {output!r}')
+
+
 class Ruleset:
     """A loaded, compiled ruleset chain, ready to evaluate.
 
@@ -61,14 +78,23 @@ class Ruleset:
     threads; loading is the expensive part, so load once and reuse it.
     """
 
-    __slots__ = ("_chain", "_native")
+    __slots__ = ("_chain", "_native", "_source")
 
-    def __init__(self, native: Any) -> None:
-        """Wraps a native ruleset; use the constructors instead."""
+    def __init__(self, native: Any, source: Tuple[str, Optional[str]] = ("default", None)) -> None:
+        """Wraps a native ruleset; use the constructors instead. ``source``
+        says how to make it again in another process (see ``__reduce__``)."""
         if not isinstance(native, _native.NativeRuleset):
             raise TypeError("use Ruleset.default(), Ruleset.embedded(), Ruleset.load() or Ruleset.from_bundle()")
         self._native = native
+        self._source = source
         self._chain = tuple(RulesetRef(id=r["id"], version=r["version"]) for r in native.info()["chain"])
+
+    def __reduce__(self) -> Tuple[Any, Tuple[str, Optional[str]]]:
+        """Pickled as how it was made: the embedded name, or the bundle text
+        (a directory is read into a bundle when it is loaded), so a ruleset
+        can go to other processes (multiprocessing, Dask workers) that do not
+        see its files. Unpickling in a process loads it once and reuses it."""
+        return (_remade, self._source)
 
     _default: Optional[Ruleset] = None
     _default_lock = threading.Lock()
@@ -78,14 +104,14 @@ class Ruleset:
         """The embedded default chain (national → zhejiang → jinhua), loaded once and shared."""
         with cls._default_lock:
             if cls._default is None:
-                cls._default = cls(_native.NativeRuleset.default())
+                cls._default = cls(_native.NativeRuleset.default(), ("default", None))
             return cls._default
 
     @classmethod
     def embedded(cls, name: str) -> Ruleset:
         """An embedded ruleset chain by its leaf: ``national``, ``zhejiang``,
         ``zhejiang/jinhua`` or ``henan``. Raises :class:`RulesetError` for another name."""
-        return cls(_native.NativeRuleset.embedded(name))
+        return cls(_native.NativeRuleset.embedded(name), ("embedded", name))
 
     @classmethod
     def load(
@@ -100,14 +126,15 @@ class Ruleset:
         ruleset directory, unless ``root`` names a wider one (an overlay kept
         elsewhere that extends a shipped ruleset)."""
         native_root = None if root is None else os.fspath(root)
-        return cls(_native.NativeRuleset.load(os.fspath(path), native_root))
+        native = _native.NativeRuleset.load(os.fspath(path), native_root)
+        return cls(native, ("bundle", _native.NativeRuleset.bundle(os.fspath(path), native_root)))
 
     @classmethod
     def from_bundle(cls, text: Union[str, bytes]) -> Ruleset:
         """A bundle's contents (JSON text or UTF-8 bytes)."""
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return cls(_native.NativeRuleset.from_bundle(text))
+        return cls(_native.NativeRuleset.from_bundle(text), ("bundle", text))
 
     def info(self) -> Dict[str, Any]:
         """The chain (id, version, title, description, effective_from of each
@@ -162,14 +189,22 @@ class Ruleset:
         *,
         errors: str = "collect",
         trace: bool = False,
-    ) -> pandas.DataFrame:
-        """Evaluates many records on all cores and returns a pandas DataFrame.
+        output: str = "pandas",
+        progress: bool = False,
+    ) -> Any:
+        """Evaluates many records on all cores and returns a pandas DataFrame
+        (or, with ``output``, a pyarrow Table or a polars DataFrame).
 
         Args:
             records: a list (or any iterable) of dicts; a pandas DataFrame with
                 flat columns, nested fields by dotted names
-                (``hazard.listing.level``); or a pyarrow Table or RecordBatch
-                (dotted names or struct columns). In tables a missing cell (None,
+                (``hazard.listing.level``); or any Arrow table: an object with
+                the Arrow PyCapsule interface (a pyarrow Table, RecordBatch or
+                RecordBatchReader, a polars DataFrame, a DuckDB result), read
+                in Rust without a Python object per cell (dotted names or
+                struct columns). A pandas DataFrame is read the same way
+                through pyarrow when pyarrow is installed and can type its
+                columns, else cell by cell. In tables a missing cell (None,
                 NaN, NaT, NA, empty text) is left out of the record, and a text
                 cell is read by its field's type as the CLI reads CSV (``"3"``
                 in a number column is 3, a list as JSON, text stays text); a
@@ -179,6 +214,18 @@ class Ruleset:
                 the ``error`` column and the batch goes on; ``"raise"``: the
                 first bad record raises its error, with ``.row`` set.
             trace: add a ``trace`` column (a tuple of trace entries as dicts per row).
+            output: ``"pandas"`` (default), ``"arrow"`` (a pyarrow Table) or
+                ``"polars"`` (a polars DataFrame). The Arrow schema is the same
+                for every batch: every decision column, present or not, with
+                dates as ``date32``, whole numbers ``int64``, the decision's
+                text (levels, statuses) dictionary-encoded, lists as list
+                arrays (entries that are objects as structs), the ``error``
+                columns, and ``as_of`` and ``ruleset`` in the schema's
+                metadata. It comes out of Rust through the Arrow C stream
+                interface.
+            progress: show a progress bar (tqdm when installed, in notebooks
+                and terminals: ``pip install 'hazard-rules[progress]'``; else a
+                line on stderr).
 
         Returns:
             one row per record, in order (a DataFrame input keeps its index):
@@ -187,20 +234,78 @@ class Ruleset:
             ``responsibility.supervising_level``, ``risk.unit.colour``...) for
             every section at least one record has; then ``error``,
             ``error_kind`` and ``error_path``. Dates are ``datetime64``,
-            whole numbers nullable ``Int64``, lists are tuples (shared between
-            rows: treat them as read-only). ``frame.attrs`` holds ``as_of`` and
-            ``ruleset``.
+            whole numbers nullable ``Int64``, lists are tuples.
+            ``frame.attrs`` holds ``as_of`` and ``ruleset``. The frame is
+            made from the Arrow batches of ``output="arrow"`` (pyarrow is
+            needed).
 
         The GIL is released while rules run, so other Python threads go on.
         """
         _check_errors(errors)
+        _check_output(output)
         date = _as_of(as_of)
-        batch = _native.Batch(self._native, date, errors, trace, _frame.row_count(records))
-        index = _frame.feed(batch, records)
-        attrs = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
-        rows, columns = batch.finish()
-        del batch
-        return _frame.build_frame(columns, rows, index, attrs)
+        if output == "pandas":
+            _frame.need_pandas()
+        decider = self._arrow_decider(date, errors, trace)
+        bar = _progress.bar(progress, _progress.total(records))
+        try:
+            decided = _frame.decide(decider, records, 0, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        if output != "pandas":
+            return _frame.to_output(decided, output)
+        return _frame.to_pandas(decided, records.index if _frame.is_dataframe(records) else None)
+
+    def evaluate_batches(
+        self,
+        batches: Any,
+        as_of: DateLike,
+        *,
+        errors: str = "collect",
+        trace: bool = False,
+        output: str = "arrow",
+        progress: bool = False,
+    ) -> Iterator[Any]:
+        """Decides a stream of batches lazily, one batch at a time, so memory
+        stays that of a batch however long the stream: a 100-million-row
+        Parquet dataset can be decided on a laptop.
+
+        Args:
+            batches: an Arrow stream (a pyarrow RecordBatchReader, such as
+                ``pyarrow.dataset.dataset(path).scanner().to_reader()``; or
+                anything with ``__arrow_c_stream__``), or any iterable of
+                batches (Arrow objects, pandas DataFrames or lists of dicts).
+            as_of, errors, trace: as for :meth:`evaluate_many`; with
+                ``errors="raise"`` the error's ``.row`` counts from the
+                stream's first row.
+            output: ``"arrow"`` (default: pyarrow RecordBatches), ``"polars"``
+                or ``"pandas"`` (a DataFrame per batch).
+            progress: show a progress bar, as for :meth:`evaluate_many`
+                (its total is known only for a table or a list).
+
+        Yields:
+            the decided batches, in order, a row per input row (the Arrow
+            schema of :meth:`evaluate_many` with ``output="arrow"``).
+
+        >>> import pyarrow.dataset as ds, pyarrow.parquet as pq  # doctest: +SKIP
+        >>> reader = ds.dataset("register/").scanner().to_reader()  # doctest: +SKIP
+        >>> decided = rules.evaluate_batches(reader, as_of="2024-06-30")  # doctest: +SKIP
+        >>> first = next(decided)  # doctest: +SKIP
+        >>> with pq.ParquetWriter("decided.parquet", first.schema) as out:  # doctest: +SKIP
+        ...     out.write_batch(first)
+        ...     for batch in decided:
+        ...         out.write_batch(batch)
+        """
+        _check_errors(errors)
+        _check_output(output)
+        decider = self._arrow_decider(_as_of(as_of), errors, trace)
+        bar = _progress.bar(progress, _progress.total(batches))
+        return _frame.decide_stream(decider, batches, output, bar)
+
+    def _arrow_decider(self, date: str, errors: str, trace: bool) -> Any:
+        metadata = {"as_of": date, "ruleset": " → ".join(f"{r.id}@{r.version}" for r in self.chain)}
+        return _native.ArrowDecider(self._native, date, errors, trace, metadata)
 
     def evaluate_list(
         self,
@@ -228,6 +333,18 @@ class Ruleset:
                     raise error
                 out.append(error)
         return out
+
+
+@functools.lru_cache(maxsize=8)
+def _remade(kind: str, value: Optional[str]) -> Ruleset:
+    """A pickled ruleset made again (once per process and source)."""
+    if kind == "default":
+        return Ruleset.default()
+    if kind == "embedded" and value is not None:
+        return Ruleset.embedded(value)
+    if kind == "bundle" and value is not None:
+        return Ruleset.from_bundle(value)
+    raise ValueError(f"cannot make a ruleset from {kind!r}")
 
 
 def _rules(ruleset: Optional[Ruleset]) -> Ruleset:
@@ -258,10 +375,29 @@ def evaluate_many(
     ruleset: Optional[Ruleset] = None,
     errors: str = "collect",
     trace: bool = False,
-) -> pandas.DataFrame:
+    output: str = "pandas",
+    progress: bool = False,
+) -> Any:
     """Evaluates many records into a DataFrame with ``ruleset`` (default:
     :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_many`."""
-    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace)
+    return _rules(ruleset).evaluate_many(records, as_of, errors=errors, trace=trace, output=output, progress=progress)
+
+
+def evaluate_batches(
+    batches: Any,
+    as_of: DateLike,
+    *,
+    ruleset: Optional[Ruleset] = None,
+    errors: str = "collect",
+    trace: bool = False,
+    output: str = "arrow",
+    progress: bool = False,
+) -> Iterator[Any]:
+    """Decides a stream of batches lazily with ``ruleset`` (default:
+    :meth:`Ruleset.default`). See :meth:`Ruleset.evaluate_batches`."""
+    return _rules(ruleset).evaluate_batches(
+        batches, as_of, errors=errors, trace=trace, output=output, progress=progress
+    )
 
 
 def evaluate_list(

@@ -300,25 +300,96 @@ pub fn table_row<'a>(
 ) -> Result<Value, InputError> {
     let mut root = Map::new();
     for ((name, kind), cell) in names.iter().zip(kinds).zip(cells) {
-        let Some(value) = kind.read_cell(name, cell)? else {
-            continue;
-        };
-        let mut node = &mut root;
-        let mut parts = name.split('.').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                node.insert(part.to_owned(), value);
-                break;
-            }
-            // Columns were checked not to overlap, so this is an object.
-            node = node
-                .entry(part.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .ok_or_else(|| InputError::new(*name, "the column nests under another's value"))?;
+        if let Some(value) = kind.read_cell(name, cell)? {
+            put(&mut root, name, value)?;
         }
     }
     Ok(Value::Object(root))
+}
+
+/// A cell of a typed table: a data frame's or an Arrow array's, where a
+/// column has a type of its own besides its field's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    /// Null (or NaN, NaT): the field is left out, as an empty table cell.
+    Missing,
+    /// Text, read by the column's kind as a table cell is
+    /// ([`FieldKind::read_cell`]): `"3"` in a number column is 3.
+    Text(&'a str),
+    /// A value the frame has typed (a number, a boolean, a date as
+    /// `YYYY-MM-DD`, a list, an object), read by
+    /// [`FieldKind::read_typed_cell`].
+    Typed(Value),
+}
+
+impl Cell<'_> {
+    /// The cell's value in a column of `kind` (`None`: a column the input
+    /// does not have, whose value is kept for the record to report).
+    pub fn read(self, column: &str, kind: Option<FieldKind>) -> Result<Option<Value>, InputError> {
+        match (self, kind) {
+            (Cell::Missing, _) => Ok(None),
+            (Cell::Text(text), Some(kind)) => kind.read_cell(column, text),
+            (Cell::Text(text), None) => Ok(Some(Value::String(text.to_owned()))),
+            (Cell::Typed(v), Some(kind)) => Ok(Some(kind.read_typed_cell(v))),
+            (Cell::Typed(v), None) => Ok(Some(v)),
+        }
+    }
+}
+
+/// One row of a typed table (a data frame, Arrow record batch) as an input
+/// value: each cell read by [`Cell::read`] and put at its column's dotted
+/// path; missing cells left out. A column whose kind is `None` (a path the
+/// input does not have) is put there all the same, so that the record
+/// reports it as an unknown field: an error of that row, not of the table.
+///
+/// ```
+/// use hazard_rules::input::{frame_row, field_kind, Cell};
+/// use serde_json::json;
+///
+/// let names = ["id", "accident.deaths", "hazard.found_on", "hazard.sector"];
+/// let kinds: Vec<_> = names.iter().map(|n| field_kind(n).ok()).collect();
+/// let row = frame_row(
+///     &names,
+///     &kinds,
+///     [Cell::Typed(json!(42)), Cell::Text("3"), Cell::Typed(json!("2024-03-01")), Cell::Missing],
+/// )
+/// .unwrap();
+/// assert_eq!(row, json!({"id": "42", "accident": {"deaths": 3}, "hazard": {"found_on": "2024-03-01"}}));
+/// ```
+pub fn frame_row<'a>(
+    names: &[&str],
+    kinds: &[Option<FieldKind>],
+    cells: impl IntoIterator<Item = Cell<'a>>,
+) -> Result<Value, InputError> {
+    let mut root = Map::new();
+    for ((name, kind), cell) in names.iter().zip(kinds).zip(cells) {
+        if let Some(value) = cell.read(name, *kind)? {
+            put(&mut root, name, value)?;
+        }
+    }
+    Ok(Value::Object(root))
+}
+
+/// Puts a column's value at its dotted path in the record being built.
+fn put(root: &mut Map<String, Value>, name: &str, value: Value) -> Result<(), InputError> {
+    let mut node = root;
+    let mut parts = name.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            if node.contains_key(part) {
+                return Err(InputError::new(name, "the column overlaps another column"));
+            }
+            node.insert(part.to_owned(), value);
+            break;
+        }
+        // Columns were checked not to overlap, so this is an object.
+        node = node
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or_else(|| InputError::new(name, "the column nests under another's value"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,496 @@
+//! Arrow output: decisions as record batches built with arrow-rs builders,
+//! handed to Python through the Arrow C stream interface
+//! (`__arrow_c_stream__`), so pyarrow, polars or DuckDB take them without
+//! a copy and without a Python object per cell.
+//!
+//! The schema is made once from the decision's JSON Schema (generated from
+//! the core's types), so a field or section added in the core becomes a
+//! column without a change here: the decision's objects are walked into
+//! dotted columns (`rectification.due`), dates are `date32`, whole numbers
+//! `int64`, text of the decision (levels, statuses, colours: a few values
+//! repeated) dictionary-encoded, lists are list arrays, objects inside lists
+//! structs. Every column is in the schema whether or not a batch has its
+//! section, so all batches of a stream share one schema. Then `error`,
+//! `error_kind`, `error_path` (null where the row decided), and `trace` when
+//! asked for.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
+    ListBuilder, StringBuilder, StringDictionaryBuilder, StructBuilder,
+};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
+use chrono::{Datelike, NaiveDate};
+use hazard_rules::{Error, Section};
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+use serde_json::Value;
+
+/// A column of the output: where its value sits in the decision's JSON.
+struct Column {
+    path: Vec<String>,
+    /// The object that holds it (an index into [`Layout::groups`]).
+    group: usize,
+}
+
+/// The output's schema and where each column comes from.
+pub struct Layout {
+    schema: SchemaRef,
+    columns: Vec<Column>,
+    /// The decision's objects that hold columns (`[]` is the decision,
+    /// `["rectification"]`, `["responsibility", "staffing"]`...).
+    groups: Vec<Vec<String>>,
+    trace: bool,
+}
+
+/// A decided chunk: its record batch, and which of the layout's objects
+/// occur in at least one of its rows.
+#[derive(Clone)]
+pub struct Chunk {
+    batch: RecordBatch,
+    present: Vec<bool>,
+}
+
+/// Top-level fields of the decision that are not columns: the same for every
+/// row (`as_of`, `ruleset`: the schema's metadata) or asked for (`trace`;
+/// `in_force`, the versions applied, which `Decision.in_force` gives per
+/// record and `classification.basis` names per item as `standard`).
+const NOT_COLUMNS: [&str; 4] = ["as_of", "ruleset", "trace", "in_force"];
+
+impl Layout {
+    /// The layout of [`hazard_rules::Decision`]: `id`, each section in the
+    /// core's order (fields by name within it), other top-level fields, the
+    /// error columns, and `trace` if asked for. `metadata` goes on the schema.
+    pub fn of_decision(trace: bool, metadata: HashMap<String, String>) -> Layout {
+        let schema = hazard_rules::decision_schema();
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut order: Vec<&str> = vec!["id"];
+        order.extend(Section::ALL.iter().map(|s| s.name()));
+        order.extend(
+            props
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !order.contains(k) && !NOT_COLUMNS.contains(k))
+                .collect::<Vec<_>>(),
+        );
+        let mut fields = Vec::new();
+        let mut columns = Vec::new();
+        let mut groups = vec![Vec::new()];
+        for key in order {
+            if let Some(prop) = props.get(key) {
+                let mut at = Walk {
+                    fields: &mut fields,
+                    columns: &mut columns,
+                    groups: &mut groups,
+                };
+                at.walk(&schema, prop, vec![key.to_owned()], 0);
+            }
+        }
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        fields.push(Field::new("error", DataType::Utf8, true));
+        fields.push(Field::new("error_kind", dict, true));
+        fields.push(Field::new("error_path", DataType::Utf8, true));
+        if trace {
+            let entry = props.get("trace").map_or(DataType::Utf8, |p| {
+                data_type(&schema, resolve(&schema, p), false)
+            });
+            fields.push(Field::new("trace", entry, true));
+        }
+        Layout {
+            schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
+            columns,
+            groups,
+            trace,
+        }
+    }
+
+    /// The decision columns whose object occurs in a row of `chunks` (the
+    /// pandas frame leaves out sections no record has), then the error
+    /// columns and the trace.
+    pub fn present_columns(&self, chunks: &[Chunk]) -> Vec<String> {
+        let fields = self.schema.fields();
+        let mut names: Vec<String> = self
+            .columns
+            .iter()
+            .zip(fields.iter())
+            .filter(|(c, _)| c.group == 0 || chunks.iter().any(|k| k.present[c.group]))
+            .map(|(_, f)| f.name().clone())
+            .collect();
+        names.extend(
+            fields
+                .iter()
+                .skip(self.columns.len())
+                .map(|f| f.name().clone()),
+        );
+        names
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// One record batch from a chunk's outcomes (decisions as JSON, or the
+    /// error and the input's id).
+    pub fn chunk(&self, outcomes: &[Decided]) -> Result<Chunk, ArrowError> {
+        let mut present = vec![false; self.groups.len()];
+        present[0] = true;
+        for outcome in outcomes {
+            if let Decided::Decision(d) = outcome {
+                for (g, path) in self.groups.iter().enumerate().skip(1) {
+                    present[g] = present[g] || lookup(d, path).is_some_and(Value::is_object);
+                }
+            }
+        }
+        Ok(Chunk {
+            batch: self.batch(outcomes)?,
+            present,
+        })
+    }
+
+    fn batch(&self, outcomes: &[Decided]) -> Result<RecordBatch, ArrowError> {
+        let n = outcomes.len();
+        let fields = self.schema.fields();
+        let mut builders: Vec<Box<dyn ArrayBuilder>> = fields
+            .iter()
+            .map(|f| make_builder(f.data_type(), n))
+            .collect();
+        let decided = self.columns.len();
+        for outcome in outcomes {
+            let (decision, error) = match outcome {
+                Decided::Decision(d) => (Some(d), None),
+                Decided::Error { error, id } => (None, Some((error, id))),
+            };
+            for (i, c) in self.columns.iter().enumerate() {
+                let value = match (decision, &error) {
+                    (Some(d), _) => lookup(d, &c.path),
+                    // A failed row keeps the input's id.
+                    (None, Some((_, Some(id)))) if c.path == ["id"] => {
+                        builders[i]
+                            .as_any_mut()
+                            .downcast_mut::<StringBuilder>()
+                            .expect("id is text")
+                            .append_value(id);
+                        continue;
+                    }
+                    _ => None,
+                };
+                append(builders[i].as_mut(), fields[i].data_type(), value);
+            }
+            let (message, kind, path) = match &error {
+                Some((e, _)) => (
+                    Some(e.to_string()),
+                    Some(e.code().to_owned()),
+                    match e {
+                        Error::Input(i) => Some(i.path.clone()),
+                        _ => None,
+                    },
+                ),
+                None => (None, None, None),
+            };
+            text(builders[decided].as_mut(), message.as_deref());
+            dictionary(builders[decided + 1].as_mut(), kind.as_deref());
+            text(builders[decided + 2].as_mut(), path.as_deref());
+            if self.trace {
+                let i = decided + 3;
+                let t = decision.and_then(|d| d.get("trace"));
+                append(builders[i].as_mut(), fields[i].data_type(), t);
+            }
+        }
+        let arrays: Vec<ArrayRef> = builders.iter_mut().map(|b| b.finish()).collect();
+        RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}
+
+/// One row's outcome, made on a worker thread.
+pub enum Decided {
+    /// The decision as JSON (with its trace when one was asked for).
+    Decision(Value),
+    /// `id`: the input's, when it had one.
+    Error { error: Error, id: Option<String> },
+}
+
+/// What walking the decision's schema makes.
+struct Walk<'a> {
+    fields: &'a mut Vec<Field>,
+    columns: &'a mut Vec<Column>,
+    groups: &'a mut Vec<Vec<String>>,
+}
+
+impl Walk<'_> {
+    /// Walks the decision's objects into dotted columns; anything else is a
+    /// column of its own type.
+    fn walk(&mut self, root: &Value, prop: &Value, path: Vec<String>, group: usize) {
+        let node = resolve(root, prop);
+        if type_of(node) == "object" {
+            if let Some(props) = node.get("properties").and_then(Value::as_object) {
+                self.groups.push(path.clone());
+                let g = self.groups.len() - 1;
+                for (k, p) in props {
+                    let mut sub = path.clone();
+                    sub.push(k.clone());
+                    self.walk(root, p, sub, g);
+                }
+                return;
+            }
+        }
+        let name = path.join(".");
+        // Text of the decision is dictionary-encoded, except the record's id.
+        let dt = data_type(root, node, name != "id");
+        self.fields.push(Field::new(name, dt, true));
+        self.columns.push(Column { path, group });
+    }
+}
+
+/// The Arrow type of a schema node: objects inside lists become structs.
+fn data_type(root: &Value, node: &Value, dictionary: bool) -> DataType {
+    match type_of(node) {
+        "string" if node.get("format").and_then(Value::as_str) == Some("date") => DataType::Date32,
+        "string" if dictionary => {
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+        }
+        "string" => DataType::Utf8,
+        "integer" => DataType::Int64,
+        "number" => DataType::Float64,
+        "boolean" => DataType::Boolean,
+        "array" => {
+            let item = node
+                .get("items")
+                .map_or(DataType::Utf8, |i| data_type(root, resolve(root, i), false));
+            DataType::List(Arc::new(Field::new_list_field(item, true)))
+        }
+        "object" => match node.get("properties").and_then(Value::as_object) {
+            Some(props) if !props.is_empty() => DataType::Struct(Fields::from(
+                props
+                    .iter()
+                    .map(|(k, p)| Field::new(k, data_type(root, resolve(root, p), false), true))
+                    .collect::<Vec<_>>(),
+            )),
+            // A map or an object of any shape: its JSON text.
+            _ => DataType::Utf8,
+        },
+        // A value of any shape: its JSON text.
+        _ => DataType::Utf8,
+    }
+}
+
+/// Follows `$ref` and `anyOf: [X, null]` to the schema of the value itself.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    let mut n = node;
+    for _ in 0..32 {
+        if let Some(r) = n.get("$ref").and_then(Value::as_str) {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            match root.get("$defs").and_then(|d| d.get(name)) {
+                Some(target) => {
+                    n = target;
+                    continue;
+                }
+                None => return n,
+            }
+        }
+        let alternatives = n
+            .get("anyOf")
+            .or_else(|| n.get("oneOf"))
+            .and_then(Value::as_array);
+        if let Some(alts) = alternatives {
+            if let Some(a) = alts
+                .iter()
+                .find(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+            {
+                n = a;
+                continue;
+            }
+        }
+        break;
+    }
+    n
+}
+
+/// The schema's `type`, without `null`.
+fn type_of(node: &Value) -> &str {
+    match node.get("type") {
+        Some(Value::String(s)) => s,
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ if node.get("properties").is_some() => "object",
+        _ => "any",
+    }
+}
+
+fn lookup<'a>(decision: &'a Value, path: &[String]) -> Option<&'a Value> {
+    let mut v = decision;
+    for key in path {
+        v = v.get(key)?;
+    }
+    (!v.is_null()).then_some(v)
+}
+
+fn text(b: &mut dyn ArrayBuilder, v: Option<&str>) {
+    b.as_any_mut()
+        .downcast_mut::<StringBuilder>()
+        .expect("a text column")
+        .append_option(v);
+}
+
+fn dictionary(b: &mut dyn ArrayBuilder, v: Option<&str>) {
+    b.as_any_mut()
+        .downcast_mut::<StringDictionaryBuilder<Int32Type>>()
+        .expect("a dictionary column")
+        .append_option(v);
+}
+
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01, Arrow's day 0.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// Appends a JSON value to a builder of the type the schema gave it; a value
+/// of another shape than its schema (none is expected) is appended as null,
+/// except text, which takes any value as its JSON.
+fn append(b: &mut dyn ArrayBuilder, dt: &DataType, v: Option<&Value>) {
+    let v = v.filter(|v| !v.is_null());
+    let any = b.as_any_mut();
+    match dt {
+        DataType::Utf8 => {
+            let b = any.downcast_mut::<StringBuilder>().expect("text builder");
+            match v {
+                Some(Value::String(s)) => b.append_value(s),
+                Some(other) => b.append_value(other.to_string()),
+                None => b.append_null(),
+            }
+        }
+        DataType::Dictionary(_, _) => {
+            let b = any
+                .downcast_mut::<StringDictionaryBuilder<Int32Type>>()
+                .expect("dictionary builder");
+            match v {
+                Some(Value::String(s)) => b.append_value(s),
+                Some(other) => b.append_value(other.to_string()),
+                None => b.append_null(),
+            }
+        }
+        DataType::Int64 => any
+            .downcast_mut::<Int64Builder>()
+            .expect("int64 builder")
+            .append_option(v.and_then(Value::as_i64)),
+        DataType::Float64 => any
+            .downcast_mut::<Float64Builder>()
+            .expect("float64 builder")
+            .append_option(v.and_then(Value::as_f64)),
+        DataType::Boolean => any
+            .downcast_mut::<BooleanBuilder>()
+            .expect("boolean builder")
+            .append_option(v.and_then(Value::as_bool)),
+        DataType::Date32 => any
+            .downcast_mut::<Date32Builder>()
+            .expect("date32 builder")
+            .append_option(
+                v.and_then(Value::as_str)
+                    .and_then(|s| s.parse::<NaiveDate>().ok())
+                    .map(|d| d.num_days_from_ce() - EPOCH_DAYS_FROM_CE),
+            ),
+        DataType::List(item) => {
+            let b = any
+                .downcast_mut::<ListBuilder<Box<dyn ArrayBuilder>>>()
+                .expect("list builder");
+            match v.and_then(Value::as_array) {
+                Some(items) => {
+                    for x in items {
+                        append(b.values().as_mut(), item.data_type(), Some(x));
+                    }
+                    b.append(true);
+                }
+                None => b.append_null(),
+            }
+        }
+        DataType::Struct(fields) => {
+            let b = any.downcast_mut::<StructBuilder>().expect("struct builder");
+            let obj = v.and_then(Value::as_object);
+            for (f, child) in fields.iter().zip(b.field_builders_mut()) {
+                append(
+                    child.as_mut(),
+                    f.data_type(),
+                    obj.and_then(|o| o.get(f.name())),
+                );
+            }
+            b.append(obj.is_some());
+        }
+        other => unreachable!("the layout makes no {other} column"),
+    }
+}
+
+/// Decided record batches, handed to Python through `__arrow_c_stream__`
+/// (`pyarrow.table(d)`, `polars.DataFrame(d)`, `duckdb.arrow(d)`).
+#[pyclass(frozen, module = "hazard_rules._hazard_rules")]
+pub struct DecidedBatches {
+    layout: Arc<Layout>,
+    chunks: Vec<Chunk>,
+}
+
+impl DecidedBatches {
+    pub fn new(layout: Arc<Layout>, chunks: Vec<Chunk>) -> Self {
+        DecidedBatches { layout, chunks }
+    }
+
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+}
+
+#[pymethods]
+impl DecidedBatches {
+    /// The Arrow PyCapsule interface: the batches as an ArrowArrayStream.
+    /// (A requested schema is not applied: the stream has its own.)
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let batches: Vec<RecordBatch> = self.chunks.iter().map(|c| c.batch.clone()).collect();
+        let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), self.layout.schema());
+        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+        PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
+    }
+
+    /// The columns a pandas frame of these rows shows: the decision's
+    /// objects that occur in a row, then `error`, `error_kind`,
+    /// `error_path` (and `trace`).
+    fn present_columns(&self) -> Vec<String> {
+        self.layout.present_columns(&self.chunks)
+    }
+
+    /// Rows in all batches.
+    fn __len__(&self) -> usize {
+        self.chunks.iter().map(|c| c.batch.num_rows()).sum()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "DecidedBatches({} rows in {} batches, {} columns)",
+            self.__len__(),
+            self.chunks.len(),
+            self.layout.schema.fields().len()
+        )
+    }
+}
+
+/// The output columns of a decision batch without trace: `[(name, Arrow type), ...]`.
+pub fn columns() -> Vec<(String, String)> {
+    Layout::of_decision(false, HashMap::new())
+        .schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect()
+}
