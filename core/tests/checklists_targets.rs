@@ -4,6 +4,9 @@
 //! interpreter, sections asked for alone, and a province changing a
 //! checklist item and a target by editing tables only.
 
+#[path = "common/overlay.rs"]
+mod overlay;
+
 use hazard_rules::{Error, Input, Ruleset, RulesetFiles, Section, TraceMode};
 
 fn date(s: &str) -> chrono::NaiveDate {
@@ -196,16 +199,7 @@ fn bad_checklists_and_figures_are_input_errors_naming_the_field() {
 
 /// The national chain with a province's overlay that only edits tables.
 fn province(files: &[(&str, &str)]) -> Ruleset {
-    let mut f = RulesetFiles::embedded("national");
-    f.files.insert(
-        "province/ruleset.toml".into(),
-        "id = \"province\"\nversion = \"0.1\"\ntitle = \"province\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
-    );
-    for (path, text) in files {
-        f.files.insert(format!("province/{path}"), (*text).into());
-    }
-    f.leaf = "province".into();
-    Ruleset::from_files(f).unwrap()
+    Ruleset::from_files(overlay::overlay(files)).unwrap()
 }
 
 #[test]

@@ -2,24 +2,14 @@
 //! that requires it gets, the interpreted fallback per section, trace modes,
 //! and an evaluator reused across decisions.
 
-use hazard_rules::{Error, Input, Ruleset, RulesetFiles, Section, TraceMode};
+#[path = "common/overlay.rs"]
+mod overlay;
+
+use hazard_rules::{Error, Input, Ruleset, Section, TraceMode};
+use overlay::overlay_with as overlay;
 
 fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
-}
-
-/// The embedded national chain plus an overlay `demo` with these files.
-fn overlay(manifest_extra: &str, files: &[(&str, &str)]) -> RulesetFiles {
-    let mut f = RulesetFiles::embedded("national");
-    f.files.insert(
-        "demo/ruleset.toml".into(),
-        format!("id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n{manifest_extra}"),
-    );
-    for (path, text) in files {
-        f.files.insert(format!("demo/{path}"), (*text).into());
-    }
-    f.leaf = "demo".into();
-    f
 }
 
 /// A province rule with a `while` loop: outside the compiled subset.

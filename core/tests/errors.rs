@@ -1,24 +1,14 @@
 //! Errors through the public API: bad input names the JSON path, a bad
 //! ruleset names file/line/column, a runaway rule stops at a sandbox limit.
 
+#[path = "common/overlay.rs"]
+mod overlay;
+
 use hazard_rules::{Error, Input, Ruleset, RulesetFiles, Section};
+use overlay::overlay as with_overlay;
 
 fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
-}
-
-/// The embedded national chain plus one overlay file set, as `demo/...`.
-fn with_overlay(files: &[(&str, &str)]) -> RulesetFiles {
-    let mut f = RulesetFiles::embedded("national");
-    f.files.insert(
-        "demo/ruleset.toml".into(),
-        "id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
-    );
-    for (path, text) in files {
-        f.files.insert(format!("demo/{path}"), (*text).into());
-    }
-    f.leaf = "demo".into();
-    f
 }
 
 /// Loads the national chain with one overlay rule file and evaluates a risk input.

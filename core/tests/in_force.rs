@@ -4,24 +4,14 @@
 //! overlapping versions and for a day before any version, and the same
 //! answers from the compiled plan, the interpreter and a precompiled plan.
 
-use hazard_rules::{Error, Input, Ruleset, RulesetFiles};
+#[path = "common/overlay.rs"]
+mod overlay;
+
+use hazard_rules::{Error, Input, Ruleset};
+use overlay::overlay;
 
 fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
-}
-
-/// The embedded national chain plus an overlay `demo` with these files.
-fn overlay(files: &[(&str, &str)]) -> RulesetFiles {
-    let mut f = RulesetFiles::embedded("national");
-    f.files.insert(
-        "demo/ruleset.toml".into(),
-        "id = \"demo\"\nversion = \"0.1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
-    );
-    for (path, text) in files {
-        f.files.insert(format!("demo/{path}"), (*text).into());
-    }
-    f.leaf = "demo".into();
-    f
 }
 
 fn hazard(sector: &str, items: &[&str], found_on: &str) -> Input {
