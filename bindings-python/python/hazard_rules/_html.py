@@ -5,18 +5,10 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any, Iterator, List, Tuple
 
+from ._api import SECTIONS
+
 if TYPE_CHECKING:
     from ._decision import Decision
-
-_SECTIONS = (
-    "classification",
-    "rectification",
-    "responsibility",
-    "response",
-    "risk",
-    "standardisation",
-    "targets",
-)
 
 
 def _flat(prefix: str, value: Any) -> Iterator[Tuple[str, Any]]:
@@ -50,7 +42,7 @@ def decision_html(d: Decision) -> str:
         '<table style="margin-top:.5em"><thead><tr><th style="text-align:left">field</th>'
         '<th style="text-align:left">value</th></tr></thead><tbody>',
     ]
-    for section in _SECTIONS:
+    for section in SECTIONS:
         value = data.get(section)
         if value is None:
             continue
