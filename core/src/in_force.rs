@@ -148,12 +148,29 @@ impl Applied {
     /// Version `t`, in force over `valid`, applied on `day`.
     pub(crate) fn new(t: &Table, valid: Validity, day: Day) -> Applied {
         let v = t.version.as_ref();
+        Applied::of(
+            v.map_or(&t.name, |v| &v.of),
+            v.map_or(&t.name, |v| &v.label),
+            valid,
+            t.source.as_deref(),
+            day,
+        )
+    }
+
+    /// From its parts, as the interpreter's tables and the plan's hold them.
+    pub(crate) fn of(
+        table: &str,
+        version: &str,
+        valid: Validity,
+        source: Option<&str>,
+        day: Day,
+    ) -> Applied {
         Applied {
-            table: v.map_or_else(|| t.name.clone(), |v| v.of.clone()),
-            version: v.map_or_else(|| t.name.clone(), |v| v.label.clone()),
+            table: table.to_owned(),
+            version: version.to_owned(),
             valid_from: valid.from,
             valid_to: valid.to,
-            source: t.source.clone(),
+            source: source.map(str::to_owned),
             on: day.date,
             field: day.field.to_owned(),
         }

@@ -184,15 +184,13 @@ impl PTable {
     /// The version applied on `day`, as the decision lists it.
     pub fn applied(&self, day: Day) -> Applied {
         let v = self.version.as_ref();
-        Applied {
-            table: v.map_or(&self.name, |v| &v.of).to_string(),
-            version: v.map_or(&self.name, |v| &v.label).to_string(),
-            valid_from: v.and_then(|v| v.valid.from),
-            valid_to: v.and_then(|v| v.valid.to),
-            source: self.source.as_deref().map(str::to_owned),
-            on: day.date,
-            field: day.field.to_owned(),
-        }
+        Applied::of(
+            v.map_or(&self.name, |v| &v.of),
+            v.map_or(&self.name, |v| &v.label),
+            v.map(|v| v.valid).unwrap_or_default(),
+            self.source.as_deref(),
+            day,
+        )
     }
 }
 
