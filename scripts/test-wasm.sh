@@ -79,8 +79,10 @@ step "build the package (wasm32, wasm-bindgen, wasm-opt, tsc)"
 step "lint: tsc on the package sources, tests, scripts and demo form"
 (cd "$pkg" && npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.check.json)
 
-step "the binding's Rust tests (native)"
+step "the binding's Rust tests (native), for each module"
+cargo clippy --locked -p hazard-rules-wasm --all-targets -- -D warnings
 cargo test --locked -p hazard-rules-wasm
+cargo test --locked -p hazard-rules-wasm --features scripted
 
 step "a bundle made by the CLI, for the tests"
 cargo build --locked -p hazard-rules-cli

@@ -35,43 +35,62 @@
 //! assert!(decision.trace.iter().any(|t| t.id == "civil_code_201_203"));
 //! ```
 
+pub mod bounds;
+mod bundle;
 pub mod calendar;
+#[cfg(feature = "scripted")]
 pub mod cases;
 mod compile;
+#[cfg(feature = "scripted")]
 pub mod coverage;
 pub mod decision;
+#[cfg(feature = "scripted")]
 pub mod diff;
+#[cfg(feature = "scripted")]
 pub mod dir;
+#[cfg(feature = "scripted")]
 mod engine;
 pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod in_force;
 pub mod input;
+#[cfg(feature = "scripted")]
+mod interpreted;
+mod limits;
+#[cfg(feature = "scripted")]
 pub mod lint;
+#[cfg(feature = "scripted")]
+pub mod load;
 mod outcome;
 mod plan;
 pub mod precompiled;
 pub mod ruleset;
 pub mod suggest;
+#[cfg(feature = "scripted")]
 pub mod tables;
 
 pub use compile::FunctionReport;
 pub use decision::Decision;
-pub use engine::{Limits, ENTRY_POINTS};
 pub use error::{Error, InputError, LimitError, RulesetError};
 pub use evaluate::Section;
+pub use evaluate::ENTRY_POINTS;
 pub use input::Input;
+pub use limits::Limits;
+#[cfg(feature = "scripted")]
+pub use load::RulesetFiles;
 pub use outcome::{DecisionJson, Evaluator, Outcome};
 pub use plan::trace::TraceMode;
-pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
+pub use ruleset::{Manifest, Performance, Ruleset};
 
 /// JSON Schema of [`Input`], for forms and other languages.
+#[cfg(feature = "schema")]
 pub fn input_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Input)).expect("a schema serialises")
 }
 
 /// JSON Schema of [`Decision`].
+#[cfg(feature = "schema")]
 pub fn decision_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Decision)).expect("a schema serialises")
 }

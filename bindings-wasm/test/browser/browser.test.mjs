@@ -82,9 +82,9 @@ test("every ruleset's own test cases pass in Chromium", async () => {
   const results = await page.evaluate(
     async ({ files, leaves }) => {
       const api = await import('hazard-rules');
-      await api.init();
-      const glue = '/bindings-wasm/dist/wasm/hazard_rules_wasm.js'; // the module init() loaded
-      const { __runRulesetCases } = /** @type {typeof import('../../dist/wasm/hazard_rules_wasm.js')} */ (await import(glue));
+      await api.initScripted();
+      const glue = '/bindings-wasm/dist/wasm/scripted/hazard_rules_scripted.js'; // the module initScripted() loaded
+      const { __runRulesetCases } = /** @type {typeof import('../../dist/wasm/scripted/hazard_rules_scripted.js')} */ (await import(glue));
       return leaves.map((leaf) => ({ leaf, answer: JSON.parse(__runRulesetCases(JSON.stringify({ leaf, files }))) }));
     },
     { files, leaves },
