@@ -104,6 +104,9 @@ for shot in hazard invalid accident; do
 done
 echo "screenshots: tests/artifacts/wasm-form-{hazard,invalid,accident}.png"
 
+step "bundlers: Vite and esbuild build an app from the packed tarball; Chromium runs it"
+(cd "$pkg" && node --test --test-concurrency=1 test/bundlers/)
+
 step "npm pack; the README examples in an empty project"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

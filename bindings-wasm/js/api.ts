@@ -38,9 +38,10 @@ export const SECTIONS: readonly Section[] = Object.freeze([
 ] as const);
 
 /**
- * How much trace a decision carries: `full` (default) every entry with its
- * Chinese and English sentences; `ids` the entries without sentences
- * (cheaper, enough for highlighting what fired); `off` none.
+ * How much trace a decision carries: `ids` (the default) the entries without
+ * their sentences — which rules and rows fired, cheap enough for every
+ * keystroke; `full` every entry with its Chinese and English sentences (ask
+ * for it when the trace is shown); `off` none.
  */
 export type TraceMode = 'full' | 'ids' | 'off';
 
@@ -49,14 +50,14 @@ export interface EvaluateOptions {
   asOf: string;
   /** Evaluate only this section (and what it depends on, which shows in the trace). */
   section?: Section;
-  /** The trace to return (default `full`). */
+  /** The trace to return (default `ids`; `full` for the sentences). */
   trace?: TraceMode;
 }
 
 export interface BatchOptions {
   /** The "as of" date, `YYYY-MM-DD`. */
   asOf: string;
-  /** The trace to return with each decision (default `full`). */
+  /** The trace to return with each decision (default `ids`; `full` for the sentences). */
   trace?: TraceMode;
 }
 
@@ -341,7 +342,7 @@ export class HazardRules {
         asJson(input),
         String(options?.asOf ?? ''),
         options?.section ?? undefined,
-        options?.trace ?? undefined,
+        options?.trace ?? 'ids',
       ),
     );
   }
@@ -352,7 +353,7 @@ export class HazardRules {
    */
   evaluateBatch(inputs: (Input | unknown)[], options: BatchOptions): (Decision | HazardRulesError)[] {
     const answers = JSON.parse(
-      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? ''), options?.trace ?? undefined),
+      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? ''), options?.trace ?? 'ids'),
     ) as Answer<Decision>[];
     return answers.map((a) => ('error' in a ? errorFromPayload(a.error) : a.ok));
   }

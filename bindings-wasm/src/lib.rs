@@ -137,12 +137,13 @@ impl Rules {
     }
 
     /// Benchmark hook, not API: parses `input_json` once, then evaluates it `n`
-    /// times inside WebAssembly with no conversion between JS and Rust, and
-    /// answers the trace length. The benchmark compares this with the full JS
-    /// path to find the share spent converting.
+    /// times inside WebAssembly (trace ids) with no conversion between JS and
+    /// Rust, and answers the trace length. The benchmark compares this with
+    /// the JS calls to find the share spent converting.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __evaluateRepeated)]
     pub fn evaluate_repeated(&self, input_json: &str, as_of: &str, n: u32) -> String {
+        use hazard_rules::{Section, TraceMode};
         let run = || -> Result<usize, Error> {
             let value = serde_json::from_str(input_json)
                 .map_err(|e| InputError::new("", format!("not JSON: {e}")))?;
@@ -152,7 +153,11 @@ impl Rules {
                 .map_err(|e| InputError::new("as_of", format!("{e}")))?;
             let mut len = 0;
             for _ in 0..n {
-                len = self.inner.evaluate(&input, date)?.trace.len();
+                len = self
+                    .inner
+                    .evaluate_with(&input, date, &Section::ALL, TraceMode::Ids)?
+                    .trace
+                    .len();
             }
             Ok(len)
         };
