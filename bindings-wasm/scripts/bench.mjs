@@ -166,7 +166,7 @@ const pct = (n) => `${(n * 100).toFixed(0)} %`;
 const lines = [
   `| measure | Node ${node.version} | Chromium ${chromium?.version ?? '(not run)'} | target |`,
   '|---|---|---|---|',
-  `| size: core .wasm raw / gzipped (opt-level ${size.build.core_opt_level ?? size.build.opt_level}) | ${kb(size.wasm_bytes)} / ${kb(size.wasm_gzip_bytes)} | same | |`,
+  `| size: core .wasm raw / gzipped (opt-level ${size.build.core.opt_level}) | ${kb(size.wasm_bytes)} / ${kb(size.wasm_gzip_bytes)} | same | |`,
   `| size: JS raw / gzipped | ${kb(size.js_bytes)} / ${kb(size.js_gzip_bytes)} | same | |`,
   `| size: first visit, gzipped (core .wasm with the default ruleset + JS) | ${kb(size.total_gzip_bytes)} | same | ≤ 200 KB |`,
   `| size: scripted .wasm raw / gzipped (only for bundles that need it) | ${kb(size.scripted_wasm_bytes)} / ${kb(size.scripted_wasm_gzip_bytes)} | same | |`,

@@ -8,12 +8,14 @@
 //      whose output fails to load);
 //   4. tsc: js/*.ts → dist/*.js and the declarations dist/*.d.ts.
 //
-//   node scripts/build.mjs [--size] [--no-wasm-opt]
+//   node scripts/build.mjs [--speed] [--size] [--no-wasm-opt]
 //
-// --size         opt-level "z" and wasm-opt -Oz instead of 3 and -O3: about
-//                20 % smaller gzipped, about 2× slower (see BENCHMARKS.md).
-// --no-wasm-opt  skip wasm-opt, for quick builds while developing: it takes
-//                ~50 s and makes evaluation ~15 % faster, gzipped size the same.
+// The core module (what every page downloads) is built for size (opt-level
+// "z", wasm-opt -Oz: ~15 % smaller gzipped than for speed); the scripted one
+// (fetched only for bundles that need the interpreter) for speed (3, -O3).
+// --speed        build the core module for speed too
+// --size         build the scripted module for size too
+// --no-wasm-opt  skip wasm-opt, for quick builds while developing.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 const pkg = fileURLToPath(new URL('../', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const useWasmOpt = !process.argv.includes('--no-wasm-opt');
-const forSize = process.argv.includes('--size');
+const coreForSize = !process.argv.includes('--speed');
+const scriptedForSize = process.argv.includes('--size');
 
 /** @param {string} cmd @param {string[]} args @param {string} cwd */
 function run(cmd, args, cwd = pkg, env = process.env) {
@@ -55,8 +58,8 @@ rmSync(`${pkg}dist`, { recursive: true, force: true });
 /** The two modules (see bindings-wasm/Cargo.toml): the core one with the
  * compiled-plan runtime only, and the scripted one that loads TOML and Rhai. */
 const MODULES = [
-  { name: 'core', features: [] },
-  { name: 'scripted', features: ['--features', 'scripted'] },
+  { name: 'core', features: [], forSize: coreForSize },
+  { name: 'scripted', features: ['--features', 'scripted'], forSize: scriptedForSize },
 ];
 
 const sizes = {};
@@ -68,7 +71,7 @@ for (const m of MODULES) {
       '-p', 'hazard-rules-wasm', ...m.features,
     ],
     root,
-    { ...process.env, CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL: forSize ? 'z' : '3' },
+    { ...process.env, CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL: m.forSize ? 'z' : '3' },
   );
   const built = `${root}target/wasm32-unknown-unknown/wasm-release/hazard_rules_wasm.wasm`;
   const outName = `hazard_rules_${m.name}`;
@@ -83,7 +86,7 @@ for (const m of MODULES) {
   if (useWasmOpt) {
     // The features rustc enables by default for wasm32-unknown-unknown.
     run(`${pkg}node_modules/.bin/wasm-opt`, [
-      forSize ? '-Oz' : '-O3',
+      m.forSize ? '-Oz' : '-O3',
       '--enable-bulk-memory',
       '--enable-nontrapping-float-to-int',
       '--enable-sign-ext',
@@ -99,6 +102,7 @@ for (const m of MODULES) {
   sizes[m.name] = {
     wasm_bytes: statSync(wasm).size,
     wasm_gzip_bytes: gzipSync(bytes, { level: 9 }).length,
+    opt_level: m.forSize ? 'z' : '3',
   };
 }
 
@@ -117,7 +121,6 @@ const size = {
   js_bytes: jsBytes,
   js_gzip_bytes: jsGzip,
   first_visit_gzip_bytes: sizes.core.wasm_gzip_bytes + jsGzip,
-  opt_level: forSize ? 'z' : '3',
   wasm_opt: useWasmOpt,
   wasm_bindgen: want,
 };

@@ -34,6 +34,20 @@
 //! assert_eq!(r.due.unwrap().to_string(), "2021-10-08");
 //! assert!(decision.trace.iter().any(|t| t.id == "civil_code_201_203"));
 //! ```
+//!
+//! ## Features
+//!
+//! - `scripted` (default): loading rulesets from their files (TOML tables,
+//!   Rhai functions), the Rhai interpreter, the plan compiler, lint, test
+//!   cases and coverage.
+//! - `schema` (default): [`input_schema`] and [`decision_schema`], and the
+//!   typing of table cells (`input::Cell`).
+//!
+//! Without them (`default-features = false`) the crate evaluates precompiled
+//! plans only: [`Ruleset::from_compiled`], [`Ruleset::from_bundle`] for a
+//! bundle that carries its plan, and [`Ruleset::default`] from the default
+//! chain's plan embedded in the crate (`core/plans/default.hrplan`, made by
+//! `hazard-rules compile`). That is the browser's small module.
 
 pub mod bounds;
 mod bundle;

@@ -53,7 +53,7 @@ test('the conformance cases give the golden decisions in Chromium', async () => 
   const page = await open(HARNESS);
   const results = await page.evaluate(async (cases) => {
     const api = await import('hazard-rules');
-    await api.init();
+    await api.initScripted(); // the cases of the other embedded rulesets load from their files
     const shared = '/bindings-wasm/test/shared.mjs'; // a URL on the test server
     const { runCases } = /** @type {typeof import('../shared.mjs')} */ (await import(shared));
     return runCases(api, cases);
@@ -124,6 +124,10 @@ test('a bundle, error classes and a runaway rule in Chromium', async () => {
       const bad = catchIt(() => api.HazardRules.default().evaluate({ hazard: { sector: 'shipyard', found_on: '2024-03-05' } }, { asOf: '2024-06-30' }));
       const broken = catchIt(() => api.HazardRules.fromBundle('{"format": 1'));
 
+      // Files need the scripted module, which only loads when asked for.
+      const notYet = catchIt(() => api.HazardRules.fromFiles(overlay({}, {})));
+      const coreOnly = performance.getEntriesByType('resource').some((r) => r.name.includes('scripted'));
+      await api.initScripted();
       const demo = api.HazardRules.fromFiles(overlay(api.embeddedFiles(), { 'rules/loop.rhai': runaway }));
       const t0 = performance.now();
       const limit = catchIt(() => demo.evaluate({ risk: { points: [] } }, { asOf: '2024-01-01' }));
@@ -155,12 +159,20 @@ test('a bundle, error classes and a runaway rule in Chromium', async () => {
         limit: describe(limit),
         limitMs,
         after,
+        notYet: notYet && String(/** @type {any} */ (notYet).message),
+        coreOnly,
+        bundleModule: api.HazardRules.fromBundle(bundle).module,
       };
     },
     { bundle, runaway: RUNAWAY_RULE },
   );
   assert.equal(out.same, true);
   assert.equal(out.due, '2021-10-08');
+  // A bundle with its compiled plan loads in the core module; the scripted
+  // one was not fetched until files asked for it.
+  assert.equal(out.bundleModule, 'core');
+  assert.equal(out.coreOnly, false);
+  assert.match(String(out.notYet), /needs the scripted module/);
 
   assert.equal(out.bad?.isInput, true);
   assert.equal(out.bad?.isError, true);
