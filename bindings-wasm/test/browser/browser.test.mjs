@@ -248,6 +248,12 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   assert.ok((await page.locator('#trace li').count()) >= 8);
   assert.match((await page.textContent('#trace')) ?? '', /civil_code_201_203/);
   assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
+  // The reasons read as sentences, Chinese first, the rule's id below.
+  assert.match(
+    (await page.textContent('#trace li[data-id="civil_code_201_203"]')) ?? '',
+    /^日历 自2021-09-01起算30日.*顺延至2021-10-08 civil_code_201_203/,
+  );
+  assert.equal(await page.isVisible('#provisional'), false);
   await page.screenshot({ path: `${artifacts}wasm-form-hazard.png`, fullPage: true });
 
   // An unknown catalogue item: validate names hazard.items[1]; the field is highlighted.
@@ -312,6 +318,17 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   // The 3+4+X list: its own items, two of them optional.
   await page.selectOption('#checklist_id', 'village_equipment');
   await page.waitForFunction(() => document.querySelectorAll('#checklist_items input[type="checkbox"]').length === 9);
+
+  // A deadline counted into 2027, whose holiday notice is not out: flagged.
+  await page.click('#tab-hazard');
+  await page.fill('#as_of', '2026-12-20');
+  await page.fill('#items', 'GM-11-1');
+  await page.fill('#found_on', '2026-12-15');
+  await page.fill('#listed_on', '2026-12-15');
+  await waitData(page, '#due', 'provisional', 'true');
+  assert.equal(await page.isVisible('#provisional'), true);
+  assert.match((await page.getAttribute('#provisional', 'title')) ?? '', /2027/);
+  await page.screenshot({ path: `${artifacts}wasm-form-provisional.png`, fullPage: true });
   await page.context().close();
 });
 
