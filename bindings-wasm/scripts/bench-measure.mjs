@@ -75,7 +75,6 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
   };
   const viaJson = (/** @type {string} */ trace) => () =>
     JSON.parse(raw.evaluate(JSON.stringify(input), asOf, undefined, trace));
-  const viaValue = (/** @type {string} */ trace) => () => raw.evaluateValue(input, asOf, undefined, trace);
   const t = interleaved({
     // The package's call: object in, decision object out, trace ids (the default).
     full: [repeat(() => rules.evaluate(input, { asOf }), batch), batch],
@@ -86,9 +85,6 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
     // The boundary, each way: JSON text both ways (stringify, parse) …
     jsonIds: [repeat(viaJson('ids'), batch), batch],
     jsonFull: [repeat(viaJson('full'), batch), batch],
-    // … or JS objects both ways (serde-wasm-bindgen).
-    valueIds: [repeat(viaValue('ids'), batch), batch],
-    valueFull: [repeat(viaValue('full'), batch), batch],
     stringify: [repeat(() => JSON.stringify(input), 200), 200],
     parse: [repeat(() => JSON.parse(answer), 200), 200],
   });
@@ -99,8 +95,6 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
     core_us: t.core,
     json_ids_us: t.jsonIds,
     json_full_us: t.jsonFull,
-    value_ids_us: t.valueIds,
-    value_full_us: t.valueFull,
     stringify_us: t.stringify,
     parse_us: t.parse,
     conversion_us: t.full - t.core,

@@ -180,7 +180,6 @@ const lines = [
   `| of which evaluation inside WebAssembly | ${us(node.evaluation.core_us)} | ${chromium ? us(chromium.evaluation.core_us) : '–'} | |`,
   `| of which conversion JS ↔ Rust | ${us(node.evaluation.conversion_us)} (${pct(node.evaluation.conversion_share)}) | ${chromium ? `${us(chromium.evaluation.conversion_us)} (${pct(chromium.evaluation.conversion_share)})` : '–'} | |`,
   `| boundary: JSON text both ways, trace ids / full | ${us(node.evaluation.json_ids_us)} / ${us(node.evaluation.json_full_us)} | ${chromium ? `${us(chromium.evaluation.json_ids_us)} / ${us(chromium.evaluation.json_full_us)}` : '–'} | |`,
-  `| boundary: JS objects both ways (serde-wasm-bindgen), trace ids / full | ${us(node.evaluation.value_ids_us)} / ${us(node.evaluation.value_full_us)} | ${chromium ? `${us(chromium.evaluation.value_ids_us)} / ${us(chromium.evaluation.value_full_us)}` : '–'} | |`,
   `| … JSON.stringify(input) | ${us(node.evaluation.stringify_us)} | ${chromium ? us(chromium.evaluation.stringify_us) : '–'} | |`,
   `| … JSON.parse(answer) | ${us(node.evaluation.parse_us)} | ${chromium ? us(chromium.evaluation.parse_us) : '–'} | |`,
 ];

@@ -9,15 +9,15 @@
 //! the default chain and for bundles that carry a compiled plan, the scripted
 //! one only for a bundle that needs the interpreter or for files.
 //!
-//! This crate only converts: JSON text (or a JS object read by
-//! serde-wasm-bindgen) in, the core's answer out. No rule logic lives here,
+//! This crate only converts: JSON text in, the core's answer out as JSON text
+//! (faster in Chromium than JS objects through serde-wasm-bindgen: see
+//! BENCHMARKS.md, "Crossing the boundary"). No rule logic lives here,
 //! so the browser, Node, the CLI and Python give the same decision for the
 //! same input. It compiles on every target (wasm-bindgen's attributes are
 //! inert off wasm32), so the workspace's native clippy and tests cover it.
 
 use hazard_rules::ffi::{self, Answer};
 use hazard_rules::{Error, Input, InputError, Ruleset};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "scripted")]
@@ -90,36 +90,6 @@ impl Rules {
         )
     }
 
-    /// `ffi::evaluate_value`: the input as a JS object, the decision back as
-    /// JS objects (no JSON text either way); throws the core's error object.
-    #[wasm_bindgen(js_name = evaluateValue)]
-    pub fn evaluate_value(
-        &self,
-        input: JsValue,
-        as_of: &str,
-        section: Option<String>,
-        trace: Option<String>,
-    ) -> Result<JsValue, JsValue> {
-        let value = match serde_wasm_bindgen::from_value::<serde_json::Value>(input) {
-            Ok(v) => v,
-            Err(e) => {
-                let e = Error::Input(InputError::new("", format!("not a JSON value: {e}")));
-                return Err(to_js(&ffi::error_value(&e)));
-            }
-        };
-        ffi::evaluate_value(
-            &self.inner,
-            value,
-            as_of,
-            section.as_deref(),
-            trace.as_deref(),
-            |answer| match answer {
-                Ok(decision) => Ok(to_js(&decision)),
-                Err(error) => Err(to_js(&error)),
-            },
-        )
-    }
-
     /// `ffi::evaluate_batch_with`: a JSON array of inputs, one answer per record.
     #[wasm_bindgen(js_name = evaluateBatch)]
     pub fn evaluate_batch(&self, inputs_json: &str, as_of: &str, trace: Option<String>) -> String {
@@ -166,13 +136,6 @@ impl Rules {
             Err(e) => Answer::Error(ffi::error_value(&e)).to_json(),
         }
     }
-}
-
-/// A value as plain JS objects (maps as objects, as JSON would give).
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or_else(|e| JsValue::from_str(&e.to_string()))
 }
 
 #[cfg(test)]

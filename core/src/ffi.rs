@@ -109,37 +109,6 @@ pub fn evaluate_with(
     }
 }
 
-/// [`evaluate_with`] for a binding that converts values itself (the
-/// WebAssembly build hands in a JS object read by serde-wasm-bindgen and
-/// writes the answer back as JS objects): the input is a JSON value, and
-/// `write` gets the decision's serialisable view or the error's JSON object,
-/// the same as `evaluate_with` writes as text.
-///
-/// ```
-/// use hazard_rules::{ffi, Ruleset};
-/// let rs = Ruleset::default();
-/// let input = serde_json::json!({"accident": {"deaths": 3}});
-/// let grade = ffi::evaluate_value(&rs, input, "2024-05-01", None, Some("ids"), |answer| {
-///     let d = serde_json::to_value(answer.unwrap()).unwrap();
-///     d["response"]["accident"]["grade"].clone()
-/// });
-/// assert_eq!(grade, "large");
-/// ```
-pub fn evaluate_value<T>(
-    ruleset: &Ruleset,
-    input: Value,
-    as_of_date: &str,
-    section: Option<&str>,
-    trace: Option<&str>,
-    write: impl FnOnce(Result<DecisionJson<'_>, Value>) -> T,
-) -> T {
-    let request = Request::read_value(Ok(input), as_of_date, section, trace);
-    match request {
-        Ok(r) => r.decide(ruleset, |d| write(d.map_err(|e| error_value(&e)))),
-        Err(e) => write(Err(error_value(&e))),
-    }
-}
-
 /// The arguments of [`evaluate_with`], read.
 struct Request {
     input: Input,
@@ -155,18 +124,9 @@ impl Request {
         section: Option<&str>,
         trace: Option<&str>,
     ) -> Result<Request, Error> {
-        Request::read_value(parse_json(input), as_of_date, section, trace)
-    }
-
-    fn read_value(
-        input: Result<Value, Error>,
-        as_of_date: &str,
-        section: Option<&str>,
-        trace: Option<&str>,
-    ) -> Result<Request, Error> {
         let mode = trace.map(parse_trace).transpose()?.unwrap_or_default();
         let as_of = parse_as_of(as_of_date)?;
-        let input = Input::from_value(input?)?;
+        let input = parse_input(input)?;
         let sections = match section {
             None => Section::ALL.to_vec(),
             Some(s) => vec![parse_section(s)?],
@@ -207,9 +167,10 @@ pub fn parse_trace(text: &str) -> Result<TraceMode, Error> {
 /// binding's caller passed an object, not text: positions in the text the
 /// binding made would mean nothing to it). Only a syntax error names a line
 /// and column.
-fn parse_json(text: &str) -> Result<Value, Error> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::Input(InputError::new("", format!("not JSON: {e}"))))
+fn parse_input(text: &str) -> Result<Input, Error> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::Input(InputError::new("", format!("not JSON: {e}"))))?;
+    Ok(Input::from_value(value)?)
 }
 
 /// Evaluates a JSON array of inputs: a JSON array of answers, one per record.
