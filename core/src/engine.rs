@@ -386,7 +386,12 @@ impl Rules {
             EvalAltResult::ErrorRuntime(value, _) if is_input_error(&value) => {
                 let map = value.cast::<Map>();
                 let text = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
-                Error::Input(InputError::new(text("path"), text("message")))
+                Error::Input(InputError::of(
+                    text("path"),
+                    text("problem"),
+                    text("message"),
+                    text("message_zh"),
+                ))
             }
             EvalAltResult::ErrorTooManyOperations(_) => {
                 limit(entry, "too many operations", file, line, column)
@@ -439,7 +444,9 @@ fn input_error_value(e: crate::error::InputError) -> Box<EvalAltResult> {
     let mut m = Map::new();
     m.insert(INPUT_ERROR_TAG.into(), Dynamic::TRUE);
     m.insert("path".into(), Dynamic::from(e.path));
+    m.insert("problem".into(), Dynamic::from(e.problem));
     m.insert("message".into(), Dynamic::from(e.message));
+    m.insert("message_zh".into(), Dynamic::from(e.message_zh));
     EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE).into()
 }
 
@@ -915,6 +922,14 @@ fn sandbox(
         |path: &str, message: &str| -> HelperResult<Dynamic> {
             Err(input_error_value(crate::error::InputError::new(
                 path, message,
+            )))
+        },
+    );
+    engine.register_fn(
+        "input_error",
+        |path: &str, problem: &str, en: &str, zh: &str| -> HelperResult<Dynamic> {
+            Err(input_error_value(crate::error::InputError::of(
+                path, problem, en, zh,
             )))
         },
     );

@@ -55,6 +55,8 @@ pub mod precompiled;
 pub mod ruleset;
 pub mod suggest;
 pub mod tables;
+mod validate;
+pub mod vocabulary;
 
 pub use compile::FunctionReport;
 pub use decision::Decision;
@@ -65,6 +67,7 @@ pub use input::Input;
 pub use outcome::{DecisionJson, Evaluator, Outcome};
 pub use plan::trace::TraceMode;
 pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
+pub use vocabulary::{CatalogueItem, Term, Vocabulary};
 
 /// JSON Schema of [`Input`], for forms and other languages.
 pub fn input_schema() -> serde_json::Value {
