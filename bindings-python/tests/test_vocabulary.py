@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 import hazard_rules as hr
+import pytest
 
 
 @pytest.fixture(scope="module")

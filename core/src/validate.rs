@@ -277,6 +277,18 @@ impl Collect {
     /// cannot do without it, the nearest enclosing one) out of the record.
     /// `false` when only the whole record would be left to take.
     fn take_out(&mut self, path: &[Part]) -> bool {
+        // A value the record lacks (a figure a target needs, LS's `s`):
+        // the list element that lacks it goes, else the whole part
+        // (`targets`). Taking out the nearest object there would drop
+        // values that were given and report them missing in turn.
+        let path = if get(&self.value, path).is_some() {
+            path
+        } else {
+            match path.iter().rposition(|p| matches!(p, Part::Index(_))) {
+                Some(j) => &path[..=j],
+                None => &path[..path.len().min(1)],
+            }
+        };
         for k in (1..=path.len()).rev() {
             let (parent, last) = (&path[..k - 1], &path[k - 1]);
             let before = self.value.clone();
@@ -311,6 +323,17 @@ impl Collect {
         }
         false
     }
+}
+
+fn get<'a>(mut v: &'a Value, path: &[Part]) -> Option<&'a Value> {
+    for p in path {
+        v = match (v, p) {
+            (Value::Object(m), Part::Key(k)) => m.get(k)?,
+            (Value::Array(a), Part::Index(i)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 fn get_mut<'a>(mut v: &'a mut Value, path: &[Part]) -> Option<&'a mut Value> {

@@ -291,3 +291,33 @@ fn errors_in_every_kind_carry_chinese() {
     );
     assert!(zh.contains("（英文原文）"), "{zh}");
 }
+
+#[test]
+fn a_missing_value_does_not_make_the_given_ones_missing_too() {
+    let rules = Ruleset::default();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let case: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("46-county-year-missing-figure.json")).unwrap(),
+    )
+    .unwrap();
+    let mut record = case["input"].clone();
+    record["accident"] = json!({"deaths": -2});
+    // One figure is missing: that is the problem, not the figures given
+    // beside it; the accident is still checked.
+    assert_eq!(
+        found(&rules, &record, "2022-01-15"),
+        pairs(&[
+            ("accident.deaths", "out_of_range"),
+            ("targets.year_before_last.deaths", "missing"),
+        ])
+    );
+    // LS without `s`: the point goes, the next point is still scored.
+    let risk = json!({"risk": {"points": [
+        {"method": "LS", "l": 2},
+        {"method": "LS", "l": 9, "s": 2},
+    ]}});
+    assert_eq!(
+        found(&rules, &risk, "2024-01-01"),
+        pairs(&[("risk.points[0].s", "missing"), ("risk.points[1].l", "out_of_range")])
+    );
+}
