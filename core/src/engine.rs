@@ -275,7 +275,8 @@ impl Rules {
                     line,
                     column,
                     "only `fn` definitions may stand at the top level of a rule file",
-                ));
+                )
+                .with_zh("规则文件的顶层只能是 `fn` 函数定义"));
             }
             for f in part.iter_functions() {
                 fn_files.insert((f.name.to_owned(), f.params.len()), file.clone());
@@ -406,12 +407,21 @@ impl Rules {
             EvalAltResult::ErrorTooManyVariables(_) => {
                 limit(entry, "too many variables", file, line, column)
             }
-            other => Error::Ruleset(RulesetError::new(
-                file,
-                line,
-                column,
-                format!("rule `{entry}` failed: {}", other.unwrap_inner()),
-            )),
+            other => {
+                let detail = other.unwrap_inner().to_string();
+                Error::Ruleset(
+                    RulesetError::new(
+                        file,
+                        line,
+                        column,
+                        format!("rule `{entry}` failed: {detail}"),
+                    )
+                    .with_zh(format!(
+                        "规则 `{entry}` 执行失败：{}{detail}",
+                        crate::error::UNTRANSLATED
+                    )),
+                )
+            }
         }
     }
 }

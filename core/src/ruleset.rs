@@ -446,7 +446,11 @@ impl RulesetFiles {
                     "unsupported bundle format `{}` (expected {BUNDLE_FORMAT})",
                     b.format
                 ),
-            ));
+            )
+            .with_zh(format!(
+                "不支持的打包格式“{}”（应为 {BUNDLE_FORMAT}）",
+                b.format
+            )));
         }
         // The leaf is empty when the bundle holds one ruleset at its top.
         let leaf = (!b.leaf.is_empty()).then_some(&b.leaf);
@@ -522,7 +526,8 @@ impl RulesetFiles {
                         return Err(RulesetError::in_file(
                             self.manifest_path(&last),
                             "`extends` forms a cycle",
-                        ));
+                        )
+                        .with_zh("`extends` 形成了循环"));
                     }
                     dirs.push(parent);
                 }
@@ -572,6 +577,7 @@ impl RulesetFiles {
                 &path,
                 "no ruleset.toml here (is the path or `extends` right?)",
             )
+            .with_zh("此处没有 ruleset.toml（路径或 `extends` 是否写对？）")
         })?;
         let manifest: Manifest =
             toml::from_str(text).map_err(|e| tables::toml_error(&path, text, &e))?;

@@ -289,7 +289,38 @@ fn errors_in_every_kind_carry_chinese() {
         zh.starts_with("规则集有误：文件 national/tables/stages.toml，第 2 行"),
         "{zh}"
     );
-    assert!(zh.contains("（英文原文）"), "{zh}");
+    assert!(zh.contains("TOML 有误：（英文原文）"), "{zh}");
+    // The engine's own wording is Chinese; the system's reason stays as is.
+    let e = Ruleset::load("/nonexistent/ruleset").unwrap_err();
+    assert!(
+        e.message_zh().contains("：无法读取：（英文原文）"),
+        "{}",
+        e.message_zh()
+    );
+    let mut files = hazard_rules::RulesetFiles::embedded("national");
+    files
+        .files
+        .insert("national/rules/extra.rhai".into(), "let x = 1;\n".into());
+    let e = Ruleset::from_files(files).unwrap_err();
+    assert!(
+        e.message_zh()
+            .ends_with("规则文件的顶层只能是 `fn` 函数定义"),
+        "{}",
+        e.message_zh()
+    );
+    let limit = Error::Limit(hazard_rules::LimitError {
+        rule: "classify".into(),
+        limit: "too many operations".into(),
+        file: "national/rules/classification.rhai".into(),
+        line: 0,
+        column: 0,
+    });
+    assert_eq!(
+        limit.message_zh(),
+        "规则 `classify` 被中止：运算步数超过上限（位置 national/rules/classification.rhai）"
+    );
+    let v = ffi::error_value(&limit);
+    assert_eq!(v["message_zh"], limit.message_zh());
 }
 
 #[test]
@@ -318,6 +349,9 @@ fn a_missing_value_does_not_make_the_given_ones_missing_too() {
     ]}});
     assert_eq!(
         found(&rules, &risk, "2024-01-01"),
-        pairs(&[("risk.points[0].s", "missing"), ("risk.points[1].l", "out_of_range")])
+        pairs(&[
+            ("risk.points[0].s", "missing"),
+            ("risk.points[1].l", "out_of_range")
+        ])
     );
 }
