@@ -30,17 +30,19 @@ use serde_json::{Map, Value};
 
 use convert::{to_json, to_py, Mode};
 
-/// The core error as a dict: `kind`, `message` (as in every binding), the
-/// location fields, and `reason` (the message without its location).
+/// The core error as a dict: `kind`, `message` and `message_zh` (as in
+/// every binding), the location fields, and `reason` and `reason_zh` (the
+/// messages without their location).
 fn error_value(err: &Error) -> Value {
     let mut v = ffi::error_value(err);
-    let reason = match err {
-        Error::Input(e) => e.message.clone(),
-        Error::Ruleset(e) => e.message.clone(),
-        Error::Limit(e) => e.limit.clone(),
+    let (reason, reason_zh) = match err {
+        Error::Input(e) => (e.message.clone(), e.message_zh.clone()),
+        Error::Ruleset(e) => (e.message.clone(), e.message_zh.clone()),
+        Error::Limit(e) => (e.limit.clone(), e.limit_zh()),
     };
     if let Value::Object(m) = &mut v {
         m.insert("reason".into(), Value::String(reason));
+        m.insert("reason_zh".into(), Value::String(reason_zh));
     }
     v
 }
@@ -184,6 +186,58 @@ impl NativeRuleset {
         let v: Value = serde_json::from_str(&ffi::info(&self.rules))
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         to_py(py, &v["ok"])
+    }
+
+    /// `ffi::vocabulary`'s answer: sectors, listing levels, stages, colours
+    /// and risk methods, each `{"id", "zh", "en"}`.
+    fn vocabulary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = serde_json::to_value(self.rules.vocabulary())
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_py(py, &v)
+    }
+
+    /// The catalogue items in force for a sector on a day, as dicts; raises
+    /// an `InputError` for an unknown sector or a bad date.
+    fn catalogue<'py>(
+        &self,
+        py: Python<'py>,
+        sector: &str,
+        as_of_date: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let day = as_of(py, as_of_date)?;
+        let items = self
+            .rules
+            .catalogue(sector, day)
+            .map_err(|e| py_error(py, &e, None))?;
+        let v = serde_json::to_value(items).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        to_py(py, &v)
+    }
+
+    /// Every problem of one record (a dict) as of a date: `ffi::validate`'s
+    /// `{"valid", "problems"}`; raises only for an error that is not the
+    /// input's (a failing rule).
+    fn validate<'py>(
+        &self,
+        py: Python<'py>,
+        record: &Bound<'py, PyAny>,
+        as_of_date: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = to_json(record, Mode::Record)
+            .map_err(|e| py_error(py, &e.into_error(""), None))?
+            .unwrap_or(Value::Null);
+        let answer: Value =
+            serde_json::from_str(&ffi::validate(&self.rules, &value.to_string(), as_of_date))
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        match answer.get("ok") {
+            Some(ok) => to_py(py, ok),
+            None => {
+                static FROM_CORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let exc = FROM_CORE
+                    .import(py, "hazard_rules._errors", "_from_core")?
+                    .call1((to_py(py, &answer["error"])?, py.None()))?;
+                Err(PyErr::from_value(exc))
+            }
+        }
     }
 
     /// One record (a dict) as of a date: the decision as a dict, or raises.

@@ -29,6 +29,7 @@ def answer(rules: hr.Ruleset, record: Any, as_of: str) -> Dict[str, Any]:
     except hr.HazardRulesError as e:
         error = e.to_dict()
         error.pop("reason", None)
+        error.pop("reason_zh", None)
         return {"error": error}
 
 

@@ -74,7 +74,7 @@ def test_messages_match_the_cli(rules: hr.Ruleset, cli: str, tmp_path: pathlib.P
         with pytest.raises(hr.HazardRulesError) as info:
             rules.evaluate(r, AS_OF)
         d = info.value.to_dict()
-        del d["reason"]
+        del d["reason"], d["reason_zh"]
         py_errors.append(d)
     assert py_errors == cli_errors
     # And the batch's error column holds the same messages.
@@ -216,7 +216,17 @@ def test_errors_pickle_and_convert(rules: hr.Ruleset) -> None:
     back = pickle.loads(pickle.dumps(e))
     assert type(back) is hr.InputError
     assert (back.path, back.message, back.reason, str(back)) == (e.path, e.message, e.reason, str(e))
-    assert e.to_dict() == {"kind": "input", "message": str(e), "path": "hazard.found_on", "reason": e.reason}
+    assert (back.problem, back.message_zh, back.reason_zh) == (e.problem, e.message_zh, e.reason_zh)
+    assert e.to_dict() == {
+        "kind": "input",
+        "message": str(e),
+        "message_zh": e.message_zh,
+        "path": "hazard.found_on",
+        "problem": "not_a_date",
+        "reason": e.reason,
+        "reason_zh": e.reason_zh,
+    }
+    assert e.message_zh == "输入有误（hazard.found_on）：" + e.reason_zh
     r = hr.RulesetError("f.toml:3:1: bad", "f.toml", 3, 1, reason="bad")
     assert pickle.loads(pickle.dumps(r)).to_dict() == r.to_dict()
     lim = hr.LimitError("stopped", "classify", "too many operations", "x.rhai")

@@ -38,10 +38,10 @@ fn load(r: Result<Ruleset, Error>) -> Result<Rules, String> {
         .map_err(|e| Answer::Error(ffi::error_value(&e)).to_json())
 }
 
-/// Which module this is: `core` or `scripted`.
+/// Which module this is: `core` (precompiled plans only) or `scripted`.
 #[wasm_bindgen]
 pub fn flavour() -> String {
-    if cfg!(feature = "scripted") {
+    if hazard_rules::SCRIPTED {
         "scripted"
     } else {
         "core"
@@ -198,7 +198,7 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode(bytes)
         };
         let with = bundle(Some(b64(&plan)));
-        if cfg!(feature = "scripted") {
+        if hazard_rules::SCRIPTED {
             // The scripted module loads the files, which are not a chain here.
             assert!(Rules::from_bundle(&with).is_err());
         } else {

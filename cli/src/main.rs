@@ -34,6 +34,27 @@ struct Cli {
     /// let an overlay kept elsewhere extend a shipped ruleset.
     #[arg(long, global = true)]
     root: Option<PathBuf>,
+    /// The language of error messages on standard error: `en` (default) or
+    /// `zh` (JSON output carries both, as `message` and `message_zh`).
+    #[arg(long, global = true, value_enum, default_value = "en")]
+    lang: Lang,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Lang {
+    En,
+    Zh,
+}
+
+/// `--lang`, for every command that prints an error.
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// An error's message in the language `--lang` asks for.
+fn shown(e: &Error) -> String {
+    match LANG.get() {
+        Some(Lang::Zh) => e.message_zh(),
+        _ => e.to_string(),
+    }
 }
 
 /// `--root`, for every command that reads a ruleset directory.
@@ -161,6 +182,26 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Print the ruleset's vocabularies as JSON: sectors, listing levels,
+    /// stages, colours and risk methods, each with `id`, `zh` and `en`.
+    Vocabulary {
+        /// Ruleset directory, bundle or compiled plan; the embedded default when absent.
+        #[arg(long)]
+        ruleset: Option<PathBuf>,
+    },
+    /// Print as JSON the catalogue items in force for a sector on a day
+    /// (id, article, item, title, verified, standard …), for an item picker.
+    Catalogue {
+        /// A sector code of the ruleset's `sectors` table, e.g. `metallurgy`.
+        #[arg(long)]
+        sector: String,
+        /// The day (YYYY-MM-DD) whose catalogues apply.
+        #[arg(long)]
+        as_of: String,
+        /// Ruleset directory, bundle or compiled plan; the embedded default when absent.
+        #[arg(long)]
+        ruleset: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the input (or of the decision).
     Schema {
         #[arg(long)]
@@ -209,6 +250,7 @@ fn main() -> ExitCode {
         }
     };
     let _ = ROOT.set(cli.root.clone());
+    let _ = LANG.set(cli.lang);
     let result = match cli.command {
         Command::Check { dir } => check(&dir),
         Command::Lint {
@@ -257,6 +299,12 @@ fn main() -> ExitCode {
         }),
         Command::Bundle { dir, output } => bundle(&dir, &output),
         Command::Compile { ruleset, output } => compile(&ruleset, &output),
+        Command::Vocabulary { ruleset } => vocabulary(ruleset),
+        Command::Catalogue {
+            sector,
+            as_of,
+            ruleset,
+        } => catalogue(ruleset, &sector, &as_of),
         Command::Schema { decision } => {
             let schema = if decision {
                 hazard_rules::decision_schema()
@@ -321,7 +369,7 @@ fn check(dir: &Path) -> Result<bool, Usage> {
             Ok(true)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e));
             Ok(false)
         }
     }
@@ -527,7 +575,7 @@ fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
     let text = match files.to_bundle_compiled() {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", shown(&e));
             return Ok(false);
         }
     };
@@ -568,20 +616,45 @@ fn compile(path: &Path, output: &Path) -> Result<bool, Usage> {
     Ok(true)
 }
 
+fn vocabulary(ruleset: Option<PathBuf>) -> Result<bool, Usage> {
+    let rs = load_ruleset(ruleset).map_err(Usage)?;
+    let v = rs.vocabulary();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&v).expect("a vocabulary serialises")
+    );
+    Ok(true)
+}
+
+fn catalogue(ruleset: Option<PathBuf>, sector: &str, as_of: &str) -> Result<bool, Usage> {
+    let rs = load_ruleset(ruleset).map_err(Usage)?;
+    let items = ffi::parse_as_of(as_of).and_then(|day| rs.catalogue(sector, day));
+    match items {
+        Ok(items) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&items).expect("items serialise")
+            );
+            Ok(true)
+        }
+        Err(e) => Err(Usage(shown(&e))),
+    }
+}
+
 /// A ruleset directory, a bundle, or a precompiled plan (told by its first bytes).
 fn load_ruleset(path: Option<PathBuf>) -> Result<Ruleset, String> {
     match path {
         None => Ok(Ruleset::default()),
-        Some(p) if p.is_dir() => load_dir(&p).map_err(|e| e.to_string()),
+        Some(p) if p.is_dir() => load_dir(&p).map_err(|e| shown(&e)),
         Some(p) => {
             let bytes =
                 std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             if hazard_rules::precompiled::is_compiled(&bytes) {
-                return Ruleset::from_compiled(&bytes).map_err(|e| e.to_string());
+                return Ruleset::from_compiled(&bytes).map_err(|e| shown(&e));
             }
             let text = String::from_utf8(bytes)
                 .map_err(|_| format!("{} is neither a bundle nor a compiled plan", p.display()))?;
-            Ruleset::from_bundle(&text).map_err(|e| e.to_string())
+            Ruleset::from_bundle(&text).map_err(|e| shown(&e))
         }
     }
 }

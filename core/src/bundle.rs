@@ -68,7 +68,11 @@ impl Bundle {
                     "larger than {} MiB, the most a bundle may have",
                     MAX_BUNDLE_BYTES >> 20
                 ),
-            ));
+            )
+            .with_zh(format!(
+                "超过 {} MiB，打包文件最多这么大",
+                MAX_BUNDLE_BYTES >> 20
+            )));
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let b: Bundle = serde_json::from_str(text)
@@ -80,7 +84,11 @@ impl Bundle {
                     "unsupported bundle format `{}` (expected {BUNDLE_FORMAT})",
                     b.format
                 ),
-            ));
+            )
+            .with_zh(format!(
+                "不支持的打包格式“{}”（应为 {BUNDLE_FORMAT}）",
+                b.format
+            )));
         }
         let leaf = (!b.leaf.is_empty()).then_some(&b.leaf);
         for path in b.files.keys().chain(leaf) {
@@ -98,6 +106,7 @@ impl Bundle {
                     .decode(c)
                     .map_err(|e| {
                         RulesetError::in_file(WHERE, format!("`compiled` is not base64: {e}"))
+                            .with_zh(format!("`compiled` 不是 base64 文本：{e}"))
                     })
             })
             .transpose()
@@ -134,6 +143,7 @@ impl Ruleset {
                         WHERE,
                         "`compiled` is not the plan of the bundle's files (made by another build, or edited): make the bundle again with `hazard-rules bundle`",
                     )
+                    .with_zh("`compiled` 不是该打包文件中规则的编译计划（由其他版本生成或被改动过）：请用 `hazard-rules bundle` 重新打包")
                     .into());
                 }
             }
@@ -146,6 +156,7 @@ impl Ruleset {
                 WHERE,
                 "this bundle carries no compiled plan (a rule function did not compile, or it was made without one): it needs the build that loads TOML and Rhai (the `scripted` feature; in the browser, the scripted module)",
             )
+            .with_zh("该打包文件不含编译计划（有规则函数未能编译，或打包时未附带）：需要能读取 TOML 和 Rhai 的版本（`scripted` 功能；浏览器中为 scripted 模块）")
             .into()),
         }
     }

@@ -63,6 +63,13 @@ fn linked(path: impl Into<String>) -> RulesetError {
         path,
         "is a symbolic link: a ruleset reads only its own files",
     )
+    .with_zh("是符号链接：规则集只读取自己的文件")
+}
+
+/// A file or directory the system would not read; its reason (the system's) as is.
+fn cannot_read(path: &str, e: &std::io::Error) -> RulesetError {
+    RulesetError::in_file(path, format!("cannot read: {e}"))
+        .with_zh(format!("无法读取：{}{e}", crate::error::UNTRANSLATED))
 }
 
 /// A file over [`MAX_FILE_BYTES`].
@@ -74,6 +81,10 @@ pub(crate) fn file_too_large(path: &str) -> RulesetError {
             MAX_FILE_BYTES >> 20
         ),
     )
+    .with_zh(format!(
+        "文件超过 {} MiB，规则集文件最大只能这么大",
+        MAX_FILE_BYTES >> 20
+    ))
 }
 
 /// The file that takes a chain's files over [`MAX_CHAIN_BYTES`].
@@ -85,6 +96,10 @@ pub(crate) fn chain_too_large(path: &str) -> RulesetError {
             MAX_CHAIN_BYTES >> 20
         ),
     )
+    .with_zh(format!(
+        "规则集链的文件合计超过 {} MiB，一条链最多只能这么大",
+        MAX_CHAIN_BYTES >> 20
+    ))
 }
 
 impl Reader {
@@ -108,18 +123,18 @@ impl Reader {
     /// Reads one regular file (not a link to one), bounded.
     fn read(&mut self, path: &str) -> Result<(), RulesetError> {
         let err = |m: String| RulesetError::in_file(path, m);
-        let meta = std::fs::symlink_metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let meta = std::fs::symlink_metadata(path).map_err(|e| cannot_read(path, &e))?;
         if meta.file_type().is_symlink() {
             return Err(linked(path));
         }
         if !meta.file_type().is_file() {
             return Err(err("not a regular file".into()));
         }
-        let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, &e))?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| err(format!("cannot read: {e}")))?;
+            .map_err(|e| cannot_read(path, &e))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(file_too_large(path));
         }
@@ -155,8 +170,7 @@ impl Reader {
                 Ok(m) if !m.is_dir() => continue,
                 Ok(_) => {}
             }
-            let entries = std::fs::read_dir(&sub_dir)
-                .map_err(|e| RulesetError::in_file(&sub_dir, format!("cannot read: {e}")))?;
+            let entries = std::fs::read_dir(&sub_dir).map_err(|e| cannot_read(&sub_dir, &e))?;
             let mut names: Vec<_> = entries
                 .filter_map(|e| e.ok())
                 .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
@@ -205,10 +219,10 @@ pub(crate) fn read_chain(dir: &Path, root: Option<&Path>) -> Result<RulesetFiles
     let mut seen = Vec::new();
     while let Some(d) = next.take() {
         if seen.contains(&d) {
-            return Err(RulesetError::in_file(
-                manifest_of(&d),
-                "`extends` forms a cycle",
-            ));
+            return Err(
+                RulesetError::in_file(manifest_of(&d), "`extends` forms a cycle")
+                    .with_zh("`extends` 形成了循环"),
+            );
         }
         r.read_ruleset(&d)?;
         if let Some(p) = r.files.manifest(&d)?.extends {

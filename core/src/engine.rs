@@ -135,7 +135,8 @@ impl Rules {
                     line,
                     column,
                     "only `fn` definitions may stand at the top level of a rule file",
-                ));
+                )
+                .with_zh("规则文件的顶层只能是 `fn` 函数定义"));
             }
             for f in part.iter_functions() {
                 fn_files.insert((f.name.to_owned(), f.params.len()), file.clone());
@@ -246,7 +247,12 @@ impl Rules {
             EvalAltResult::ErrorRuntime(value, _) if is_input_error(&value) => {
                 let map = value.cast::<Map>();
                 let text = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
-                Error::Input(InputError::new(text("path"), text("message")))
+                Error::Input(InputError::of(
+                    text("path"),
+                    text("problem"),
+                    text("message"),
+                    text("message_zh"),
+                ))
             }
             EvalAltResult::ErrorTooManyOperations(_) => {
                 limit(entry, "too many operations", file, line, column)
@@ -261,12 +267,21 @@ impl Rules {
             EvalAltResult::ErrorTooManyVariables(_) => {
                 limit(entry, "too many variables", file, line, column)
             }
-            other => Error::Ruleset(RulesetError::new(
-                file,
-                line,
-                column,
-                format!("rule `{entry}` failed: {}", other.unwrap_inner()),
-            )),
+            other => {
+                let detail = other.unwrap_inner().to_string();
+                Error::Ruleset(
+                    RulesetError::new(
+                        file,
+                        line,
+                        column,
+                        format!("rule `{entry}` failed: {detail}"),
+                    )
+                    .with_zh(format!(
+                        "规则 `{entry}` 执行失败：{}{detail}",
+                        crate::error::UNTRANSLATED
+                    )),
+                )
+            }
         }
     }
 }
@@ -299,7 +314,9 @@ fn input_error_value(e: crate::error::InputError) -> Box<EvalAltResult> {
     let mut m = Map::new();
     m.insert(INPUT_ERROR_TAG.into(), Dynamic::TRUE);
     m.insert("path".into(), Dynamic::from(e.path));
+    m.insert("problem".into(), Dynamic::from(e.problem));
     m.insert("message".into(), Dynamic::from(e.message));
+    m.insert("message_zh".into(), Dynamic::from(e.message_zh));
     EvalAltResult::ErrorRuntime(Dynamic::from_map(m), Position::NONE).into()
 }
 
@@ -775,6 +792,14 @@ fn sandbox(
         |path: &str, message: &str| -> HelperResult<Dynamic> {
             Err(input_error_value(crate::error::InputError::new(
                 path, message,
+            )))
+        },
+    );
+    engine.register_fn(
+        "input_error",
+        |path: &str, problem: &str, en: &str, zh: &str| -> HelperResult<Dynamic> {
+            Err(input_error_value(crate::error::InputError::of(
+                path, problem, en, zh,
             )))
         },
     );

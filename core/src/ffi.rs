@@ -49,6 +49,7 @@ pub fn error_value(err: &Error) -> Value {
     let mut v = serde_json::to_value(err).expect("an error serialises");
     if let Value::Object(m) = &mut v {
         m.insert("message".into(), Value::String(err.to_string()));
+        m.insert("message_zh".into(), Value::String(err.message_zh()));
     }
     v
 }
@@ -57,9 +58,11 @@ pub fn error_value(err: &Error) -> Value {
 /// `as_of`, worded the same in every binding.
 pub fn parse_as_of(text: &str) -> Result<NaiveDate, Error> {
     let d = text.parse::<NaiveDate>().map_err(|e| {
-        Error::Input(InputError::new(
+        Error::Input(InputError::of(
             "as_of",
+            "not_a_date",
             format!("`{text}` is not a date (YYYY-MM-DD): {e}"),
+            format!("“{text}”不是有效的日期：应写作 YYYY-MM-DD，如 2024-05-01"),
         ))
     })?;
     crate::input::plausible_date(|| "as_of".into(), d)?;
@@ -158,8 +161,14 @@ impl Request {
 
 /// Parses a trace mode (`full`, `ids`, `off`); the error is an input error at `trace`.
 pub fn parse_trace(text: &str) -> Result<TraceMode, Error> {
-    text.parse()
-        .map_err(|m: String| Error::Input(InputError::new("trace", m)))
+    text.parse().map_err(|m: String| {
+        Error::Input(InputError::of(
+            "trace",
+            "unknown_option",
+            m,
+            format!("“{text}”不是可选的跟踪方式：应为 full、ids 或 off"),
+        ))
+    })
 }
 
 /// Text → JSON value → [`Input`], the way the CLI and the test cases read
@@ -169,8 +178,24 @@ pub fn parse_trace(text: &str) -> Result<TraceMode, Error> {
 /// and column.
 fn parse_input(text: &str) -> Result<Input, Error> {
     let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::Input(InputError::new("", format!("not JSON: {e}"))))?;
+        .map_err(|e| Error::Input(not_json(&e, format!("not JSON: {e}"))))?;
     Ok(Input::from_value(value)?)
+}
+
+/// Text that is not JSON (or not the JSON expected): an input error at the
+/// root, with serde's detail as is in the Chinese text too.
+pub(crate) fn not_json(e: &serde_json::Error, message: String) -> InputError {
+    let zh = if e.is_syntax() || e.is_eof() {
+        format!(
+            "不是合法的 JSON（第 {} 行第 {} 列）：{}{e}",
+            e.line(),
+            e.column(),
+            crate::error::UNTRANSLATED
+        )
+    } else {
+        format!("不是所需的 JSON：{}{e}", crate::error::UNTRANSLATED)
+    };
+    InputError::of("", "not_json", message, zh)
 }
 
 /// Evaluates a JSON array of inputs: a JSON array of answers, one per record.
@@ -193,8 +218,8 @@ pub fn evaluate_batch_with(
         }
     };
     let records: Result<Vec<Value>, Error> = serde_json::from_str(inputs).map_err(|e| {
-        Error::Input(InputError::new(
-            "",
+        Error::Input(not_json(
+            &e,
             format!("expected a JSON array of inputs: {e}"),
         ))
     });
@@ -235,15 +260,58 @@ pub fn evaluate_batch_with(
 /// `response`, `risk`); the error is an input error at `section`.
 pub fn parse_section(text: &str) -> Result<Section, Error> {
     text.parse()
-        .map_err(|m: String| Error::Input(InputError::new("section", m)))
+        .map_err(|m: String| {
+            Error::Input(InputError::of(
+                "section",
+                "unknown_option",
+                m,
+                format!(
+                    "“{text}”不是可选的部分：应为 classification、rectification、responsibility、response、risk、standardisation 或 targets"
+                ),
+            ))
+        })
 }
 
-/// Checks an input without returning the decision: `{"ok": {"valid": true}}`
-/// or the error (with its `path` for input errors), so a form can highlight it.
+/// Checks an input without returning the decision: `{"ok": {"valid":
+/// bool, "problems": [...]}}`, every problem at once (see
+/// [`Ruleset::validate`]), each `{"path", "problem", "message",
+/// "message_zh"}` with the reason alone (no location) in English and
+/// Chinese, so a form can mark every bad field. A bad `as_of` is a problem
+/// at `as_of` (the record's types and structure are still checked); an error
+/// that is not the input's (a failing rule) is the answer's `error`.
+///
+/// ```
+/// use hazard_rules::{ffi, Ruleset};
+/// let rs = Ruleset::default();
+/// let answer = ffi::validate(&rs, r#"{"accident": {"deaths": -1, "direct_loss_cny": "lots"}, "warning": {"rainfall_1h_mm": -3}}"#, "2024-05-01");
+/// let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+/// assert_eq!(v["ok"]["valid"], false);
+/// let problems = v["ok"]["problems"].as_array().unwrap();
+/// assert_eq!(problems.len(), 3);
+/// assert_eq!(problems[2]["path"], "warning.rainfall_1h_mm");
+/// assert_eq!(problems[2]["problem"], "negative");
+/// ```
 pub fn validate(ruleset: &Ruleset, input: &str, as_of_date: &str) -> String {
-    let valid = Request::read(input, as_of_date, None, Some("off"))
-        .and_then(|r| r.decide(ruleset, |d| d.map(|_| ())));
-    Reply::of(valid.map(|()| json!({ "valid": true }))).to_json()
+    let record = match serde_json::from_str::<Value>(input) {
+        Ok(v) => v,
+        Err(e) => {
+            return problems_answer(Ok(vec![not_json(&e, format!("not JSON: {e}"))]));
+        }
+    };
+    let found = match parse_as_of(as_of_date) {
+        Ok(day) => ruleset.validate(&record, day),
+        Err(Error::Input(e)) => ruleset.validate_undated(record).map(|mut rest| {
+            rest.insert(0, e);
+            rest
+        }),
+        Err(e) => Err(e),
+    };
+    problems_answer(found)
+}
+
+fn problems_answer(found: Result<Vec<InputError>, Error>) -> String {
+    Reply::of(found.map(|problems| json!({ "valid": problems.is_empty(), "problems": problems })))
+        .to_json()
 }
 
 /// The chain and its tables.
@@ -263,4 +331,33 @@ pub fn info(ruleset: &Ruleset) -> String {
         .map(|(name, origin)| json!({ "name": name, "ruleset": origin }))
         .collect();
     Answer::Ok(json!({ "chain": chain, "tables": tables })).to_json()
+}
+
+/// The ruleset's vocabularies (see [`Ruleset::vocabulary`]):
+/// `{"ok": {"sectors": [{"id", "zh", "en"}], "listing_levels": [...],
+/// "stages": [...], "colours": [...], "risk_methods": [...]}}`.
+///
+/// ```
+/// use hazard_rules::{ffi, Ruleset};
+/// let v: serde_json::Value = serde_json::from_str(&ffi::vocabulary(&Ruleset::default())).unwrap();
+/// assert_eq!(v["ok"]["listing_levels"][0]["id"], "province");
+/// ```
+pub fn vocabulary(ruleset: &Ruleset) -> String {
+    Reply::<crate::vocabulary::Vocabulary>::Ok(ruleset.vocabulary()).to_json()
+}
+
+/// The catalogue items in force for a sector on a day (see
+/// [`Ruleset::catalogue`]): `{"ok": [{"id", "article", "item", "section"?,
+/// "title", "verified", "standard", "sector", "catalogue", "version"?}]}`,
+/// or an input error at `sector` or `as_of`.
+///
+/// ```
+/// use hazard_rules::{ffi, Ruleset};
+/// let v: serde_json::Value = serde_json::from_str(&ffi::catalogue(&Ruleset::default(), "chemicals", "2024-01-01")).unwrap();
+/// assert_eq!(v["ok"][0]["id"], "HG-1");
+/// let e: serde_json::Value = serde_json::from_str(&ffi::catalogue(&Ruleset::default(), "chemicals", "2024-13-01")).unwrap();
+/// assert_eq!(e["error"]["path"], "as_of");
+/// ```
+pub fn catalogue(ruleset: &Ruleset, sector: &str, as_of_date: &str) -> String {
+    Reply::of(parse_as_of(as_of_date).and_then(|day| ruleset.catalogue(sector, day))).to_json()
 }

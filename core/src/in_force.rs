@@ -365,12 +365,18 @@ impl Versions {
 
 /// The error for a day no version of a table covers.
 pub(crate) fn not_in_force(name: &str, day: Day, versions: &[String]) -> InputError {
-    InputError::new(
+    InputError::of(
         day.field,
+        "not_in_force",
         format!(
             "no version of `{name}` is in force on {} (versions: {}); a date before the law took effect cannot be judged by it",
             day.date,
             versions.join("; ")
+        ),
+        format!(
+            "{} 没有施行中的“{name}”（各版本：{}）；法规施行之前的日期不能按它判定",
+            day.date,
+            versions.join("；")
         ),
     )
 }

@@ -414,15 +414,47 @@ impl Input {
 
     /// Converts an already-parsed JSON value, naming the JSON path of the first problem.
     pub fn from_value(value: serde_json::Value) -> Result<Self, InputError> {
-        let input: Input = serde_path_to_error::deserialize(value).map_err(path_error)?;
+        let input = Self::typed(value)?;
         input.validate()?;
         Ok(input)
     }
 
+    /// The value read into the input's types, without the checks of
+    /// [`Input::problems`]: the first field of the wrong type, missing or
+    /// unknown is the error.
+    pub fn typed(value: serde_json::Value) -> Result<Self, InputError> {
+        serde_path_to_error::deserialize(value).map_err(path_error)
+    }
+
     /// Structural checks that types cannot express (finite, non-negative
     /// numbers; plausible dates, events in date order, a listing not before
-    /// the finding). Domain checks belong to the ruleset.
+    /// the finding): the first of [`Input::problems`]. Domain checks belong
+    /// to the ruleset.
     pub fn validate(&self) -> Result<(), InputError> {
+        match self.problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every structural problem of the record, in one pass, in the order
+    /// [`Input::validate`] meets them; at most one per path. A valid record
+    /// allocates nothing.
+    ///
+    /// ```
+    /// use hazard_rules::Input;
+    /// let input: Input = serde_json::from_str(r#"{
+    ///   "accident": {"deaths": 1, "direct_loss_cny": -5},
+    ///   "warning": {"rainfall_1h_mm": -1, "typhoon": {"within_hours": 12, "sustained_force": 40}}
+    /// }"#).unwrap();
+    /// let p = input.problems();
+    /// let paths: Vec<_> = p.iter().map(|e| e.path.as_str()).collect();
+    /// assert_eq!(paths, ["warning.typhoon.sustained_force", "accident.direct_loss_cny", "warning.rainfall_1h_mm"]);
+    /// assert_eq!(p[1].problem, "negative");
+    /// assert_eq!(p[1].message_zh, "不能为负数（填写的是 -5）");
+    /// ```
+    pub fn problems(&self) -> Vec<InputError> {
+        let mut p = Problems::default();
         if self.hazard.is_none()
             && self.accident.is_none()
             && self.warning.is_none()
@@ -433,14 +465,20 @@ impl Input {
         {
             // An empty line, `{}` or an all-empty table row: a decision of
             // nothing would pass for a checked record.
-            return Err(InputError::new(
+            p.push(InputError::of(
                 "",
+                "nothing_asked",
                 "the record asks for nothing: give at least one of hazard, accident, warning, risk, township, checklist or targets",
+                "记录没有要求判定任何内容：请至少填写 hazard、accident、warning、risk、township、checklist、targets 之一",
             ));
+            return p.0;
         }
-        self.validate_ranges()?;
+        self.range_problems(&mut p);
         if let Some(a) = &self.accident {
-            non_negative(|| "accident.direct_loss_cny".into(), a.direct_loss_cny)?;
+            p.add(non_negative(
+                || "accident.direct_loss_cny".into(),
+                a.direct_loss_cny,
+            ));
         }
         if let Some(w) = &self.warning {
             for (name, v) in [
@@ -448,7 +486,7 @@ impl Input {
                 ("rainfall_24h_mm", w.rainfall_24h_mm),
             ] {
                 if let Some(v) = v {
-                    non_negative(|| format!("warning.{name}"), v)?;
+                    p.add(non_negative(|| format!("warning.{name}"), v));
                 }
             }
             for (name, v) in [
@@ -457,95 +495,106 @@ impl Input {
                 ("guarantee_level_m", w.guarantee_level_m),
             ] {
                 if let Some(v) = v {
-                    finite(|| format!("warning.{name}"), v)?;
+                    p.add(finite(|| format!("warning.{name}"), v));
                 }
             }
         }
         if let Some(r) = &self.risk {
-            for (i, p) in r.points.iter().enumerate() {
-                for (name, v) in [("l", Some(p.l)), ("e", p.e), ("c", p.c), ("s", p.s)] {
+            for (i, pt) in r.points.iter().enumerate() {
+                for (name, v) in [("l", Some(pt.l)), ("e", pt.e), ("c", pt.c), ("s", pt.s)] {
                     if let Some(v) = v {
-                        non_negative(|| format!("risk.points[{i}].{name}"), v)?;
+                        p.add(non_negative(|| format!("risk.points[{i}].{name}"), v));
                     }
                 }
             }
         }
         if let Some(h) = &self.hazard {
-            plausible_date(|| "hazard.found_on".into(), h.found_on)?;
+            p.add(plausible_date(|| "hazard.found_on".into(), h.found_on));
             if let Some(l) = &h.listing {
-                plausible_date(|| "hazard.listing.listed_on".into(), l.listed_on)?;
+                p.add(plausible_date(
+                    || "hazard.listing.listed_on".into(),
+                    l.listed_on,
+                ));
                 if l.listed_on < h.found_on {
-                    return Err(InputError::new(
+                    p.push(InputError::of(
                         "hazard.listing.listed_on",
+                        "out_of_order",
                         format!(
                             "{} is earlier than the day the hazard was found ({})",
                             l.listed_on, h.found_on
                         ),
+                        format!("挂牌日期 {} 早于隐患发现日期 {}", l.listed_on, h.found_on),
                     ));
                 }
             }
             let mut previous = h.found_on;
             for (i, e) in h.events.iter().enumerate() {
-                plausible_date(|| format!("hazard.events[{i}].on"), e.on)?;
+                p.add(plausible_date(|| format!("hazard.events[{i}].on"), e.on));
                 if e.on < previous {
-                    return Err(InputError::new(
+                    p.push(InputError::of(
                         format!("hazard.events[{i}].on"),
+                        "out_of_order",
                         format!("{} is earlier than the event before it ({previous})", e.on),
+                        format!("{} 早于前一个环节的日期 {previous}", e.on),
                     ));
                 }
                 previous = e.on;
             }
         }
         if let Some(d) = self.warning.as_ref().and_then(|w| w.observed_on) {
-            plausible_date(|| "warning.observed_on".into(), d)?;
+            p.add(plausible_date(|| "warning.observed_on".into(), d));
         }
         if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
-            plausible_date(|| "accident.occurred_on".into(), d)?;
+            p.add(plausible_date(|| "accident.occurred_on".into(), d));
         }
         if let Some(c) = &self.checklist {
             for (item, d) in &c.evidence {
-                plausible_date(|| format!("checklist.evidence.{item}"), *d)?;
+                p.add(plausible_date(|| format!("checklist.evidence.{item}"), *d));
             }
         }
         if let Some(t) = &self.targets {
             let (first, last) = DATE_WINDOW;
             if !(first.year()..=last.year()).contains(&t.year) {
-                return Err(InputError::new(
+                p.push(InputError::of(
                     "targets.year",
+                    "out_of_range",
                     format!("{} is outside {}..={}", t.year, first.year(), last.year()),
+                    format!(
+                        "{} 年不在 {} 至 {} 年之间",
+                        t.year,
+                        first.year(),
+                        last.year()
+                    ),
                 ));
             }
             for (year, figures) in t.years() {
                 for (name, v) in figures {
-                    non_negative(|| format!("targets.{year}.{name}"), *v)?;
+                    p.add(non_negative(|| format!("targets.{year}.{name}"), *v));
                 }
             }
         }
-        Ok(())
+        p.0
     }
 
     /// Numbers and codes no real record has (a force-4,294,967,295 typhoon,
-    /// `l: 1e308`, a 70 KB sector code): rejected here with their path,
-    /// before a rule would overflow on them or decide nonsense.
-    fn validate_ranges(&self) -> Result<(), InputError> {
+    /// `l: 1e308`, a 70 KB sector code): reported with their path, before a
+    /// rule would overflow on them or decide nonsense.
+    fn range_problems(&self, p: &mut Problems) {
         if let Some(h) = &self.hazard {
-            code(|| "hazard.sector".into(), &h.sector)?;
+            p.add(code(|| "hazard.sector".into(), &h.sector));
             // A scan of the items before for a short list (no allocation in
             // a warm evaluator); a set for a long one (100,000 items scanned
             // took 104 s).
             let mut seen = (h.items.len() > 64)
                 .then(|| std::collections::HashSet::with_capacity(h.items.len()));
             for (i, item) in h.items.iter().enumerate() {
-                code(|| format!("hazard.items[{i}]"), item)?;
+                p.add(code(|| format!("hazard.items[{i}]"), item));
                 let twice = match &mut seen {
                     Some(set) => !set.insert(item.as_str()),
                     None => h.items[..i].contains(item),
                 };
                 if twice {
-                    return Err(InputError::new(
-                        format!("hazard.items[{i}]"),
-                        format!("`{item}` is listed twice"),
-                    ));
+                    p.push(listed_twice(format!("hazard.items[{i}]"), item));
                 }
             }
             let posts = [
@@ -573,34 +622,38 @@ impl Input {
                 ),
             ];
             for (path, post) in posts {
-                if let Some(p) = post {
+                if let Some(post) = post {
                     // A person is assigned by name: a blank one is no one.
-                    if p.name.trim().is_empty() {
-                        return Err(InputError::new(format!("{path}.name"), "is empty"));
+                    if post.name.trim().is_empty() {
+                        p.push(empty(format!("{path}.name")));
                     }
-                    if p.backup.as_deref().is_some_and(|b| b.trim().is_empty()) {
-                        return Err(InputError::new(format!("{path}.backup"), "is empty"));
+                    if post.backup.as_deref().is_some_and(|b| b.trim().is_empty()) {
+                        p.push(empty(format!("{path}.backup")));
                     }
                 }
             }
             if let Some(l) = &h.listing {
-                code(|| "hazard.listing.level".into(), &l.level)?;
+                p.add(code(|| "hazard.listing.level".into(), &l.level));
             }
             let mut extended = 0.0;
             for (i, e) in h.events.iter().enumerate() {
-                code(|| format!("hazard.events[{i}].stage"), &e.stage)?;
+                p.add(code(|| format!("hazard.events[{i}].stage"), &e.stage));
                 if let Some(d) = e.extension_days {
                     let path = || format!("hazard.events[{i}].extension_days");
-                    at_most(path, d as f64, MAX_EXTENSION_DAYS)?;
+                    p.add(at_most(path, d as f64, MAX_EXTENSION_DAYS));
                     // Thousands of extensions would move the due date past
                     // any calendar (and past the year 9999 Python can hold).
                     extended += d as f64;
                     if extended > MAX_EXTENDED_DAYS {
-                        return Err(InputError::new(
+                        p.push(InputError::of(
                             path(),
+                            "out_of_range",
                             format!(
                                 "extensions add up to more than {MAX_EXTENDED_DAYS} days (ten years), \
                                  more than any hazard is given"
+                            ),
+                            format!(
+                                "延期天数累计超过 {MAX_EXTENDED_DAYS} 天（十年），没有隐患会获得这么长的延期"
                             ),
                         ));
                     }
@@ -608,43 +661,43 @@ impl Input {
             }
         }
         if let Some(a) = &self.accident {
-            code(|| "accident.kind".into(), &a.kind)?;
-            at_most(
+            p.add(code(|| "accident.kind".into(), &a.kind));
+            p.add(at_most(
                 || "accident.direct_loss_cny".into(),
                 a.direct_loss_cny,
                 MAX_LOSS_CNY,
-            )?;
+            ));
         }
         if let Some(w) = &self.warning {
             if let Some(t) = &w.typhoon {
-                at_most(
+                p.add(at_most(
                     || "warning.typhoon.within_hours".into(),
                     t.within_hours as f64,
                     MAX_FORECAST_HOURS,
-                )?;
-                at_most(
+                ));
+                p.add(at_most(
                     || "warning.typhoon.sustained_force".into(),
                     t.sustained_force as f64,
                     MAX_WIND_FORCE,
-                )?;
+                ));
                 if let Some(g) = t.gust_force {
-                    at_most(
+                    p.add(at_most(
                         || "warning.typhoon.gust_force".into(),
                         g as f64,
                         MAX_WIND_FORCE,
-                    )?;
+                    ));
                 }
             }
             for (name, colour) in &w.signals {
-                code(|| format!("warning.signals.{name}"), name)?;
-                code(|| format!("warning.signals.{name}"), colour)?;
+                p.add(code(|| format!("warning.signals.{name}"), name));
+                p.add(code(|| format!("warning.signals.{name}"), colour));
             }
             for (name, v) in [
                 ("rainfall_1h_mm", w.rainfall_1h_mm),
                 ("rainfall_24h_mm", w.rainfall_24h_mm),
             ] {
                 if let Some(v) = v {
-                    at_most(|| format!("warning.{name}"), v, MAX_RAINFALL_MM)?;
+                    p.add(at_most(|| format!("warning.{name}"), v, MAX_RAINFALL_MM));
                 }
             }
             for (name, v) in [
@@ -653,116 +706,166 @@ impl Input {
                 ("guarantee_level_m", w.guarantee_level_m),
             ] {
                 if let Some(v) = v {
-                    at_most(|| format!("warning.{name}"), v.abs(), MAX_LEVEL_M)?;
+                    p.add(at_most(|| format!("warning.{name}"), v.abs(), MAX_LEVEL_M));
                 }
             }
         }
         if let Some(r) = &self.risk {
-            for (i, p) in r.points.iter().enumerate() {
-                code(|| format!("risk.points[{i}].method"), &p.method)?;
-                for (name, v) in [("l", Some(p.l)), ("e", p.e), ("c", p.c), ("s", p.s)] {
+            for (i, pt) in r.points.iter().enumerate() {
+                p.add(code(|| format!("risk.points[{i}].method"), &pt.method));
+                for (name, v) in [("l", Some(pt.l)), ("e", pt.e), ("c", pt.c), ("s", pt.s)] {
                     if let Some(v) = v {
-                        at_most(|| format!("risk.points[{i}].{name}"), v, MAX_RISK_FACTOR)?;
+                        p.add(at_most(
+                            || format!("risk.points[{i}].{name}"),
+                            v,
+                            MAX_RISK_FACTOR,
+                        ));
                     }
                 }
             }
             if let Some(u) = &r.unit {
-                code(|| "risk.unit.sector_group".into(), &u.sector_group)?;
+                p.add(code(|| "risk.unit.sector_group".into(), &u.sector_group));
             }
             if let Some(reg) = &r.region {
                 for (i, c) in reg.unit_colours.iter().enumerate() {
-                    code(|| format!("risk.region.unit_colours[{i}]"), c)?;
+                    p.add(code(|| format!("risk.region.unit_colours[{i}]"), c));
                 }
             }
         }
         if let Some(c) = &self.checklist {
-            code(|| "checklist.id".into(), &c.id)?;
-            code(|| "checklist.subject.kind".into(), &c.subject.kind)?;
+            p.add(code(|| "checklist.id".into(), &c.id));
+            p.add(code(|| "checklist.subject.kind".into(), &c.subject.kind));
             if c.subject.name.trim().is_empty() {
-                return Err(InputError::new("checklist.subject.name", "is empty"));
+                p.push(empty("checklist.subject.name".into()));
             }
-            at_most(
+            p.add(at_most(
                 || "checklist.items".into(),
                 c.items.len() as f64,
                 MAX_CHECKLIST_ITEMS,
-            )?;
+            ));
             for (i, item) in c.items.iter().enumerate() {
-                code(|| format!("checklist.items[{i}]"), item)?;
+                p.add(code(|| format!("checklist.items[{i}]"), item));
                 if c.items[..i].contains(item) {
-                    return Err(InputError::new(
-                        format!("checklist.items[{i}]"),
-                        format!("`{item}` is listed twice"),
-                    ));
+                    p.push(listed_twice(format!("checklist.items[{i}]"), item));
                 }
             }
-            at_most(
+            p.add(at_most(
                 || "checklist.evidence".into(),
                 c.evidence.len() as f64,
                 MAX_CHECKLIST_ITEMS,
-            )?;
+            ));
             for item in c.evidence.keys() {
-                code(|| format!("checklist.evidence.{item}"), item)?;
+                p.add(code(|| format!("checklist.evidence.{item}"), item));
             }
         }
         if let Some(t) = &self.targets {
             for (year, figures) in t.years() {
-                at_most(
+                p.add(at_most(
                     || format!("targets.{year}"),
                     figures.len() as f64,
                     MAX_FIGURES,
-                )?;
+                ));
                 for (name, v) in figures {
-                    code(|| format!("targets.{year}.{name}"), name)?;
-                    at_most(|| format!("targets.{year}.{name}"), *v, MAX_FIGURE)?;
+                    p.add(code(|| format!("targets.{year}.{name}"), name));
+                    p.add(at_most(|| format!("targets.{year}.{name}"), *v, MAX_FIGURE));
                 }
             }
         }
-        Ok(())
     }
 
-    /// Checks against the day a decision is made: a plausible "as of" day,
-    /// and nothing in the record after it (a hazard found, listed or acted
-    /// on, or an accident, in the future is a wrong date, not a deadline).
+    /// Checks against the day a decision is made: the first of
+    /// [`Input::problems_as_of`].
     pub fn validate_as_of(&self, as_of: NaiveDate) -> Result<(), InputError> {
-        plausible_date(|| "as_of".into(), as_of)?;
+        match self.problems_as_of(as_of).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem against the day a decision is made: a plausible "as
+    /// of" day, and nothing in the record after it (a hazard found, listed
+    /// or acted on, or an accident, in the future is a wrong date, not a
+    /// deadline).
+    pub fn problems_as_of(&self, as_of: NaiveDate) -> Vec<InputError> {
+        let mut p = Problems::default();
+        p.add(plausible_date(|| "as_of".into(), as_of));
         let after = |path: String, d: NaiveDate| {
-            Err(InputError::new(
+            InputError::of(
                 path,
+                "after_as_of",
                 format!("{d} is after the day of the decision ({as_of})"),
-            ))
+                format!("{d} 晚于判定日期 {as_of}"),
+            )
         };
         if let Some(h) = &self.hazard {
             if h.found_on > as_of {
-                return after("hazard.found_on".into(), h.found_on);
+                p.push(after("hazard.found_on".into(), h.found_on));
             }
             if let Some(l) = h.listing.as_ref().filter(|l| l.listed_on > as_of) {
-                return after("hazard.listing.listed_on".into(), l.listed_on);
+                p.push(after("hazard.listing.listed_on".into(), l.listed_on));
             }
-            if let Some((i, e)) = h.events.iter().enumerate().find(|(_, e)| e.on > as_of) {
-                return after(format!("hazard.events[{i}].on"), e.on);
+            for (i, e) in h.events.iter().enumerate().filter(|(_, e)| e.on > as_of) {
+                p.push(after(format!("hazard.events[{i}].on"), e.on));
             }
         }
         if let Some(d) = self.accident.as_ref().and_then(|a| a.occurred_on) {
             if d > as_of {
-                return after("accident.occurred_on".into(), d);
+                p.push(after("accident.occurred_on".into(), d));
             }
         }
         if let Some(c) = &self.checklist {
-            if let Some((item, d)) = c.evidence.iter().find(|(_, d)| **d > as_of) {
-                return after(format!("checklist.evidence.{item}"), *d);
+            for (item, d) in c.evidence.iter().filter(|(_, d)| **d > as_of) {
+                p.push(after(format!("checklist.evidence.{item}"), *d));
             }
         }
         if let Some(t) = self.targets.as_ref().filter(|t| t.year > as_of.year()) {
-            return Err(InputError::new(
+            p.push(InputError::of(
                 "targets.year",
+                "after_as_of",
                 format!(
                     "{} is after the year of the decision ({as_of}): a year's figures are known once it has begun",
                     t.year
                 ),
+                format!(
+                    "{} 年晚于判定日期 {as_of} 所在的年份：一年的数字要在该年开始后才有",
+                    t.year
+                ),
             ));
         }
-        Ok(())
+        p.0
     }
+}
+
+/// The problems found so far, at most one per path (a value too large and
+/// not finite is one mistake to correct, not two).
+#[derive(Default)]
+struct Problems(Vec<InputError>);
+
+impl Problems {
+    fn push(&mut self, e: InputError) {
+        if !self.0.iter().any(|p| p.path == e.path) {
+            self.0.push(e);
+        }
+    }
+
+    fn add(&mut self, r: Result<(), InputError>) {
+        if let Err(e) = r {
+            self.push(e);
+        }
+    }
+}
+
+fn listed_twice(path: String, item: &str) -> InputError {
+    InputError::of(
+        path,
+        "duplicate",
+        format!("`{item}` is listed twice"),
+        format!("“{item}”重复列出"),
+    )
+}
+
+fn empty(path: String) -> InputError {
+    InputError::of(path, "empty", "is empty", "不能为空")
 }
 
 /// The dates an input and an "as of" day may have: from the founding of the
@@ -783,9 +886,11 @@ pub const DATE_WINDOW: (NaiveDate, NaiveDate) = (
 pub fn plausible_date(path: impl FnOnce() -> String, d: NaiveDate) -> Result<(), InputError> {
     let (first, last) = DATE_WINDOW;
     if d < first || d > last {
-        return Err(InputError::new(
+        return Err(InputError::of(
             path(),
+            "out_of_range",
             format!("{d} is outside {first}..={last}"),
+            format!("{d} 不在 {first} 至 {last} 之间，应是录入或转换错误"),
         ));
     }
     Ok(())
@@ -815,12 +920,14 @@ const MAX_RISK_FACTOR: f64 = 1_000.0;
 
 fn code(path: impl FnOnce() -> String, text: &str) -> Result<(), InputError> {
     if text.len() > MAX_CODE_BYTES {
-        return Err(InputError::new(
+        return Err(InputError::of(
             path(),
+            "too_long",
             format!(
                 "is {} bytes long; a code has at most {MAX_CODE_BYTES}",
                 text.len()
             ),
+            format!("长 {} 字节，代码最多 {MAX_CODE_BYTES} 字节", text.len()),
         ));
     }
     Ok(())
@@ -828,9 +935,11 @@ fn code(path: impl FnOnce() -> String, text: &str) -> Result<(), InputError> {
 
 fn at_most(path: impl FnOnce() -> String, v: f64, max: f64) -> Result<(), InputError> {
     if v > max {
-        return Err(InputError::new(
+        return Err(InputError::of(
             path(),
+            "out_of_range",
             format!("{v} is above {max}, the most a real record has"),
+            format!("{v} 超过 {max}，真实记录不会超过这个数"),
         ));
     }
     Ok(())
@@ -841,7 +950,12 @@ fn finite(path: impl FnOnce() -> String, v: f64) -> Result<(), InputError> {
     if v.is_finite() {
         Ok(())
     } else {
-        Err(InputError::new(path(), "must be a finite number"))
+        Err(InputError::of(
+            path(),
+            "not_finite",
+            "must be a finite number",
+            "必须是有限的数字",
+        ))
     }
 }
 
@@ -850,16 +964,115 @@ fn non_negative(path: impl FnOnce() -> String, v: f64) -> Result<(), InputError>
         return finite(path, v);
     }
     if v < 0.0 {
-        return Err(InputError::new(
+        return Err(InputError::of(
             path(),
+            "negative",
             format!("must not be negative, got {v}"),
+            format!("不能为负数（填写的是 {v}）"),
         ));
     }
     Ok(())
 }
 
-fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> InputError {
+/// A serde error with its path, its machine code and a Chinese wording (the
+/// English one is serde's, as before).
+pub(crate) fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> InputError {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
-    InputError::new(path, e.into_inner().to_string())
+    let inner = e.into_inner();
+    let syntax = matches!(
+        inner.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    );
+    let message = inner.to_string();
+    if syntax {
+        let zh = format!(
+            "不是合法的 JSON（第 {} 行第 {} 列）：{UNTRANSLATED}{message}",
+            inner.line(),
+            inner.column()
+        );
+        return InputError::of(path, "not_json", message, zh);
+    }
+    let (problem, zh) = serde_problem(&message);
+    InputError::of(path, problem, message, zh)
+}
+
+use crate::error::UNTRANSLATED;
+
+/// The machine code and the Chinese wording of a serde message.
+pub(crate) fn serde_problem(message: &str) -> (&'static str, String) {
+    // serde's wording: "invalid type: string \"x\", expected u32",
+    // "unknown field `x`, expected one of ...", "missing field `x`".
+    let quoted = |m: &str| -> String { m.split('`').nth(1).unwrap_or("").to_owned() };
+    let expected = message
+        .rsplit_once("expected ")
+        .map(|(_, e)| expected_zh(e));
+    if message.starts_with("unknown field") {
+        return (
+            "unknown_field",
+            format!(
+                "没有名为“{}”的字段（字段名拼写有误，或此处不接受该字段）",
+                quoted(message)
+            ),
+        );
+    }
+    if message.starts_with("missing field") {
+        return ("missing", format!("缺少必填字段“{}”", quoted(message)));
+    }
+    if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        let want = expected.unwrap_or_else(|| "其他类型".to_owned());
+        let problem = if want.starts_with("日期") {
+            "not_a_date"
+        } else {
+            "wrong_type"
+        };
+        return (problem, format!("类型不对：此处应为{want}"));
+    }
+    if message.starts_with("invalid value") {
+        let want = expected.unwrap_or_else(|| "其他值".to_owned());
+        return (
+            "out_of_range",
+            format!("数值超出允许的范围：此处应为{want}"),
+        );
+    }
+    // chrono's date parse errors (the field is a date: nothing else parses text).
+    const DATE: [&str; 6] = [
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "input is out of range",
+        "input is not enough",
+        "no possible date",
+    ];
+    if DATE.iter().any(|d| message.starts_with(d)) {
+        return (
+            "not_a_date",
+            "不是有效的日期：应写作 YYYY-MM-DD，如 2024-05-01".to_owned(),
+        );
+    }
+    ("invalid", format!("{UNTRANSLATED}{message}"))
+}
+
+/// serde's "expected ..." in Chinese.
+fn expected_zh(e: &str) -> String {
+    let e = e.trim();
+    if e.contains("date") {
+        "日期（YYYY-MM-DD，如 2024-05-01）".to_owned()
+    } else if e.starts_with('u') && e[1..].chars().all(|c| c.is_ascii_digit()) {
+        "非负整数".to_owned()
+    } else if e.starts_with('i') && e[1..].chars().all(|c| c.is_ascii_digit()) {
+        "整数".to_owned()
+    } else if e.starts_with('f') && e[1..].chars().all(|c| c.is_ascii_digit()) {
+        "数字".to_owned()
+    } else if e.contains("string") {
+        "文本".to_owned()
+    } else if e.contains("boolean") {
+        "true 或 false".to_owned()
+    } else if e.contains("sequence") {
+        "列表（[...]）".to_owned()
+    } else if e.contains("struct") || e.contains("map") {
+        "对象（{...}）".to_owned()
+    } else {
+        format!("{UNTRANSLATED}{e}")
+    }
 }

@@ -83,6 +83,8 @@ pub mod ruleset;
 pub mod suggest;
 #[cfg(feature = "scripted")]
 pub mod tables;
+mod validate;
+pub mod vocabulary;
 
 pub use compile::FunctionReport;
 pub use decision::Decision;
@@ -96,6 +98,11 @@ pub use load::RulesetFiles;
 pub use outcome::{DecisionJson, Evaluator, Outcome};
 pub use plan::trace::TraceMode;
 pub use ruleset::{Manifest, Performance, Ruleset};
+pub use vocabulary::{CatalogueItem, Term, Vocabulary};
+
+/// Whether this build loads rulesets from their files (the `scripted`
+/// feature): without it, only precompiled plans and bundles that carry one.
+pub const SCRIPTED: bool = cfg!(feature = "scripted");
 
 /// JSON Schema of [`Input`], for forms and other languages.
 #[cfg(feature = "schema")]

@@ -283,7 +283,8 @@ impl RulesetFiles {
                         return Err(RulesetError::in_file(
                             self.manifest_path(&last),
                             "`extends` forms a cycle",
-                        ));
+                        )
+                        .with_zh("`extends` 形成了循环"));
                     }
                     dirs.push(parent);
                 }
@@ -333,6 +334,7 @@ impl RulesetFiles {
                 &path,
                 "no ruleset.toml here (is the path or `extends` right?)",
             )
+            .with_zh("此处没有 ruleset.toml（路径或 `extends` 是否写对？）")
         })?;
         let manifest: Manifest =
             toml::from_str(text).map_err(|e| tables::toml_error(&path, text, &e))?;

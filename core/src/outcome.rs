@@ -405,18 +405,27 @@ fn plan_error(entry: &str, fault: Option<Fault>) -> Error {
             column: 0,
         }),
         Some(Fault::Input(e)) => Error::Input(e),
-        Some(Fault::Other(msg)) => Error::Ruleset(RulesetError::in_file(
-            "<compiled plan>",
-            format!("rule `{entry}` failed: {msg}"),
-        )),
-        None if entry.is_empty() => Error::Ruleset(RulesetError::in_file(
-            "<compiled plan>",
-            "a rule returned a result that does not fit the decision's types",
-        )),
-        None => Error::Ruleset(RulesetError::in_file(
-            "<compiled plan>",
-            format!("rule `{entry}` returned an invalid result"),
-        )),
+        Some(Fault::Other(msg)) => Error::Ruleset(
+            RulesetError::in_file("<compiled plan>", format!("rule `{entry}` failed: {msg}"))
+                .with_zh(format!(
+                    "规则 `{entry}` 执行失败：{}{msg}",
+                    crate::error::UNTRANSLATED
+                )),
+        ),
+        None if entry.is_empty() => Error::Ruleset(
+            RulesetError::in_file(
+                "<compiled plan>",
+                "a rule returned a result that does not fit the decision's types",
+            )
+            .with_zh("某条规则返回的结果不符合判定结果的类型"),
+        ),
+        None => Error::Ruleset(
+            RulesetError::in_file(
+                "<compiled plan>",
+                format!("rule `{entry}` returned an invalid result"),
+            )
+            .with_zh(format!("规则 `{entry}` 返回的结果无效")),
+        ),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::ruleset::{Manifest, Ruleset};
 
 const MAGIC: &[u8; 7] = b"HRPLAN\0";
 /// Bumped whenever the plan's encoding changes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 const WHERE: &str = "<compiled plan>";
 
 #[derive(Serialize, Deserialize)]

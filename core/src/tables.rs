@@ -675,7 +675,9 @@ fn toml_value_to_dynamic(v: &toml::Value) -> Dynamic {
 /// A TOML parse error located by line and column.
 pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> RulesetError {
     let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-    RulesetError::new(file, line, column, e.message().trim())
+    let detail = e.message().trim();
+    RulesetError::new(file, line, column, detail)
+        .with_zh(format!("TOML 有误：{}{detail}", crate::error::UNTRANSLATED))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

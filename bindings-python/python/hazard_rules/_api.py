@@ -143,6 +143,32 @@ class Ruleset:
         info: Dict[str, Any] = self._native.info()
         return info
 
+    def vocabulary(self) -> Dict[str, Any]:
+        """The codes a form offers, from this ruleset's tables:
+        ``{"sectors", "listing_levels", "stages", "colours", "risk_methods"}``,
+        each a list of ``{"id", "zh", "en"}`` (``id`` is what the input takes)."""
+        vocabulary: Dict[str, Any] = self._native.vocabulary()
+        return vocabulary
+
+    def catalogue(self, *, sector: str, as_of: DateLike) -> List[Dict[str, Any]]:
+        """The major-hazard catalogue items in force for ``sector`` on
+        ``as_of`` (the version of each catalogue then in force, routed by the
+        ``sectors`` table): dicts with ``id``, ``article``, ``item``,
+        ``title`` (Chinese), ``verified``, ``standard``, ``sector``,
+        ``catalogue`` and, where there is one, ``section`` and ``version``.
+        Raises :class:`InputError` (``path`` ``sector`` or ``as_of``)."""
+        items: List[Dict[str, Any]] = self._native.catalogue(sector, _as_of(as_of))
+        return items
+
+    def validate(self, record: Any, as_of: DateLike) -> Dict[str, Any]:
+        """Every problem of one record at once: ``{"valid": bool, "problems":
+        [...]}``, each problem ``{"path", "problem", "message", "message_zh"}``
+        (the reason alone, in English and Chinese; ``problem`` is a stable
+        code such as ``unknown_item``). The first problem is the error
+        :meth:`evaluate` raises for the record."""
+        answer: Dict[str, Any] = self._native.validate(record, _as_of(as_of))
+        return answer
+
     @property
     def chain(self) -> Tuple[RulesetRef, ...]:
         """The ruleset chain, base first."""

@@ -13,26 +13,46 @@ class HazardRulesError(Exception):
 
     Attributes:
         kind: ``"input"``, ``"ruleset"`` or ``"limit"`` (the same code in every binding).
-        message: the full message, as ``str(error)``.
+        message: the full message in English, as ``str(error)``.
+        message_zh: the full message in Chinese.
         reason: the message without its location (path, file or rule).
+        reason_zh: the Chinese message without its location.
         row: in a batch, the position of the record that failed; else ``None``.
     """
 
     kind: str = ""
 
-    def __init__(self, message: str, *, reason: Optional[str] = None, row: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: Optional[str] = None,
+        row: Optional[int] = None,
+        message_zh: Optional[str] = None,
+        reason_zh: Optional[str] = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason if reason is not None else message
         self.row = row
+        self.message_zh = message_zh if message_zh is not None else message
+        self.reason_zh = reason_zh if reason_zh is not None else self.message_zh
 
     def _fields(self) -> Dict[str, Any]:
         return {}
 
     def to_dict(self) -> Dict[str, Any]:
         """The error as the core's JSON error object: ``kind``, ``message``,
-        the location fields, and ``reason`` (plus ``row`` in a batch)."""
-        out: Dict[str, Any] = {"kind": self.kind, "message": self.message, **self._fields(), "reason": self.reason}
+        ``message_zh``, the location fields, and ``reason`` and ``reason_zh``
+        (plus ``row`` in a batch)."""
+        out: Dict[str, Any] = {
+            "kind": self.kind,
+            "message": self.message,
+            "message_zh": self.message_zh,
+            **self._fields(),
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+        }
         if self.row is not None:
             out["row"] = self.row
         return out
@@ -51,16 +71,28 @@ class InputError(HazardRulesError):
     Attributes:
         path: the JSON path of the field at fault, e.g. ``hazard.events[2].on``
             (``as_of`` for a bad date; for a batch of table rows, the dotted column).
+        problem: a stable code for the reason, e.g. ``unknown_item``, ``not_a_date``.
     """
 
     kind = "input"
 
-    def __init__(self, message: str, path: str, *, reason: Optional[str] = None, row: Optional[int] = None) -> None:
-        super().__init__(message, reason=reason, row=row)
+    def __init__(
+        self,
+        message: str,
+        path: str,
+        *,
+        reason: Optional[str] = None,
+        row: Optional[int] = None,
+        problem: str = "invalid",
+        message_zh: Optional[str] = None,
+        reason_zh: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, reason=reason, row=row, message_zh=message_zh, reason_zh=reason_zh)
         self.path = path
+        self.problem = problem
 
     def _fields(self) -> Dict[str, Any]:
-        return {"path": self.path}
+        return {"path": self.path, "problem": self.problem}
 
 
 class RulesetError(HazardRulesError):
@@ -83,8 +115,10 @@ class RulesetError(HazardRulesError):
         *,
         reason: Optional[str] = None,
         row: Optional[int] = None,
+        message_zh: Optional[str] = None,
+        reason_zh: Optional[str] = None,
     ) -> None:
-        super().__init__(message, reason=reason, row=row)
+        super().__init__(message, reason=reason, row=row, message_zh=message_zh, reason_zh=reason_zh)
         self.file = file
         self.line = line
         self.column = column
@@ -115,8 +149,10 @@ class LimitError(HazardRulesError):
         *,
         reason: Optional[str] = None,
         row: Optional[int] = None,
+        message_zh: Optional[str] = None,
+        reason_zh: Optional[str] = None,
     ) -> None:
-        super().__init__(message, reason=reason, row=row)
+        super().__init__(message, reason=reason, row=row, message_zh=message_zh, reason_zh=reason_zh)
         self.rule = rule
         self.limit = limit
         self.file = file
@@ -132,8 +168,16 @@ def _from_core(error: Dict[str, Any], row: Optional[int] = None) -> HazardRulesE
     kind = error.get("kind")
     message = str(error.get("message", ""))
     reason = error.get("reason")
+    zh = {"message_zh": error.get("message_zh"), "reason_zh": error.get("reason_zh")}
     if kind == "input":
-        return InputError(message, str(error.get("path", "")), reason=reason, row=row)
+        return InputError(
+            message,
+            str(error.get("path", "")),
+            reason=reason,
+            row=row,
+            problem=str(error.get("problem", "invalid")),
+            **zh,
+        )
     if kind == "ruleset":
         return RulesetError(
             message,
@@ -142,6 +186,7 @@ def _from_core(error: Dict[str, Any], row: Optional[int] = None) -> HazardRulesE
             int(error.get("column", 0)),
             reason=reason,
             row=row,
+            **zh,
         )
     if kind == "limit":
         return LimitError(
@@ -153,5 +198,6 @@ def _from_core(error: Dict[str, Any], row: Optional[int] = None) -> HazardRulesE
             int(error.get("column", 0)),
             reason=reason,
             row=row,
+            **zh,
         )
-    return HazardRulesError(message, reason=reason, row=row)
+    return HazardRulesError(message, reason=reason, row=row, **zh)

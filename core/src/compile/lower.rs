@@ -397,10 +397,9 @@ impl Lowering<'_> {
             .contains_key(&(call.name.to_string(), call.args.len()));
         match (call.name.as_str(), call.args.len()) {
             ("explain", 3) if helper => self.explain(fl, m, call, p),
-            ("input_error", 2) if helper => {
-                let path = self.ex(fl, m, &call.args[0])?;
-                let msg = self.ex(fl, m, &call.args[1])?;
-                Ok(St::InputError(path, msg))
+            ("input_error", 2 | 4) if helper => {
+                let args = self.args(fl, m, &call.args)?;
+                Ok(St::InputError(args.into()))
             }
             _ => Ok(St::Expr(self.call(fl, m, call, p)?)),
         }
@@ -481,7 +480,7 @@ impl Lowering<'_> {
             return Ok(Ex::Call(id, args.into()));
         }
         match (name, arity) {
-            ("explain", 3) | ("input_error", 2) => {
+            ("explain", 3) | ("input_error", 2 | 4) => {
                 let st = self.call_stmt(fl, m, call, p)?;
                 return Ok(Ex::Block(vec![st].into()));
             }

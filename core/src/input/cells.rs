@@ -108,7 +108,14 @@ pub fn field_kind(column: &str) -> Result<FieldKind, InputError> {
     let mut node = resolve(root, root);
     let mut walked = String::new();
     for part in column.split('.') {
-        let unknown = |why: String| Err(InputError::new(column, format!("unknown column: {why}")));
+        let unknown = |why: String| {
+            Err(InputError::of(
+                column,
+                "unknown_column",
+                format!("unknown column: {why}"),
+                format!("没有这一列：输入中没有字段“{column}”"),
+            ))
+        };
         if part.is_empty() {
             return unknown("a dotted name has an empty part".into());
         }
@@ -141,11 +148,24 @@ pub fn field_kind(column: &str) -> Result<FieldKind, InputError> {
         walked.push_str(part);
     }
     kind_of(node).ok_or_else(|| {
-        InputError::new(
+        InputError::of(
             column,
+            "unknown_column",
             "unknown column: the input's schema gives this field no type",
+            format!("没有这一列：输入格式没有给字段“{column}”规定类型"),
         )
     })
+}
+
+/// What a cell should have been, in Chinese.
+fn what_zh(what: &str) -> &'static str {
+    match what {
+        "a whole number" => "整数",
+        "a number" => "数字",
+        "true or false" => "true 或 false",
+        w if w.starts_with("a list") => "以 JSON 写的列表（如 [\"a\", \"b\"]）",
+        _ => "以 JSON 写的对象",
+    }
 }
 
 /// Largest integer a float holds exactly (2^53).
@@ -163,9 +183,11 @@ impl FieldKind {
         let bad = |what: &str| {
             let shown: String = t.chars().take(40).collect();
             let cut = if shown.len() < t.len() { "…" } else { "" };
-            Err(InputError::new(
+            Err(InputError::of(
                 column,
+                "wrong_type",
                 format!("column `{column}`: `{shown}{cut}` is not {what}"),
+                format!("“{column}”列：“{shown}{cut}”不是{}", what_zh(what)),
             ))
         };
         Ok(Some(match self {
@@ -267,9 +289,11 @@ pub fn table_columns<'a>(
     let names: Vec<&str> = names.into_iter().collect();
     for (i, a) in names.iter().enumerate() {
         if names[..i].contains(a) {
-            return Err(InputError::new(
+            return Err(InputError::of(
                 *a,
+                "duplicate",
                 format!("column `{a}` is given twice (column {})", i + 1),
+                format!("“{a}”列重复出现（第 {} 列）", i + 1),
             ));
         }
     }
@@ -282,9 +306,11 @@ pub fn table_columns<'a>(
     for pair in sorted.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         if b.starts_with(a) && b[a.len()..].starts_with('.') {
-            return Err(InputError::new(
+            return Err(InputError::of(
                 b,
+                "overlapping_columns",
                 format!("columns `{a}` and `{b}` overlap: give a field either as one column or as dotted columns"),
+                format!("“{a}”列与“{b}”列重叠：一个字段要么整列给出，要么按带点的子列给出"),
             ));
         }
     }
@@ -377,7 +403,12 @@ fn put(root: &mut Map<String, Value>, name: &str, value: Value) -> Result<(), In
     while let Some(part) = parts.next() {
         if parts.peek().is_none() {
             if node.contains_key(part) {
-                return Err(InputError::new(name, "the column overlaps another column"));
+                return Err(InputError::of(
+                    name,
+                    "overlapping_columns",
+                    "the column overlaps another column",
+                    "这一列与另一列重叠",
+                ));
             }
             node.insert(part.to_owned(), value);
             break;
@@ -387,7 +418,14 @@ fn put(root: &mut Map<String, Value>, name: &str, value: Value) -> Result<(), In
             .entry(part.to_owned())
             .or_insert_with(|| Value::Object(Map::new()))
             .as_object_mut()
-            .ok_or_else(|| InputError::new(name, "the column nests under another's value"))?;
+            .ok_or_else(|| {
+                InputError::of(
+                    name,
+                    "overlapping_columns",
+                    "the column nests under another's value",
+                    "这一列落在另一列的值之下",
+                )
+            })?;
     }
     Ok(())
 }

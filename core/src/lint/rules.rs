@@ -28,6 +28,7 @@ const HELPERS: &[(&str, usize)] = &[
     ("weekday", 1),
     ("year_of", 1),
     ("input_error", 2),
+    ("input_error", 4),
     ("closest_key", 2),
     ("contains", 2),
     ("starts_with", 2),

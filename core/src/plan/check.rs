@@ -193,9 +193,11 @@ impl Walk<'_> {
                 }
                 args.iter().try_for_each(|a| self.ex(a))
             }
-            St::InputError(a, b) => {
-                self.ex(a)?;
-                self.ex(b)
+            St::InputError(args) => {
+                if args.len() != 2 && args.len() != 4 {
+                    return Err("input_error's arguments".into());
+                }
+                args.iter().try_for_each(|a| self.ex(a))
             }
         }
     }

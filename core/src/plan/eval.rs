@@ -474,17 +474,28 @@ impl<'a> Ev<'a> {
                 self.explain(*tpl, args)?;
                 Ok(V::Unit)
             }
-            St::InputError(path, msg) => {
-                let path = self.ex(path)?;
-                let msg = self.ex(msg)?;
-                match (self.text(path), self.text(msg)) {
-                    (Some(p), Some(m)) => {
-                        let e = InputError::new(p, m);
+            St::InputError(args) => {
+                let mut texts = [None; 4];
+                for (slot, a) in texts.iter_mut().zip(args.iter()) {
+                    let v = self.ex(a)?;
+                    *slot = Some(v);
+                }
+                let t: Vec<Option<&str>> = texts[..args.len()]
+                    .iter()
+                    .map(|v| v.and_then(|v| self.text(v)))
+                    .collect();
+                let e = match t[..] {
+                    [Some(p), Some(m)] => Some(InputError::new(p, m)),
+                    [Some(p), Some(k), Some(en), Some(zh)] => Some(InputError::of(p, k, en, zh)),
+                    _ => None,
+                };
+                match e {
+                    Some(e) => {
                         self.s.fault = Some(Fault::Input(e));
                         self.exit = Exit::Fail;
                         Err(Stop)
                     }
-                    _ => Err(self.fail("input_error needs two strings")),
+                    None => Err(self.fail("input_error needs strings")),
                 }
             }
             St::Throw(e) => {

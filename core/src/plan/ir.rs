@@ -191,7 +191,8 @@ pub(crate) enum St {
     Continue,
     /// `explain(id, zh, en)`: template id and its argument expressions.
     Explain(u32, Box<[Ex]>),
-    InputError(Ex, Ex),
+    /// `input_error(path, message)` or `input_error(path, problem, en, zh)`.
+    InputError(Box<[Ex]>),
     Throw(Ex),
 }
 
