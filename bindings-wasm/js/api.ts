@@ -67,16 +67,73 @@ export interface ValidateOptions {
 }
 
 /** A problem with one field of the input. */
-export interface FieldError {
+export interface Problem {
   /** JSON path of the field, e.g. `hazard.found_on`, `risk.points[0].l`; `""` for the whole input. */
   path: string;
+  /** What is wrong, as a stable code: `missing`, `not_a_date`, `negative`, `unknown_item`, … */
+  problem: string;
+  /** The reason in English (without the path). */
   message: string;
+  /** The reason in Chinese (without the path). */
+  message_zh: string;
 }
 
-/** The result of `validate`. The core reports the first problem in document order. */
+/** The result of `validate`: every problem of the input, in document order. */
 export interface Validation {
   valid: boolean;
-  errors: FieldError[];
+  problems: Problem[];
+}
+
+/** A code the input takes, with its labels (from the ruleset's tables). */
+export interface Term {
+  id: string;
+  zh: string;
+  /** Empty where the ruleset has no English label. */
+  en: string;
+}
+
+/** The codes a form offers, read from the ruleset it evaluates with. */
+export interface Vocabulary {
+  /** `hazard.sector` */
+  sectors: Term[];
+  /** `hazard.listing.level` */
+  listing_levels: Term[];
+  /** `hazard.events[].stage` */
+  stages: Term[];
+  /** Risk and warning colours. */
+  colours: Term[];
+  /** `risk.points[].method` */
+  risk_methods: Term[];
+}
+
+/** A major-hazard catalogue item in force: what an item picker lists. */
+export interface CatalogueItem {
+  /** The id `hazard.items` takes, e.g. `GM-4-1`. */
+  id: string;
+  /** Article and item number in the standard (0 where it has none). */
+  article: number;
+  item: number;
+  /** The section heading, for a standard numbered by sections (2017 工贸). */
+  section?: string;
+  /** The item's text in Chinese. */
+  title: string;
+  /** Whether its wording was checked against a published copy. */
+  verified: boolean;
+  /** The standard's code, e.g. `MEM-10-2023`. */
+  standard: string;
+  /** The sector (or special situation) the item is written for. */
+  sector: string;
+  /** The catalogue's title in Chinese. */
+  catalogue: string;
+  /** The version of a versioned catalogue in force that day. */
+  version?: string;
+}
+
+export interface CatalogueOptions {
+  /** The `hazard.sector` code. */
+  sector: string;
+  /** The day whose catalogue applies (for a finding: its `found_on`), `YYYY-MM-DD`. */
+  asOf: string;
 }
 
 /** One ruleset of a chain. */
@@ -108,6 +165,7 @@ export interface RulesetFiles {
 export interface ErrorPayload {
   kind: string;
   message: string;
+  message_zh: string;
   [field: string]: unknown;
 }
 
@@ -115,12 +173,15 @@ export interface ErrorPayload {
 export class HazardRulesError extends Error {
   /** `input`, `ruleset` or `limit`: the same code in every binding. */
   readonly code: string;
+  /** The message in Chinese (`message` is the English one). */
+  readonly messageZh: string;
   readonly #payload: ErrorPayload;
 
   constructor(payload: ErrorPayload) {
     super(payload.message);
     this.name = new.target.name;
     this.code = payload.kind;
+    this.messageZh = String(payload.message_zh ?? '');
     this.#payload = { ...payload };
   }
 
@@ -133,9 +194,12 @@ export class HazardRulesError extends Error {
 /** Bad input: `path` is the JSON path of the field, e.g. `hazard.events[2].on`. */
 export class InputError extends HazardRulesError {
   readonly path: string;
+  /** What is wrong, as a stable code (as in `validate`'s problems). */
+  readonly problem: string;
   constructor(payload: ErrorPayload) {
     super(payload);
     this.path = String(payload.path);
+    this.problem = String(payload.problem ?? '');
   }
 }
 
@@ -359,17 +423,29 @@ export class HazardRules {
   }
 
   /**
-   * Checks an input for a form: `{valid: true, errors: []}`, or the input
-   * error with its JSON path to highlight. Ruleset and limit errors throw.
+   * Checks an input for a form, in one pass: `{ valid, problems }`, every
+   * problem with its JSON path (to highlight the field), a code, and the
+   * reason in English and Chinese. A failing rule (not the input's fault)
+   * throws its `RulesetError` or `LimitError`.
    */
   validate(input: unknown, options: ValidateOptions): Validation {
-    try {
-      unwrap<{ valid: boolean }>(this.#rules.validate(asJson(input), String(options?.asOf ?? '')));
-      return { valid: true, errors: [] };
-    } catch (e) {
-      if (e instanceof InputError) return { valid: false, errors: [{ path: e.path, message: e.message }] };
-      throw e;
-    }
+    return unwrap<Validation>(this.#rules.validate(asJson(input), String(options?.asOf ?? '')));
+  }
+
+  /** The codes a form offers (sectors, listing levels, stages, colours, risk methods), with their labels. */
+  vocabulary(): Vocabulary {
+    return unwrap<Vocabulary>(this.#rules.vocabulary());
+  }
+
+  /**
+   * The catalogue items in force for `sector` on `asOf` (the version of the
+   * standard in force that day), for a searchable item picker. Throws an
+   * `InputError` at `sector` or `as_of` for an unknown sector or a bad date.
+   */
+  catalogue(options: CatalogueOptions): CatalogueItem[] {
+    return unwrap<CatalogueItem[]>(
+      this.#rules.catalogue(String(options?.sector ?? ''), String(options?.asOf ?? '')),
+    );
   }
 
   /** The chain (ids, versions, titles, effective dates) and its tables. */

@@ -96,9 +96,19 @@ impl Rules {
         ffi::evaluate_batch_with(&self.inner, inputs_json, as_of, trace.as_deref())
     }
 
-    /// `ffi::validate`.
+    /// `ffi::validate`: every problem of the input at once.
     pub fn validate(&self, input_json: &str, as_of: &str) -> String {
         ffi::validate(&self.inner, input_json, as_of)
+    }
+
+    /// `ffi::vocabulary`: the codes a form offers, with their labels.
+    pub fn vocabulary(&self) -> String {
+        ffi::vocabulary(&self.inner)
+    }
+
+    /// `ffi::catalogue`: the catalogue items in force for a sector on a day.
+    pub fn catalogue(&self, sector: &str, as_of: &str) -> String {
+        ffi::catalogue(&self.inner, sector, as_of)
     }
 
     /// `ffi::info`: the chain (ids, versions, titles, effective dates) and tables.

@@ -146,7 +146,6 @@ impl Collect {
     }
 
     fn run(mut self, rules: &Ruleset, as_of: Option<NaiveDate>) -> Result<Vec<InputError>, Error> {
-        let mut first_round = true;
         loop {
             let Some(input) = self.typed() else {
                 return Ok(self.problems);
@@ -155,11 +154,11 @@ impl Collect {
             if let Some(day) = as_of {
                 found.extend(input.problems_as_of(day));
             }
-            if !first_round && found.iter().any(|p| p.problem == "nothing_asked") {
-                // Everything was taken out: nothing left to check.
+            if !self.problems.is_empty() && found.iter().any(|p| p.problem == "nothing_asked") {
+                // Everything was taken out (for problems already reported,
+                // a value of the wrong type included): nothing left to check.
                 return Ok(self.problems);
             }
-            first_round = false;
             if !found.is_empty() {
                 // Taken out last first, so that an index still means what
                 // it meant when the problem was found.

@@ -355,3 +355,22 @@ fn a_missing_value_does_not_make_the_given_ones_missing_too() {
         ])
     );
 }
+
+#[test]
+fn a_part_taken_out_for_its_own_problem_does_not_leave_a_record_asking_nothing() {
+    // The hazard is the only part and its date is of the wrong form: that is
+    // the one problem, not also "the record asks for nothing".
+    let rules = Ruleset::default();
+    let record = json!({"hazard": {"sector": "metallurgy", "found_on": "2024/03/05"}});
+    assert_eq!(
+        found(&rules, &record, "2024-06-30"),
+        pairs(&[("hazard.found_on", "not_a_date")])
+    );
+    let record = json!({"hazard": "x"});
+    assert_eq!(found(&rules, &record, "2024-06-30").len(), 1);
+    // A record that asks for nothing from the start still says so.
+    assert_eq!(
+        found(&rules, &json!({}), "2024-06-30"),
+        pairs(&[("", "nothing_asked")])
+    );
+}

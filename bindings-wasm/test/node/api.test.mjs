@@ -291,10 +291,14 @@ test("input errors are Error subclasses with code, path and the core message", (
     'invalid input at `hazard.sector`: unknown sector "shipyard" (not in the sectors table)',
   );
   assert.ok(typeof e.stack === "string");
+  assert.equal(e.problem, "unknown_sector");
+  assert.equal(e.messageZh, "输入有误（hazard.sector）：行业“shipyard”不在行业表（sectors）中");
   assert.deepStrictEqual(e.toJSON(), {
     kind: "input",
     path: "hazard.sector",
+    problem: "unknown_sector",
     message: e.message,
+    message_zh: e.messageZh,
   });
   assert.deepStrictEqual(JSON.parse(JSON.stringify(e)), e.toJSON());
 });
@@ -342,7 +346,7 @@ test("validate returns field errors with JSON paths", () => {
   const asOf = "2024-06-30";
   assert.deepStrictEqual(rules.validate(hazard, { asOf }), {
     valid: true,
-    errors: [],
+    problems: [],
   });
   /** @type {[unknown, string][]} */
   const cases = [
@@ -398,10 +402,73 @@ test("validate returns field errors with JSON paths", () => {
   for (const [input, path] of cases) {
     const v = rules.validate(input, { asOf });
     assert.equal(v.valid, false, path);
-    assert.equal(v.errors.length, 1);
-    assert.equal(v.errors[0].path, path);
-    assert.match(v.errors[0].message, /^invalid input at `/);
+    assert.equal(v.problems.length, 1, JSON.stringify(v.problems));
+    assert.equal(v.problems[0].path, path);
+    assert.ok(v.problems[0].problem.length > 0);
+    assert.ok(v.problems[0].message.length > 0);
+    assert.match(v.problems[0].message_zh, /[\u4e00-\u9fff]/, path);
   }
+});
+
+test("validate reports every problem at once, each in Chinese and English", () => {
+  const v = rules.validate(
+    {
+      hazard: {
+        sector: "metallurgy",
+        items: ["GM-3-1", "GM-99-9"],
+        found_on: "2024/03/05",
+      },
+      accident: { deaths: -1 },
+      risk: { points: [{ method: "LEC", l: 7, e: 6, c: 15 }] },
+    },
+    { asOf: "2024-06-30" },
+  );
+  assert.equal(v.valid, false);
+  const paths = v.problems.map((p) => p.path);
+  for (const p of ["hazard.found_on", "accident.deaths"]) {
+    assert.ok(paths.includes(p), `${p} in ${paths}`);
+  }
+  assert.ok(v.problems.length >= 2);
+  for (const p of v.problems) {
+    assert.match(p.message_zh, /[\u4e00-\u9fff]/, p.path);
+    assert.notEqual(p.message_zh, p.message);
+  }
+  // evaluate stops at the first of them, with the same path and its Chinese text.
+  const two = { hazard: { sector: "metallurgy", found_on: "2024/03/05" }, accident: { deaths: -1 } };
+  const first = rules.validate(two, { asOf: "2024-06-30" }).problems[0];
+  const e = thrown(() => rules.evaluate(two, { asOf: "2024-06-30" }));
+  assert.ok(e instanceof InputError);
+  assert.equal(e.path, first.path);
+  assert.equal(e.problem, first.problem);
+  assert.ok(e.messageZh.includes(first.message_zh), `${e.messageZh} / ${first.message_zh}`);
+});
+
+test("vocabulary and catalogue come from the ruleset", () => {
+  const v = rules.vocabulary();
+  const sector = v.sectors.find((t) => t.id === "light_industry");
+  assert.ok(sector && sector.zh.includes("轻工") && sector.en.length > 0);
+  assert.deepStrictEqual(
+    v.listing_levels.map((t) => t.id).sort(),
+    ["city", "county", "province", "township"],
+  );
+  for (const list of [v.stages, v.colours, v.risk_methods]) {
+    assert.ok(list.length > 0 && list.every((t) => t.zh.length > 0));
+  }
+  // The standard in force that day: the 2017 工贸 items before 2023-05-15.
+  const before = rules.catalogue({ sector: "light_industry", asOf: "2023-05-14" });
+  const after = rules.catalogue({ sector: "light_industry", asOf: "2023-05-15" });
+  assert.ok(before.length > 0 && before.every((i) => i.id.startsWith("GM17-")));
+  assert.ok(after.some((i) => i.id === "GM-11-1"));
+  assert.ok(after.every((i) => !i.id.startsWith("GM17-")));
+  assert.ok(after.some((i) => i.verified) && after.some((i) => !i.verified));
+  const e = thrown(() => rules.catalogue({ sector: "shipyard", asOf: "2024-01-01" }));
+  assert.ok(e instanceof InputError);
+  assert.equal(e.path, "sector");
+  // The same answer from the scripted module (the chain loaded from its files).
+  const scripted = HazardRules.fromFiles({ leaf: "zhejiang/jinhua", files: embeddedFiles() });
+  assert.equal(scripted.module, "scripted");
+  assert.deepStrictEqual(scripted.vocabulary(), v);
+  assert.deepStrictEqual(scripted.catalogue({ sector: "light_industry", asOf: "2023-05-15" }), after);
 });
 
 test("embedded rulesets by name; an unknown one is a ruleset error", () => {
