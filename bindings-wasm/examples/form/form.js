@@ -1,7 +1,9 @@
 // The demo form: reads the fields into an `Input`, validates it (highlighting
-// the field each error's JSON path names), evaluates it and shows the
-// decision with its reasons. All rules run in the hazard-rules package; this
-// file only moves values between the page and the package.
+// every field the problems' JSON paths name), evaluates it and shows the
+// decision with its reasons. Its drop-downs and its catalogue item picker
+// come from the ruleset (`vocabulary()`, `catalogue()`). All rules run in the
+// hazard-rules package; this file only moves values between the page and the
+// package.
 
 import { init, HazardRules, HazardRulesError } from 'hazard-rules';
 
@@ -31,6 +33,22 @@ $('chain').textContent = rules
   .info()
   .chain.map((c) => `${c.id}@${c.version}`)
   .join(' → ');
+
+// ---- drop-downs from the ruleset's vocabulary
+
+const vocabulary = rules.vocabulary();
+/** @param {HTMLSelectElement} select @param {import('hazard-rules').Term[]} terms */
+function fill(select, terms) {
+  for (const t of terms) select.append(new Option(t.en ? `${t.zh} ${t.en}` : t.zh, t.id));
+}
+fill(/** @type {HTMLSelectElement} */ ($('sector')), vocabulary.sectors);
+fill(/** @type {HTMLSelectElement} */ ($('listing_level')), vocabulary.listing_levels);
+fill(
+  /** @type {HTMLSelectElement} */ (
+    /** @type {HTMLTemplateElement} */ ($('event-row')).content.querySelector('[data-field="stage"]')
+  ),
+  vocabulary.stages,
+);
 
 // The as-of date defaults to today (the page's clock; the package reads none).
 const asOf = /** @type {HTMLInputElement} */ ($('as_of'));
@@ -95,9 +113,7 @@ function readHazardTab() {
   const township = text('hazard.location.township');
   const hazard = {
     sector: text('hazard.sector'),
-    items: text('hazard.items')
-      .split(/[\s,，、;；]+/)
-      .filter(Boolean),
+    items: [...picked],
     // Required dates go in even when empty, so the error names this field.
     found_on: text('hazard.found_on'),
     description: text('hazard.description') || undefined,
@@ -214,6 +230,79 @@ function buildChecklistItems() {
   box.dataset.checklist = id;
 }
 
+// ---- the catalogue item picker
+
+/** The items chosen, in order. */
+const picked = /** @type {string[]} */ ([]);
+/** Titles of the items seen, for the chips. */
+const titles = new Map();
+
+/** The catalogue in force for the sector on the day found (else the as-of day). */
+function catalogue() {
+  const day = text('hazard.found_on') || asOf.value;
+  try {
+    return rules.catalogue({ sector: text('hazard.sector'), asOf: day });
+  } catch (e) {
+    if (e instanceof HazardRulesError) return []; // the date or sector is shown as a problem
+    throw e;
+  }
+}
+
+function renderChips() {
+  $('items').replaceChildren(
+    ...picked.map((id, i) => {
+      const chip = document.createElement('span');
+      chip.className = 'chip';
+      chip.dataset.item = id;
+      chip.dataset.path = `hazard.items[${i}]`;
+      chip.textContent = `${id} ${titles.get(id) ?? ''}`;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'remove';
+      remove.setAttribute('aria-label', `remove ${id}`);
+      remove.textContent = '×';
+      remove.addEventListener('click', () => {
+        picked.splice(picked.indexOf(id), 1);
+        renderChips();
+        schedule();
+      });
+      chip.append(remove);
+      return chip;
+    }),
+  );
+}
+
+/** Every word of the query in the item's id, title or section. */
+function search() {
+  const words = /** @type {HTMLInputElement} */ ($('item_search')).value.trim().split(/\s+/).filter(Boolean);
+  const items = catalogue();
+  for (const it of items) titles.set(it.id, it.title);
+  const hits = items
+    .filter((it) => !picked.includes(it.id))
+    .filter((it) => words.every((w) => `${it.id} ${it.title} ${it.section ?? ''}`.includes(w)))
+    .slice(0, words.length ? 30 : 10);
+  $('item_results').replaceChildren(
+    ...hits.map((it) => {
+      const li = document.createElement('li');
+      li.dataset.item = it.id;
+      li.tabIndex = 0;
+      li.textContent = `${it.id} ${it.title}${it.verified ? '' : '（未核对原文 unverified）'}`;
+      li.title = `${it.catalogue} · ${it.standard}${it.version ? ` (${it.version})` : ''}`;
+      const choose = () => {
+        picked.push(it.id);
+        renderChips();
+        search();
+        schedule();
+      };
+      li.addEventListener('click', choose);
+      li.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') choose();
+      });
+      return li;
+    }),
+  );
+}
+
 // ---- showing problems
 
 /** The element for a JSON path: the field itself, else its nearest ancestor path. @param {string} path */
@@ -237,7 +326,10 @@ function clearProblems() {
   $('problems').replaceChildren();
 }
 
-/** @param {{path?: string, message: string}[]} problems */
+/**
+ * Marks every field a problem names and lists the problems, Chinese first.
+ * @param {{path?: string, message: string, message_zh: string}[]} problems
+ */
 function showProblems(problems) {
   const box = $('problems');
   box.hidden = false;
@@ -246,12 +338,16 @@ function showProblems(problems) {
     if (el) {
       el.classList.add('invalid');
       el.setAttribute('aria-invalid', 'true');
-      el.title = p.message;
+      el.title = `${p.message_zh}\n${p.message}`;
     }
     const line = document.createElement('p');
     line.className = 'problem';
     line.dataset.path = p.path ?? '';
-    line.textContent = p.message;
+    const zh = document.createElement('span');
+    zh.textContent = p.message_zh;
+    const en = document.createElement('small');
+    en.textContent = `${p.path ? `${p.path}: ` : ''}${p.message}`;
+    line.append(zh, en);
     box.append(line);
   }
 }
@@ -383,7 +479,7 @@ function update() {
   try {
     const v = rules.validate(input, options);
     if (!v.valid) {
-      showProblems(v.errors);
+      showProblems(v.problems);
       document.body.dataset.state = 'invalid';
       $('results').classList.add('stale');
       return;
@@ -395,12 +491,15 @@ function update() {
   } catch (e) {
     // Ruleset and limit errors: not a field's fault.
     if (!(e instanceof HazardRulesError)) throw e;
-    showProblems([{ message: `${e.name}: ${e.message}` }]);
+    showProblems([{ message: `${e.name}: ${e.message}`, message_zh: e.messageZh }]);
     document.body.dataset.state = 'error';
   }
 }
 
 $('checklist_id').addEventListener('change', buildChecklistItems);
+$('item_search').addEventListener('input', search);
+for (const id of ['sector', 'found_on', 'as_of']) $(id).addEventListener('change', search);
+search();
 buildChecklistItems();
 
 form.addEventListener('input', schedule);

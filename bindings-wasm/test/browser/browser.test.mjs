@@ -219,9 +219,19 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
 
   // A hazard report: a dust-explosion item in light industry, listed by the county.
   await page.fill('#as_of', '2021-09-20');
+  // The sector list comes from the ruleset's vocabulary.
+  assert.ok((await page.locator('#sector option').count()) >= 16);
   await page.selectOption('#sector', 'light_industry');
-  await page.fill('#items', 'GM17-1-1');
   await page.fill('#found_on', '2021-09-01');
+  // The item picker: the 2017 standard was in force on that day; searched by Chinese words.
+  await page.fill('#item_search', '粉尘 多层');
+  await page.waitForSelector('#item_results li[data-item="GM17-1-1"]', { timeout: 5000 });
+  assert.ok(
+    (await page.locator('#item_results li').allTextContents()).every((t) => t.startsWith('GM17-')),
+    'only 2017 items for a hazard found in 2021',
+  );
+  await page.click('#item_results li[data-item="GM17-1-1"]');
+  assert.match((await page.textContent('#items')) ?? '', /GM17-1-1 粉尘爆炸危险场所/);
   await page.selectOption('#listing_level', 'county');
   await page.fill('#listed_on', '2021-09-01');
   await page.fill('#enterprise', '某木制品厂');
@@ -256,16 +266,28 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   assert.equal(await page.isVisible('#provisional'), false);
   await page.screenshot({ path: `${artifacts}wasm-form-hazard.png`, fullPage: true });
 
-  // An unknown catalogue item: validate names hazard.items[1]; the field is highlighted.
-  await page.fill('#items', 'GM17-1-1, GM-99-9');
-  await page.waitForSelector('#items[aria-invalid="true"]', { timeout: 5000 });
+  // Two mistakes at once: the 2017 item no longer applies to a hazard found
+  // after 2023-05-14, and an L value the LEC table does not allow. Both
+  // fields are marked, and each problem is shown in Chinese first.
+  await page.fill('#found_on', '2023-06-01');
+  await page.fill('#listed_on', '2023-06-01');
+  await page.fill('#as_of', '2023-06-20');
+  await page.fill('#risk_l', '7');
+  await page.waitForSelector('#items [data-path="hazard.items[0]"][aria-invalid="true"]', { timeout: 5000 });
+  await page.waitForSelector('#risk_l[aria-invalid="true"]', { timeout: 5000 });
   assert.equal(await page.getAttribute('body', 'data-state'), 'invalid');
-  assert.match((await page.textContent('#problems')) ?? '', /hazard\.items\[1\]/);
-  assert.equal(await page.locator('[aria-invalid="true"]').count(), 1);
+  const problems = (await page.textContent('#problems')) ?? '';
+  assert.match(problems, /hazard\.items\[0\]/);
+  assert.match(problems, /risk\.points\[0\]\.l/);
+  assert.match(await page.locator('#problems .problem span').first().innerText(), /[\u4e00-\u9fff]/);
+  assert.equal(await page.locator('[aria-invalid="true"]').count(), 2);
   await page.screenshot({ path: `${artifacts}wasm-form-invalid.png`, fullPage: true });
 
-  // Fixed again; then an L value the LEC table does not allow.
-  await page.fill('#items', 'GM17-1-1');
+  // Fixed again: the date back, L back; then L alone wrong.
+  await page.fill('#found_on', '2021-09-01');
+  await page.fill('#listed_on', '2021-09-01');
+  await page.fill('#as_of', '2021-09-20');
+  await page.fill('#risk_l', '6');
   await page.waitForFunction(() => document.body.dataset.state === 'ready');
   assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
   await page.fill('#risk_l', '7');
@@ -322,9 +344,11 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   // A deadline counted into 2027, whose holiday notice is not out: flagged.
   await page.click('#tab-hazard');
   await page.fill('#as_of', '2026-12-20');
-  await page.fill('#items', 'GM-11-1');
   await page.fill('#found_on', '2026-12-15');
   await page.fill('#listed_on', '2026-12-15');
+  await page.click('#items .chip[data-item="GM17-1-1"] .remove');
+  await page.fill('#item_search', '粉尘 多层');
+  await page.click('#item_results li[data-item="GM-11-1"]');
   await waitData(page, '#due', 'provisional', 'true');
   assert.equal(await page.isVisible('#provisional'), true);
   assert.match((await page.getAttribute('#provisional', 'title')) ?? '', /2027/);
