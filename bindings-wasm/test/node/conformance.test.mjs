@@ -133,3 +133,23 @@ test("evaluateBatch gives the same decisions and errors, in order", () => {
   }
   rules.free();
 });
+
+test("the core and the scripted module give the golden decisions alike, errors included", () => {
+  // The default chain in each module: precompiled in the core one, loaded
+  // from its files (and compiled at load) in the scripted one.
+  const core = api.HazardRules.default();
+  const scripted = api.HazardRules.fromFiles({ leaf: DEFAULT_LEAF, files: api.embeddedFiles() });
+  assert.equal(core.module, "core");
+  assert.equal(scripted.module, "scripted");
+  const own = cases.filter((c) => (c.ruleset ?? DEFAULT_LEAF) === DEFAULT_LEAF);
+  const a = runCases(api, own, core);
+  const b = runCases(api, own, scripted);
+  for (const [i, c] of own.entries()) {
+    assert.deepStrictEqual(a[i].decision, c.decision, `core: ${c.file}`);
+    assert.deepStrictEqual(b[i].decision, c.decision, `scripted: ${c.file}`);
+    // And every problem validate finds, in both.
+    const v = core.validate(c.input, { asOf: c.as_of });
+    assert.deepStrictEqual(scripted.validate(c.input, { asOf: c.as_of }), v, c.file);
+    assert.equal(v.valid, !c.error || c.error.kind !== "input", c.file);
+  }
+});
