@@ -29,6 +29,18 @@ export const BENCH_INPUT = {
 };
 export const BENCH_AS_OF = '2021-09-20';
 
+/** What the demo form's hazard tab sends on a keystroke: one hazard, no accident, warning or risk. */
+export const FORM_INPUT = {
+  hazard: {
+    sector: 'light_industry',
+    items: ['GM17-1-1'],
+    found_on: '2021-09-01',
+    listing: { level: 'county', listed_on: '2021-09-01' },
+    enterprise: { name: '某木制品厂', principal: { name: '赵永强', backup: '钱海', absent: true } },
+    location: { township: '城北街道', grid_member: { name: '王丽' } },
+  },
+};
+
 const median = (/** @type {number[]} */ xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -80,6 +92,8 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
     full: [repeat(() => rules.evaluate(input, { asOf }), batch), batch],
     // The same with the trace's sentences.
     fullText: [repeat(() => rules.evaluate(input, { asOf, trace: 'full' }), batch), batch],
+    // The demo form's hazard tab: a hazard alone, trace ids.
+    form: [repeat(() => rules.evaluate(FORM_INPUT, { asOf }), batch), batch],
     // Inside WebAssembly only: the input parsed once, `batch` evaluations (trace ids), no conversion.
     core: [() => raw.__evaluateRepeated(json, asOf, batch), batch],
     // The boundary, each way: JSON text both ways (stringify, parse) …
@@ -92,6 +106,7 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
   return {
     full_us: t.full,
     full_text_us: t.fullText,
+    form_us: t.form,
     core_us: t.core,
     json_ids_us: t.jsonIds,
     json_full_us: t.jsonFull,

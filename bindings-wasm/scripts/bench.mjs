@@ -176,6 +176,7 @@ const lines = [
   `| … on a later visit (HTTP and code cache warm) | – | ${chromium ? `${ms(chromium.revisit.instantiate_ms)} + ${ms(chromium.revisit.load_default_ms)} = ${ms(chromium.revisit.instantiate_and_load_ms)}` : '–'} | |`,
   `| first evaluation after loading | ${ms(node.startup.first_evaluation_ms)} | ${chromium ? ms(chromium.startup.first_evaluation_ms) : '–'} | |`,
   `| one full evaluation from JS, trace ids (median) | ${us(node.evaluation.full_us)} | ${chromium ? us(chromium.evaluation.full_us) : '–'} | ≤ 20 µs |`,
+  `| … a hazard alone (the demo form's hazard tab), trace ids | ${us(node.evaluation.form_us)} | ${chromium ? us(chromium.evaluation.form_us) : '–'} | |`,
   `| … with the trace's sentences (trace: 'full') | ${us(node.evaluation.full_text_us)} | ${chromium ? us(chromium.evaluation.full_text_us) : '–'} | |`,
   `| of which evaluation inside WebAssembly | ${us(node.evaluation.core_us)} | ${chromium ? us(chromium.evaluation.core_us) : '–'} | |`,
   `| of which conversion JS ↔ Rust | ${us(node.evaluation.conversion_us)} (${pct(node.evaluation.conversion_share)}) | ${chromium ? `${us(chromium.evaluation.conversion_us)} (${pct(chromium.evaluation.conversion_share)})` : '–'} | |`,
