@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::InputError;
 
 mod cells;
+mod frame;
 pub use cells::{csv_cell, field_kind, frame_row, table_columns, table_row, Cell, FieldKind};
+pub use frame::{FrameColumns, FrameRow};
 
 /// One record to evaluate. Each part is optional; the decision has the
 /// sections its parts call for.
