@@ -36,6 +36,8 @@ from typing import Dict, List
 # One core per task: set before anything loads the engine (rayon sizes its
 # pool once), and inherited by Spark's and Dask's worker processes.
 os.environ["RAYON_NUM_THREADS"] = "1"
+# Spark's Python workers run this interpreter (the one with hazard_rules).
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -76,6 +78,7 @@ def run_spark(register: pathlib.Path, out: pathlib.Path, cores: int) -> float:
         SparkSession.builder.master(f"local[{cores}]")
         .appName(f"hazard-rules national scale, {cores} cores")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(cores))
         .config("spark.driver.memory", "2g")
         # Arrow batches of 8,192 rows between the JVM and the Python workers.

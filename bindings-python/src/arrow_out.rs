@@ -507,6 +507,21 @@ impl DecidedBatches {
         self.layout.present_columns(&self.chunks)
     }
 
+    /// Equal cells of a column, found once (for the pandas frame, which
+    /// makes one Python object per distinct list): `(keys, firsts)`, where
+    /// `keys` holds each row's key as little-endian `u32`s and `firsts[k]`
+    /// the first row whose cell has key `k`. `None` for a column of a type
+    /// this does not compare.
+    fn distinct(&self, py: Python<'_>, name: &str) -> Option<(Vec<u8>, Vec<u64>)> {
+        let i = self.layout.schema.index_of(name).ok()?;
+        let columns: Vec<ArrayRef> = self
+            .chunks
+            .iter()
+            .map(|c| c.batch.column(i).clone())
+            .collect();
+        py.detach(move || distinct(&columns))
+    }
+
     /// Rows in all batches.
     fn __len__(&self) -> usize {
         self.chunks.iter().map(|c| c.batch.num_rows()).sum()
@@ -530,4 +545,102 @@ pub fn columns() -> Vec<(String, String)> {
         .iter()
         .map(|f| (f.name().clone(), f.data_type().to_string()))
         .collect()
+}
+
+/// See [`DecidedBatches::distinct`]. Cells are compared by their encoding
+/// (see [`encode`]), found by its hash: only the hashes are kept, and a cell
+/// whose hash is known is compared with the first cell of that hash.
+fn distinct(columns: &[ArrayRef]) -> Option<(Vec<u8>, Vec<u64>)> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    // Hash → the keys of the distinct cells with that hash.
+    let mut seen: HashMap<u64, Vec<u32>> = HashMap::new();
+    // Per key, where its first cell is: (column chunk, row in it).
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    let mut keys = Vec::new();
+    let mut firsts = Vec::new();
+    let (mut bytes, mut other) = (Vec::new(), Vec::new());
+    let mut row = 0u64;
+    for (c, array) in columns.iter().enumerate() {
+        for i in 0..array.len() {
+            bytes.clear();
+            encode(array.as_ref(), i, &mut bytes)?;
+            let candidates = seen.entry(hasher.hash_one(&bytes)).or_default();
+            let mut found = None;
+            for &k in candidates.iter() {
+                let (kc, ki) = at[k as usize];
+                other.clear();
+                encode(columns[kc].as_ref(), ki, &mut other)?;
+                if other == bytes {
+                    found = Some(k);
+                    break;
+                }
+            }
+            let key = match found {
+                Some(k) => k,
+                None => {
+                    let k = at.len() as u32;
+                    at.push((c, i));
+                    firsts.push(row);
+                    candidates.push(k);
+                    k
+                }
+            };
+            keys.extend_from_slice(&key.to_le_bytes());
+            row += 1;
+        }
+    }
+    Some((keys, firsts))
+}
+
+/// A cell as bytes that are equal exactly when the cells are (each part
+/// tagged and its length given), for the types the layout makes.
+fn encode(array: &dyn arrow_array::Array, i: usize, out: &mut Vec<u8>) -> Option<()> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+    if array.is_null(i) {
+        out.push(0);
+        return Some(());
+    }
+    out.push(1);
+    let text = |out: &mut Vec<u8>, t: &str| {
+        out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        out.extend_from_slice(t.as_bytes());
+    };
+    match array.data_type() {
+        DataType::Utf8 => text(out, array.as_string::<i32>().value(i)),
+        DataType::Dictionary(k, _) if **k == DataType::Int32 => {
+            let d = array.as_dictionary::<Int32Type>();
+            let k = d.keys().value(i) as usize;
+            encode(d.values().as_ref(), k, out)?;
+        }
+        DataType::Int64 => {
+            out.extend_from_slice(&array.as_primitive::<Int64Type>().value(i).to_le_bytes())
+        }
+        DataType::Float64 => out.extend_from_slice(
+            &array
+                .as_primitive::<Float64Type>()
+                .value(i)
+                .to_bits()
+                .to_le_bytes(),
+        ),
+        DataType::Date32 => {
+            out.extend_from_slice(&array.as_primitive::<Date32Type>().value(i).to_le_bytes())
+        }
+        DataType::Boolean => out.push(array.as_boolean().value(i) as u8),
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(i);
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for j in 0..items.len() {
+                encode(items.as_ref(), j, out)?;
+            }
+        }
+        DataType::Struct(_) => {
+            for child in array.as_struct().columns() {
+                encode(child.as_ref(), i, out)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }

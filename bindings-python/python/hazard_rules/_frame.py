@@ -244,6 +244,28 @@ def _object_column(column: Any, rows: int) -> Any:
     return out
 
 
+def _list_column(decided: Any, column: Any, name: str, rows: int) -> Any:
+    """A list column as an object array of tuples: one Python object per
+    distinct cell (the extension finds which cells are equal), shared by
+    the rows that have it."""
+    import numpy as np
+    import pyarrow as pa
+
+    found = decided.distinct(name)
+    if found is None:
+        return _object_column(column, rows)
+    keys, firsts = found
+    memo: Dict[Any, Any] = {}
+    distinct = np.empty(len(firsts), dtype=object)
+    # A slice of the distinct cells at a time (their copy is Arrow memory,
+    # which its allocator keeps once used).
+    for start in range(0, len(firsts), 4096):
+        rows = pa.array(firsts[start : start + 4096], pa.uint64())
+        for k, v in enumerate(column.take(rows).to_pylist(), start):
+            distinct[k] = None if v is None else _share(v, memo)
+    return distinct[np.frombuffer(keys, dtype="<u4")]
+
+
 def to_pandas(decided: Any, index: Any, every_column: bool = False) -> Any:
     """Decided Arrow batches as the pandas frame of ``evaluate_many``: the
     columns of the sections some row has (``every_column``: all, so that
@@ -272,7 +294,7 @@ def to_pandas(decided: Any, index: Any, every_column: bool = False) -> Any:
     for name in dates:
         frame[name] = frame[name].astype("datetime64[s]")
     for name in lists:
-        frame[name] = _object_column(table.column(name), table.num_rows)
+        frame[name] = _list_column(decided, table.column(name), name, table.num_rows)
     frame = frame[table.column_names]
     if index is not None:
         frame.index = index
