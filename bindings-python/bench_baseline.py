@@ -45,7 +45,11 @@ class Rules:
 
     def __init__(self) -> None:
         self.sectors = _rows("sectors", "code")
-        self.items = {**_rows("catalogue_gongmao", "id"), **_rows("catalogue_chemicals", "id")}
+        self.items = {
+            **_rows("catalogue_gongmao", "id"),
+            **_rows("catalogue_gongmao_2017", "id"),
+            **_rows("catalogue_chemicals", "id"),
+        }
         self.departments = _rows("departments", "code")
         self.listing = _rows("listing_periods", "level")
         self.settings = _load("rectification")["values"]

@@ -6,9 +6,8 @@
 //! Struct columns are walked into dotted names (`hazard` with a `sector`
 //! child is the column `hazard.sector`), as dotted column names are. This
 //! module only turns each Arrow value into a [`Cell`]; what a cell means for
-//! its field is the core's ([`hazard_rules::input::frame_row`]).
-
-use std::sync::Arc;
+//! its field, and the record it makes, are the core's
+//! ([`hazard_rules::input::FrameColumns`]).
 
 use arrow_array::cast::AsArray;
 use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
@@ -27,8 +26,8 @@ use arrow_array::{
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, TimeUnit};
 use chrono::NaiveDate;
-use hazard_rules::input::{field_kind, frame_row, Cell, FieldKind};
-use hazard_rules::{Error, InputError};
+use hazard_rules::input::{Cell, FrameColumns, FrameRow};
+use hazard_rules::{Error, Input, InputError};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
@@ -83,106 +82,92 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<Box<dyn RecordBatchReader + Se
 }
 
 /// A column of input: a top-level column, or a field of a struct column.
-#[derive(Clone)]
 struct Leaf {
     array: ArrayRef,
     /// Rows where a struct holding the column is null.
     outer_nulls: Option<NullBuffer>,
 }
 
-/// The columns of one record batch, read into records.
-#[derive(Clone)]
+/// A row that could not be read: its error, and the input's id when it
+/// had one (reported with the error).
+pub type Failed = (Error, Option<String>);
+
+/// The columns of one record batch, read into inputs.
 pub struct Frame {
-    /// The batch's own column names (struct columns not walked).
-    columns: Arc<Vec<String>>,
-    names: Arc<Vec<String>>,
-    kinds: Arc<Vec<Option<FieldKind>>>,
+    /// The dotted column names, laid out as the record (the core's).
+    columns: FrameColumns,
     leaves: Vec<Leaf>,
     rows: usize,
 }
 
 impl Frame {
-    /// Walks the batch's struct columns into dotted names.
-    pub fn new(batch: &RecordBatch) -> Frame {
-        let mut names = Vec::new();
-        let mut leaves = Vec::new();
-        for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
-            walk(field.name(), array, None, &mut names, &mut leaves);
-        }
-        let kinds = names.iter().map(|n| field_kind(n).ok()).collect();
-        let columns = batch
+    /// Walks the batch's struct columns into dotted names. Names that
+    /// repeat or sit inside one another (a struct column `hazard` and a
+    /// column `hazard.found_on`, as with dicts in a pandas column) are an
+    /// error of the whole batch.
+    pub fn new(batch: &RecordBatch) -> PyResult<Frame> {
+        let own: Vec<String> = batch
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
             .collect();
-        Frame {
-            columns: Arc::new(columns),
-            names: Arc::new(names),
-            kinds: Arc::new(kinds),
+        crate::check_names(&own)?;
+        let mut names = Vec::new();
+        let mut leaves = Vec::new();
+        for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+            walk(field.name(), array, None, &mut names, &mut leaves);
+        }
+        crate::check_names(&names)?;
+        let columns =
+            FrameColumns::new(&names).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Frame {
+            columns,
             leaves,
             rows: batch.num_rows(),
-        }
-    }
-
-    /// The dotted column names.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    /// The batch's own column names: a struct column `hazard` and a column
-    /// `hazard.found_on` overlap, as with dicts in a pandas column.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
-    /// Every row as the core's input value (or its error), on all cores.
-    pub fn records(&self) -> Vec<Result<Value, Error>> {
-        (0..self.rows)
-            .into_par_iter()
-            .map(|r| self.record(r))
-            .collect()
+        })
     }
 
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    /// Rows `start..start + len` (zero-copy).
-    pub fn slice(&self, start: usize, len: usize) -> Frame {
-        Frame {
-            columns: self.columns.clone(),
-            names: self.names.clone(),
-            kinds: self.kinds.clone(),
-            leaves: self
-                .leaves
-                .iter()
-                .map(|l| Leaf {
-                    array: l.array.slice(start, len),
-                    outer_nulls: l.outer_nulls.as_ref().map(|n| n.slice(start, len)),
-                })
-                .collect(),
-            rows: len,
-        }
-    }
-
-    /// Row `row` as the core's input value; a cell that cannot be read is
-    /// that row's error, naming its column.
-    pub fn record(&self, row: usize) -> Result<Value, Error> {
-        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        let mut cells = Vec::with_capacity(self.leaves.len());
-        for (leaf, name) in self.leaves.iter().zip(&names) {
+    /// Row `row` as the core's input; a cell that cannot be read is that
+    /// row's error, naming its column. `cells` and `read` are scratch
+    /// memory kept from row to row.
+    pub fn input<'a>(
+        &'a self,
+        row: usize,
+        cells: &mut Vec<Cell<'a>>,
+        read: &mut FrameRow<'a>,
+    ) -> Result<Input, Failed> {
+        cells.clear();
+        for (leaf, name) in self.leaves.iter().zip(self.columns.names()) {
             let outer_null = leaf.outer_nulls.as_ref().is_some_and(|n| n.is_null(row));
-            let cell = if outer_null {
+            let c = if outer_null {
                 Cell::Missing
             } else {
                 cell(leaf.array.as_ref(), row).map_err(|reason| {
-                    InputError::new(*name, format!("column `{name}`: {reason}"))
+                    let e = InputError::new(name.as_str(), format!("column `{name}`: {reason}"));
+                    (Error::from(e), None)
                 })?
             };
-            cells.push(cell);
+            cells.push(c);
         }
-        Ok(frame_row(&names, &self.kinds, cells)?)
+        self.columns
+            .read(cells.drain(..), read)
+            .map_err(|e| (Error::from(e), self.columns.id(read)))
+    }
+
+    /// Every row as the core's input (or its error), on all cores.
+    pub fn inputs(&self) -> Vec<Result<Input, Failed>> {
+        (0..self.rows)
+            .into_par_iter()
+            .map_init(
+                || (Vec::new(), FrameRow::default()),
+                |(cells, read), r| self.input(r, cells, read),
+            )
+            .collect()
     }
 }
 

@@ -21,6 +21,9 @@ use arrow_array::builder::{
     make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
     ListBuilder, StringBuilder, StringDictionaryBuilder, StructBuilder,
 };
+use serde::Serialize;
+
+use crate::arrow_rows::{GroupSer, Row, Slot, Tree};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator};
@@ -45,6 +48,10 @@ pub struct Layout {
     /// The decision's objects that hold columns (`[]` is the decision,
     /// `["rectification"]`, `["responsibility", "staffing"]`...).
     groups: Vec<Vec<String>>,
+    /// The same objects' keys, for writing a decision (see `arrow_rows`).
+    tree: Tree,
+    /// Each field's type, in order.
+    types: Vec<DataType>,
     trace: bool,
 }
 
@@ -105,10 +112,28 @@ impl Layout {
             });
             fields.push(Field::new("trace", entry, true));
         }
+        let mut tree = Tree {
+            groups: vec![Vec::new(); groups.len()],
+        };
+        for (g, path) in groups.iter().enumerate().skip(1) {
+            let (last, parent) = path.split_last().expect("a group has a path");
+            let parent = groups.iter().position(|p| p == parent).unwrap_or(0);
+            tree.groups[parent].push((last.clone(), Slot::Group(g)));
+        }
+        for (i, c) in columns.iter().enumerate() {
+            let last = c.path.last().expect("a column has a path");
+            tree.groups[c.group].push((last.clone(), Slot::Column(i)));
+        }
+        if trace {
+            tree.groups[0].push(("trace".into(), Slot::Column(columns.len() + 3)));
+        }
+        let types = fields.iter().map(|f| f.data_type().clone()).collect();
         Layout {
             schema: Arc::new(Schema::new_with_metadata(fields, metadata)),
             columns,
             groups,
+            tree,
+            types,
             trace,
         }
     }
@@ -138,84 +163,104 @@ impl Layout {
         self.schema.clone()
     }
 
-    /// One record batch from a chunk's outcomes (decisions as JSON, or the
-    /// error and the input's id).
-    pub fn chunk(&self, outcomes: &[Decided]) -> Result<Chunk, ArrowError> {
-        let mut present = vec![false; self.groups.len()];
-        present[0] = true;
-        for outcome in outcomes {
-            if let Decided::Decision(d) = outcome {
-                for (g, path) in self.groups.iter().enumerate().skip(1) {
-                    present[g] = present[g] || lookup(d, path).is_some_and(Value::is_object);
-                }
-            }
+    /// Builders for a batch of up to `rows` rows (see [`Rows`]).
+    pub fn rows(&self, rows: usize) -> Rows<'_> {
+        Rows {
+            layout: self,
+            builders: self
+                .schema
+                .fields()
+                .iter()
+                .map(|f| make_builder(f.data_type(), rows))
+                .collect(),
+            written: vec![false; self.types.len()],
+            // The decision's own columns are always shown.
+            present: (0..self.groups.len()).map(|g| g == 0).collect(),
         }
-        Ok(Chunk {
-            batch: self.batch(outcomes)?,
-            present,
-        })
-    }
-
-    fn batch(&self, outcomes: &[Decided]) -> Result<RecordBatch, ArrowError> {
-        let n = outcomes.len();
-        let fields = self.schema.fields();
-        let mut builders: Vec<Box<dyn ArrayBuilder>> = fields
-            .iter()
-            .map(|f| make_builder(f.data_type(), n))
-            .collect();
-        let decided = self.columns.len();
-        for outcome in outcomes {
-            let (decision, error) = match outcome {
-                Decided::Decision(d) => (Some(d), None),
-                Decided::Error { error, id } => (None, Some((error, id))),
-            };
-            for (i, c) in self.columns.iter().enumerate() {
-                let value = match (decision, &error) {
-                    (Some(d), _) => lookup(d, &c.path),
-                    // A failed row keeps the input's id.
-                    (None, Some((_, Some(id)))) if c.path == ["id"] => {
-                        builders[i]
-                            .as_any_mut()
-                            .downcast_mut::<StringBuilder>()
-                            .expect("id is text")
-                            .append_value(id);
-                        continue;
-                    }
-                    _ => None,
-                };
-                append(builders[i].as_mut(), fields[i].data_type(), value);
-            }
-            let (message, kind, path) = match &error {
-                Some((e, _)) => (
-                    Some(e.to_string()),
-                    Some(e.code().to_owned()),
-                    match e {
-                        Error::Input(i) => Some(i.path.clone()),
-                        _ => None,
-                    },
-                ),
-                None => (None, None, None),
-            };
-            text(builders[decided].as_mut(), message.as_deref());
-            dictionary(builders[decided + 1].as_mut(), kind.as_deref());
-            text(builders[decided + 2].as_mut(), path.as_deref());
-            if self.trace {
-                let i = decided + 3;
-                let t = decision.and_then(|d| d.get("trace"));
-                append(builders[i].as_mut(), fields[i].data_type(), t);
-            }
-        }
-        let arrays: Vec<ArrayRef> = builders.iter_mut().map(|b| b.finish()).collect();
-        RecordBatch::try_new(self.schema.clone(), arrays)
     }
 }
 
-/// One row's outcome, made on a worker thread.
-pub enum Decided {
-    /// The decision as JSON (with its trace when one was asked for).
-    Decision(Value),
-    /// `id`: the input's, when it had one.
-    Error { error: Error, id: Option<String> },
+/// A record batch being written, a decision or an error at a time.
+pub struct Rows<'l> {
+    layout: &'l Layout,
+    builders: Vec<Box<dyn ArrayBuilder>>,
+    /// The columns the current row has written.
+    written: Vec<bool>,
+    /// Which of the layout's objects occur in a row.
+    present: Vec<bool>,
+}
+
+impl Rows<'_> {
+    /// A decision (anything that serialises as a [`hazard_rules::Decision`],
+    /// such as the outcome's `json()`); the columns it does not give are
+    /// null. An error here leaves the batch unusable.
+    pub fn decision<T: Serialize>(&mut self, d: &T) -> Result<(), serde_json::Error> {
+        self.written.fill(false);
+        let mut row = Row {
+            tree: &self.layout.tree,
+            builders: &mut self.builders,
+            types: &self.layout.types,
+            written: &mut self.written,
+            present: &mut self.present,
+        };
+        d.serialize(GroupSer {
+            row: &mut row,
+            group: 0,
+        })?;
+        for (i, done) in self.written.iter().enumerate() {
+            if !done {
+                append(self.builders[i].as_mut(), &self.layout.types[i], None);
+            }
+        }
+        Ok(())
+    }
+
+    /// A row that failed: the input's id (when it had one), `error`,
+    /// `error_kind`, `error_path`; every other column null.
+    pub fn error(&mut self, error: &Error, id: Option<&str>) {
+        let decided = self.layout.columns.len();
+        for (i, c) in self.layout.columns.iter().enumerate() {
+            match id {
+                Some(id) if c.path == ["id"] => {
+                    builder::<StringBuilder>(self.builders[i].as_mut()).append_value(id)
+                }
+                _ => append(self.builders[i].as_mut(), &self.layout.types[i], None),
+            }
+        }
+        let path = match error {
+            Error::Input(i) => Some(i.path.as_str()),
+            _ => None,
+        };
+        text(self.builders[decided].as_mut(), Some(&error.to_string()));
+        dictionary(self.builders[decided + 1].as_mut(), Some(error.code()));
+        text(self.builders[decided + 2].as_mut(), path);
+        if self.layout.trace {
+            let i = decided + 3;
+            append(self.builders[i].as_mut(), &self.layout.types[i], None);
+        }
+    }
+
+    /// The record batch of the rows written.
+    pub fn finish(mut self) -> Result<Chunk, ArrowError> {
+        let mut arrays: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
+        // The builders grow by doubling: give back what the rows do not use
+        // (the batch may be kept for long, as a frame's or a stream's).
+        for a in &mut arrays {
+            if let Some(a) = Arc::get_mut(a) {
+                a.shrink_to_fit();
+            }
+        }
+        Ok(Chunk {
+            batch: RecordBatch::try_new(self.layout.schema.clone(), arrays)?,
+            present: self.present,
+        })
+    }
+}
+
+fn builder<T: ArrayBuilder>(b: &mut dyn ArrayBuilder) -> &mut T {
+    b.as_any_mut()
+        .downcast_mut::<T>()
+        .expect("the layout made this builder for this type")
 }
 
 /// What walking the decision's schema makes.
@@ -328,14 +373,6 @@ fn type_of(node: &Value) -> &str {
     }
 }
 
-fn lookup<'a>(decision: &'a Value, path: &[String]) -> Option<&'a Value> {
-    let mut v = decision;
-    for key in path {
-        v = v.get(key)?;
-    }
-    (!v.is_null()).then_some(v)
-}
-
 fn text(b: &mut dyn ArrayBuilder, v: Option<&str>) {
     b.as_any_mut()
         .downcast_mut::<StringBuilder>()
@@ -351,12 +388,12 @@ fn dictionary(b: &mut dyn ArrayBuilder, v: Option<&str>) {
 }
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01, Arrow's day 0.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+pub(crate) const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// Appends a JSON value to a builder of the type the schema gave it; a value
 /// of another shape than its schema (none is expected) is appended as null,
 /// except text, which takes any value as its JSON.
-fn append(b: &mut dyn ArrayBuilder, dt: &DataType, v: Option<&Value>) {
+pub(crate) fn append(b: &mut dyn ArrayBuilder, dt: &DataType, v: Option<&Value>) {
     let v = v.filter(|v| !v.is_null());
     let any = b.as_any_mut();
     match dt {
@@ -470,6 +507,21 @@ impl DecidedBatches {
         self.layout.present_columns(&self.chunks)
     }
 
+    /// Equal cells of a column, found once (for the pandas frame, which
+    /// makes one Python object per distinct list): `(keys, firsts)`, where
+    /// `keys` holds each row's key as little-endian `u32`s and `firsts[k]`
+    /// the first row whose cell has key `k`. `None` for a column of a type
+    /// this does not compare.
+    fn distinct(&self, py: Python<'_>, name: &str) -> Option<(Vec<u8>, Vec<u64>)> {
+        let i = self.layout.schema.index_of(name).ok()?;
+        let columns: Vec<ArrayRef> = self
+            .chunks
+            .iter()
+            .map(|c| c.batch.column(i).clone())
+            .collect();
+        py.detach(move || distinct(&columns))
+    }
+
     /// Rows in all batches.
     fn __len__(&self) -> usize {
         self.chunks.iter().map(|c| c.batch.num_rows()).sum()
@@ -493,4 +545,102 @@ pub fn columns() -> Vec<(String, String)> {
         .iter()
         .map(|f| (f.name().clone(), f.data_type().to_string()))
         .collect()
+}
+
+/// See [`DecidedBatches::distinct`]. Cells are compared by their encoding
+/// (see [`encode`]), found by its hash: only the hashes are kept, and a cell
+/// whose hash is known is compared with the first cell of that hash.
+fn distinct(columns: &[ArrayRef]) -> Option<(Vec<u8>, Vec<u64>)> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    // Hash → the keys of the distinct cells with that hash.
+    let mut seen: HashMap<u64, Vec<u32>> = HashMap::new();
+    // Per key, where its first cell is: (column chunk, row in it).
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    let mut keys = Vec::new();
+    let mut firsts = Vec::new();
+    let (mut bytes, mut other) = (Vec::new(), Vec::new());
+    let mut row = 0u64;
+    for (c, array) in columns.iter().enumerate() {
+        for i in 0..array.len() {
+            bytes.clear();
+            encode(array.as_ref(), i, &mut bytes)?;
+            let candidates = seen.entry(hasher.hash_one(&bytes)).or_default();
+            let mut found = None;
+            for &k in candidates.iter() {
+                let (kc, ki) = at[k as usize];
+                other.clear();
+                encode(columns[kc].as_ref(), ki, &mut other)?;
+                if other == bytes {
+                    found = Some(k);
+                    break;
+                }
+            }
+            let key = match found {
+                Some(k) => k,
+                None => {
+                    let k = at.len() as u32;
+                    at.push((c, i));
+                    firsts.push(row);
+                    candidates.push(k);
+                    k
+                }
+            };
+            keys.extend_from_slice(&key.to_le_bytes());
+            row += 1;
+        }
+    }
+    Some((keys, firsts))
+}
+
+/// A cell as bytes that are equal exactly when the cells are (each part
+/// tagged and its length given), for the types the layout makes.
+fn encode(array: &dyn arrow_array::Array, i: usize, out: &mut Vec<u8>) -> Option<()> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+    if array.is_null(i) {
+        out.push(0);
+        return Some(());
+    }
+    out.push(1);
+    let text = |out: &mut Vec<u8>, t: &str| {
+        out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        out.extend_from_slice(t.as_bytes());
+    };
+    match array.data_type() {
+        DataType::Utf8 => text(out, array.as_string::<i32>().value(i)),
+        DataType::Dictionary(k, _) if **k == DataType::Int32 => {
+            let d = array.as_dictionary::<Int32Type>();
+            let k = d.keys().value(i) as usize;
+            encode(d.values().as_ref(), k, out)?;
+        }
+        DataType::Int64 => {
+            out.extend_from_slice(&array.as_primitive::<Int64Type>().value(i).to_le_bytes())
+        }
+        DataType::Float64 => out.extend_from_slice(
+            &array
+                .as_primitive::<Float64Type>()
+                .value(i)
+                .to_bits()
+                .to_le_bytes(),
+        ),
+        DataType::Date32 => {
+            out.extend_from_slice(&array.as_primitive::<Date32Type>().value(i).to_le_bytes())
+        }
+        DataType::Boolean => out.push(array.as_boolean().value(i) as u8),
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(i);
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            for j in 0..items.len() {
+                encode(items.as_ref(), j, out)?;
+            }
+        }
+        DataType::Struct(_) => {
+            for child in array.as_struct().columns() {
+                encode(child.as_ref(), i, out)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(())
 }

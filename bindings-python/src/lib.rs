@@ -11,15 +11,17 @@
 
 mod arrow_in;
 mod arrow_out;
+mod arrow_rows;
 mod convert;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use hazard_rules::diff::outcome;
-use hazard_rules::input::{field_kind, FieldKind};
+use hazard_rules::input::{field_kind, Cell, FieldKind, FrameRow};
 use hazard_rules::{ffi, Error, Input, Ruleset, RulesetError, RulesetFiles, Section, TraceMode};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -374,8 +376,11 @@ fn column_values(
     Ok(values)
 }
 
-/// Decides records into Arrow record batches (`arrow_out`): one output
-/// batch per chunk, read, decided and built on all cores without the GIL.
+/// Decides records into Arrow record batches (`arrow_out`): the rows are
+/// split into pieces of `chunk` rows, each read, decided and written into a
+/// record batch of its own on one of the worker threads (all cores, without
+/// the GIL), with one evaluator and one set of builders per piece; the
+/// batches keep the rows' order.
 #[pyclass(frozen, module = "hazard_rules._hazard_rules")]
 struct ArrowDecider {
     rules: Arc<Ruleset>,
@@ -387,8 +392,8 @@ struct ArrowDecider {
 
 #[pymethods]
 impl ArrowDecider {
-    /// `errors`: `collect` or `raise`, as for [`Batch`]; `metadata` goes on
-    /// the output's schema (`as_of`, `ruleset`).
+    /// `errors`: `collect` or `raise`; `metadata` goes on the output's
+    /// schema (`as_of`, `ruleset`).
     #[new]
     #[pyo3(signature = (ruleset, as_of_date, errors="collect", trace=false, metadata=HashMap::new()))]
     fn new(
@@ -408,10 +413,10 @@ impl ArrowDecider {
         })
     }
 
-    /// An Arrow object's rows (all its batches), `chunk` at a time; `start`
-    /// is the first row's number (for the error raised with
-    /// `errors="raise"`); `progress`, if given, is called with the rows of
-    /// each chunk once it is decided (a progress bar's `update`).
+    /// An Arrow object's rows (all its batches), in record batches of
+    /// `chunk` rows; `start` is the first row's number (for the error raised
+    /// with `errors="raise"`); `progress`, if given, is called with the
+    /// number of rows decided as they are (a progress bar's `update`).
     #[pyo3(signature = (data, chunk, start=0, progress=None))]
     fn decide_arrow(
         &self,
@@ -421,52 +426,50 @@ impl ArrowDecider {
         start: usize,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<arrow_out::DecidedBatches> {
+        let mut reader = arrow_in::import(data)?;
         let mut batches = Vec::new();
         let mut row = start;
-        for_arrow_chunks(py, data, chunk, |py, frame| {
-            let n = frame.rows();
-            batches.push(self.decide(py, move || frame.records(), row)?);
-            row += n;
-            if let Some(update) = &progress {
-                update.call1((n,))?;
-            }
-            Ok(())
-        })?;
+        while let Some(batch) = next_batch(py, &mut reader)? {
+            let frame = arrow_in::Frame::new(&batch)?;
+            batches.extend(self.decide(py, &frame, chunk, row, progress.as_ref())?);
+            row += frame.rows();
+        }
         Ok(arrow_out::DecidedBatches::new(self.layout.clone(), batches))
     }
 
-    /// Records given as dicts (one chunk).
-    #[pyo3(signature = (records, start=0))]
+    /// Records given as dicts, in record batches of `chunk` rows (default:
+    /// one per worker thread).
+    #[pyo3(signature = (records, start=0, chunk=None))]
     fn decide_records(
         &self,
         py: Python<'_>,
         records: &Bound<'_, PyAny>,
         start: usize,
+        chunk: Option<usize>,
     ) -> PyResult<arrow_out::DecidedBatches> {
         let values = record_values(records)?;
-        let batch = self.decide(py, move || values, start)?;
-        Ok(arrow_out::DecidedBatches::new(
-            self.layout.clone(),
-            vec![batch],
-        ))
+        let inputs = Prepared(py.detach(|| inputs_of(values)));
+        let chunk = chunk.unwrap_or_else(|| per_thread(inputs.rows()));
+        let batches = self.decide(py, &inputs, chunk, start, None)?;
+        Ok(arrow_out::DecidedBatches::new(self.layout.clone(), batches))
     }
 
-    /// Rows given as columns (one chunk): `names` dotted input paths,
-    /// `columns` equally long lists of cells.
-    #[pyo3(signature = (names, columns, start=0))]
+    /// Rows given as columns: `names` dotted input paths, `columns`
+    /// equally long lists of cells; record batches as for `decide_records`.
+    #[pyo3(signature = (names, columns, start=0, chunk=None))]
     fn decide_columns(
         &self,
         py: Python<'_>,
         names: Vec<String>,
         columns: Vec<Bound<'_, PyList>>,
         start: usize,
+        chunk: Option<usize>,
     ) -> PyResult<arrow_out::DecidedBatches> {
         let values = column_values(&names, &columns)?;
-        let batch = self.decide(py, move || values, start)?;
-        Ok(arrow_out::DecidedBatches::new(
-            self.layout.clone(),
-            vec![batch],
-        ))
+        let inputs = Prepared(py.detach(|| inputs_of(values)));
+        let chunk = chunk.unwrap_or_else(|| per_thread(inputs.rows()));
+        let batches = self.decide(py, &inputs, chunk, start, None)?;
+        Ok(arrow_out::DecidedBatches::new(self.layout.clone(), batches))
     }
 
     /// The batches of several calls as one stream (same schema).
@@ -493,52 +496,187 @@ impl ArrowDecider {
     }
 }
 
+/// Rows to decide: each one's input, read on the worker thread that decides it.
+trait Source: Sync {
+    /// Memory a worker keeps from row to row.
+    type Scratch<'s>: Default
+    where
+        Self: 's;
+    fn rows(&self) -> usize;
+    fn input<'s>(
+        &'s self,
+        row: usize,
+        scratch: &mut Self::Scratch<'s>,
+    ) -> Result<Cow<'s, Input>, Cow<'s, Failed>>;
+}
+
+/// A row's error and its input's id, or the same borrowed.
+type Failed = arrow_in::Failed;
+
+impl Source for arrow_in::Frame {
+    type Scratch<'s> = (Vec<Cell<'s>>, FrameRow<'s>);
+
+    fn rows(&self) -> usize {
+        arrow_in::Frame::rows(self)
+    }
+
+    fn input<'s>(
+        &'s self,
+        row: usize,
+        (cells, read): &mut Self::Scratch<'s>,
+    ) -> Result<Cow<'s, Input>, Cow<'s, Failed>> {
+        arrow_in::Frame::input(self, row, cells, read)
+            .map(Cow::Owned)
+            .map_err(Cow::Owned)
+    }
+}
+
+/// Inputs already made (from dicts or Python cells).
+struct Prepared(Vec<Result<Input, Failed>>);
+
+impl Source for Prepared {
+    type Scratch<'s> = ();
+
+    fn rows(&self) -> usize {
+        self.0.len()
+    }
+
+    fn input<'s>(&'s self, row: usize, _: &mut ()) -> Result<Cow<'s, Input>, Cow<'s, Failed>> {
+        self.0[row]
+            .as_ref()
+            .map(Cow::Borrowed)
+            .map_err(Cow::Borrowed)
+    }
+}
 impl ArrowDecider {
-    /// One chunk: its records made, decided and built into a record batch on
-    /// the worker threads; with `errors="raise"` the first error is raised.
-    fn decide(
+    /// All rows of `source` in record batches of `chunk` rows, decided on
+    /// the worker threads a group of batches at a time (the progress
+    /// callback is called after each group); with `errors="raise"` the first
+    /// error is raised, numbered from `start`.
+    fn decide<S: Source>(
         &self,
         py: Python<'_>,
-        records: impl FnOnce() -> Vec<Result<Value, Error>> + Send,
+        source: &S,
+        chunk: usize,
         start: usize,
-    ) -> PyResult<arrow_out::Chunk> {
-        let (rules, as_of, trace, layout) = (&self.rules, self.as_of, self.trace, &self.layout);
-        let raise = self.raise_errors;
-        let made = py.detach(move || {
-            let work = || decide_chunk(rules, records(), as_of, trace);
-            // Nothing may panic; if something does, it is this call's error.
-            let decided = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
-                Ok(decided) => decided,
-                Err(p) => {
-                    let m = p
-                        .downcast_ref::<String>()
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<arrow_out::Chunk>> {
+        let rows = source.rows();
+        let chunk = chunk.clamp(1, rows.max(1));
+        // Enough pieces to keep every core busy on a loaded machine, few
+        // enough that a progress bar moves.
+        let group = chunk.saturating_mul(4 * rayon::current_num_threads().max(1));
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < rows {
+            let end = rows.min(at.saturating_add(group));
+            let pieces: Vec<_> = (at..end)
+                .step_by(chunk)
+                .map(|a| a..end.min(a + chunk))
+                .collect();
+            let made = py.detach(|| {
+                let work = || {
+                    pieces
+                        .into_par_iter()
+                        .map(|range| self.piece(source, range))
+                        .collect::<Vec<_>>()
+                };
+                // Nothing may panic; if something does, it is this call's error.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|p| {
+                    p.downcast_ref::<String>()
                         .cloned()
                         .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_else(|| "unknown panic".to_owned());
-                    return Ok(Err(m));
+                        .unwrap_or_else(|| "unknown panic".to_owned())
+                })
+            });
+            let made = made.map_err(|m| {
+                PyRuntimeError::new_err(format!("internal error in the rules engine: {m}"))
+            })?;
+            for piece in made {
+                let (chunk, failed) = piece.map_err(|e| {
+                    PyRuntimeError::new_err(format!("cannot build the decided batch: {e}"))
+                })?;
+                if let (true, Some((row, e))) = (self.raise_errors, failed) {
+                    return Err(py_error(py, &e, Some(start + row)));
                 }
-            };
-            if raise {
-                if let Some((i, e)) = decided.iter().enumerate().find_map(|(i, d)| match d {
-                    arrow_out::Decided::Error { error, .. } => Some((i, error.clone())),
-                    _ => None,
-                }) {
-                    return Err((start + i, e));
-                }
+                out.push(chunk);
             }
-            Ok(Ok(layout.chunk(&decided)))
-        });
-        match made {
-            Ok(Ok(Ok(chunk))) => Ok(chunk),
-            Ok(Ok(Err(e))) => Err(PyRuntimeError::new_err(format!(
-                "cannot build the decided batch: {e}"
-            ))),
-            Ok(Err(m)) => Err(PyRuntimeError::new_err(format!(
-                "internal error in the rules engine: {m}"
-            ))),
-            Err((row, e)) => Err(py_error(py, &e, Some(row))),
+            if let Some(update) = progress {
+                update.call1((end - at,))?;
+            }
+            at = end;
         }
+        Ok(out)
     }
+
+    /// One piece of rows decided into one record batch, with one evaluator;
+    /// the first row that failed, if any.
+    fn piece<S: Source>(
+        &self,
+        source: &S,
+        range: std::ops::Range<usize>,
+    ) -> Result<(arrow_out::Chunk, Option<(usize, Error)>), String> {
+        let mode = if self.trace {
+            TraceMode::Full
+        } else {
+            TraceMode::Off
+        };
+        let mut ev = self.rules.evaluator();
+        let mut rows = self.layout.rows(range.len());
+        let mut scratch = S::Scratch::default();
+        let mut first_error = None;
+        for row in range {
+            let failed = match source.input(row, &mut scratch) {
+                Ok(input) => match ev.run(&input, self.as_of, &Section::ALL, mode) {
+                    Ok(mut outcome) => match outcome.json() {
+                        Ok(decision) => {
+                            rows.decision(&decision).map_err(|e| e.to_string())?;
+                            continue;
+                        }
+                        Err(e) => (e, input.id.clone()),
+                    },
+                    Err(e) => (e, input.id.clone()),
+                },
+                Err(failed) => failed.into_owned(),
+            };
+            rows.error(&failed.0, failed.1.as_deref());
+            if first_error.is_none() {
+                first_error = Some((row, failed.0));
+            }
+        }
+        Ok((rows.finish().map_err(|e| e.to_string())?, first_error))
+    }
+}
+
+/// Rows per piece for one chunk given whole: a piece per worker thread.
+fn per_thread(rows: usize) -> usize {
+    rows.div_ceil(rayon::current_num_threads().max(1))
+}
+
+/// The next batch of a stream, read without the GIL.
+fn next_batch(
+    py: Python<'_>,
+    reader: &mut Box<dyn arrow_array::RecordBatchReader + Send>,
+) -> PyResult<Option<arrow_array::RecordBatch>> {
+    match py.detach(|| reader.next()) {
+        None => Ok(None),
+        Some(batch) => batch.map(Some).map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
+        }),
+    }
+}
+
+/// Records as inputs, on all cores; a record that is not an input is its
+/// error, with its id when it has one.
+fn inputs_of(values: Vec<Result<Value, Error>>) -> Vec<Result<Input, Failed>> {
+    values
+        .into_par_iter()
+        .map(|v| {
+            let v = v.map_err(|e| (e, None))?;
+            let id = v.get("id").and_then(Value::as_str).map(str::to_owned);
+            Input::from_value(v).map_err(|e| (Error::from(e), id))
+        })
+        .collect()
 }
 
 /// An Arrow stream being decided batch by batch (see [`ArrowDecider::stream`]).
@@ -558,73 +696,29 @@ impl DecidedStream {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<arrow_out::DecidedBatches>> {
-        let next = {
+        let batch = {
             let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
             let Some(r) = reader.as_mut() else {
                 return Ok(None);
             };
-            let next = py.detach(|| r.next());
-            if next.is_none() {
+            let next = next_batch(py, r);
+            if matches!(next, Ok(None)) {
                 *reader = None;
             }
-            next
+            next?
         };
-        let Some(batch) = next else {
+        let Some(batch) = batch else {
             return Ok(None);
         };
-        let batch = batch.map_err(|e| {
-            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
-        })?;
-        let frame = arrow_in::Frame::new(&batch);
-        check_names(frame.columns())?;
-        check_names(frame.names())?;
-        let mut row = *self.row.lock().unwrap_or_else(|p| p.into_inner());
-        let mut batches = Vec::new();
-        let mut start = 0;
-        while start < frame.rows() {
-            let len = self.chunk.min(frame.rows() - start);
-            let part = frame.slice(start, len);
-            batches.push(self.decider.decide(py, move || part.records(), row)?);
-            row += len;
-            start += len;
-        }
-        *self.row.lock().unwrap_or_else(|p| p.into_inner()) = row;
+        let frame = arrow_in::Frame::new(&batch)?;
+        let start = *self.row.lock().unwrap_or_else(|p| p.into_inner());
+        let batches = self.decider.decide(py, &frame, self.chunk, start, None)?;
+        *self.row.lock().unwrap_or_else(|p| p.into_inner()) = start + frame.rows();
         Ok(Some(arrow_out::DecidedBatches::new(
             self.decider.layout.clone(),
             batches,
         )))
     }
-}
-
-/// The rules on one chunk, on all cores; each decision as JSON (with its
-/// trace when `trace`), each failure with the input's id.
-fn decide_chunk(
-    rules: &Ruleset,
-    values: Vec<Result<Value, Error>>,
-    as_of: NaiveDate,
-    trace: bool,
-) -> Vec<arrow_out::Decided> {
-    let mode = if trace {
-        TraceMode::Full
-    } else {
-        TraceMode::Off
-    };
-    values
-        .into_par_iter()
-        .map(|v| {
-            let id = v
-                .as_ref()
-                .ok()
-                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
-            let decided = v
-                .and_then(|v| Input::from_value(v).map_err(Error::from))
-                .and_then(|input| rules.evaluate_with(&input, as_of, &Section::ALL, mode));
-            match decided {
-                Ok(d) => arrow_out::Decided::Decision(decision_json(&d)),
-                Err(error) => arrow_out::Decided::Error { error, id },
-            }
-        })
-        .collect()
 }
 
 /// `errors="collect"` (false) or `"raise"` (true).
@@ -667,7 +761,8 @@ impl DiffBatch {
 
     fn add_records(&mut self, py: Python<'_>, records: &Bound<'_, PyAny>) -> PyResult<()> {
         let values = record_values(records)?;
-        self.run(py, values);
+        let inputs = py.detach(|| inputs_of(values));
+        self.run(py, inputs);
         Ok(())
     }
 
@@ -678,16 +773,22 @@ impl DiffBatch {
         columns: Vec<Bound<'_, PyList>>,
     ) -> PyResult<()> {
         let values = column_values(&names, &columns)?;
-        self.run(py, values);
+        let inputs = py.detach(|| inputs_of(values));
+        self.run(py, inputs);
         Ok(())
     }
 
+    /// An Arrow object's rows (`chunk`: kept for the callers, who pass the
+    /// rows per chunk; each record batch is decided whole).
     fn add_arrow(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, chunk: usize) -> PyResult<()> {
-        for_arrow_chunks(py, data, chunk, |py, frame| {
-            let values = py.detach(|| frame.records());
-            self.run(py, values);
-            Ok(())
-        })
+        let _ = chunk;
+        let mut reader = arrow_in::import(data)?;
+        while let Some(batch) = next_batch(py, &mut reader)? {
+            let frame = arrow_in::Frame::new(&batch)?;
+            let inputs = py.detach(|| frame.inputs());
+            self.run(py, inputs);
+        }
+        Ok(())
     }
 
     /// `{"records", "changed", "fields": [...]}` (see `hazard_rules::diff`).
@@ -705,22 +806,24 @@ impl DiffBatch {
 impl DiffBatch {
     /// Decides a chunk with both rulesets on all cores (without the GIL), then
     /// compares the records in order.
-    fn run(&mut self, py: Python<'_>, values: Vec<Result<Value, Error>>) {
+    fn run(&mut self, py: Python<'_>, inputs: Vec<Result<Input, Failed>>) {
         let (base, head, as_of) = (&self.base, &self.head, self.as_of);
         let start = self.diff.records();
         let pairs: Vec<(String, Value, Value)> = py.detach(|| {
-            values
+            inputs
                 .into_par_iter()
                 .enumerate()
                 .map_init(
                     || (base.evaluator(), head.evaluator()),
-                    |(a, b), (i, v)| {
-                        let name = v
-                            .as_ref()
-                            .ok()
-                            .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
-                            .unwrap_or_else(|| format!("#{}", start + i));
-                        let input = v.and_then(|v| Input::from_value(v).map_err(Error::from));
+                    |(a, b), (i, input)| {
+                        let (input, id) = match input {
+                            Ok(input) => {
+                                let id = input.id.clone();
+                                (Ok(input), id)
+                            }
+                            Err((e, id)) => (Err(e), id),
+                        };
+                        let name = id.unwrap_or_else(|| format!("#{}", start + i));
                         (name, outcome(a, &input, as_of), outcome(b, &input, as_of))
                     },
                 )
@@ -732,38 +835,9 @@ impl DiffBatch {
     }
 }
 
-/// Reads an Arrow object's batches (without the GIL) and hands `each` its
-/// rows in chunks of `chunk`.
-fn for_arrow_chunks(
-    py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    chunk: usize,
-    mut each: impl FnMut(Python<'_>, arrow_in::Frame) -> PyResult<()>,
-) -> PyResult<()> {
-    let mut reader = arrow_in::import(data)?;
-    let chunk = chunk.max(1);
-    loop {
-        let Some(batch) = py.detach(|| reader.next()) else {
-            return Ok(());
-        };
-        let batch = batch.map_err(|e| {
-            pyo3::exceptions::PyValueError::new_err(format!("cannot read the Arrow stream: {e}"))
-        })?;
-        let frame = arrow_in::Frame::new(&batch);
-        check_names(frame.columns())?;
-        check_names(frame.names())?;
-        let mut start = 0;
-        while start < frame.rows() {
-            let len = chunk.min(frame.rows() - start);
-            each(py, frame.slice(start, len))?;
-            start += len;
-        }
-    }
-}
-
 /// Column names must not repeat or sit inside one another (`hazard` and
 /// `hazard.sector`): which would win is not clear.
-fn check_names(names: &[String]) -> PyResult<()> {
+pub(crate) fn check_names(names: &[String]) -> PyResult<()> {
     let mut sorted: Vec<&str> = names.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     for pair in sorted.windows(2) {

@@ -305,3 +305,38 @@ def test_progress_without_tqdm(
     # Without progress=True, nothing is written.
     rules.evaluate_many(register, AS_OF)
     assert capfd.readouterr().err == ""
+
+
+def test_duckdb_results_decide_as_pyarrow(rules: hr.Ruleset, register: List[Dict[str, Any]]) -> None:
+    """A DuckDB query's result, as the relation itself (``__arrow_c_stream__``)
+    and as its Arrow reader and table, decides as the pyarrow table it was
+    read from: DuckDB's own types (its struct columns, VARCHAR as string
+    views, dates) go through the same Arrow path."""
+    import duckdb
+
+    table = arrow_table(register)
+    table = table.append_column("row", pa.array(range(len(register)), pa.int64()))
+    expected = rules.evaluate_many(table.drop_columns(["row"]), AS_OF, output="arrow")
+    con = duckdb.connect()
+    con.register("register", table)
+    query = "SELECT * EXCLUDE (row) FROM register ORDER BY row"
+    results = {
+        "relation (__arrow_c_stream__)": lambda: con.sql(query),
+        "reader (.arrow())": lambda: con.sql(query).arrow(),
+        "table (.to_arrow_table())": lambda: con.sql(query).to_arrow_table(),
+        # Dates as DuckDB DATE (Arrow date32), not text.
+        "with DATE columns": lambda: con.sql(
+            "SELECT * EXCLUDE (row) REPLACE "
+            "(struct_update(hazard, found_on := TRY_CAST(hazard.found_on AS DATE)) AS hazard) "
+            "FROM register ORDER BY row"
+        ),
+    }
+    assert hasattr(con.sql(query), "__arrow_c_stream__")
+    for name, result in results.items():
+        got = rules.evaluate_many(result(), AS_OF, output="arrow")
+        assert got.num_rows == len(register), name
+        assert got.equals(expected), name
+    # A bad value in DuckDB's types is that row's error, as in pyarrow's.
+    bad = con.sql("SELECT 'x' AS id, {'deaths': -1} AS accident")
+    got = rules.evaluate_many(bad, AS_OF).iloc[0]
+    assert got["error_path"] == "accident.deaths", got["error"]

@@ -15,7 +15,11 @@ use crate::error::InputError;
 #[cfg(feature = "schema")]
 mod cells;
 #[cfg(feature = "schema")]
+mod frame;
+#[cfg(feature = "schema")]
 pub use cells::{csv_cell, field_kind, frame_row, table_columns, table_row, Cell, FieldKind};
+#[cfg(feature = "schema")]
+pub use frame::{FrameColumns, FrameRow};
 
 /// One record to evaluate. Each part is optional; the decision has the
 /// sections its parts call for.

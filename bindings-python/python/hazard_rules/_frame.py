@@ -10,10 +10,15 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import _hazard_rules as _native
 
-# Rows per chunk: enough to keep every core busy, few enough that a chunk's
-# intermediate results stay a few megabytes (they are most of the memory a
-# batch needs beyond its result).
-CHUNK = 256 * max(2, _native.threads())
+# Rows per decided record batch: each is read, decided and written by one
+# worker thread with its own evaluator and builders, so a batch's fixed costs
+# (its builders, its dictionaries) are shared by this many rows.
+CHUNK = 2048
+
+# Rows handed to the extension at once when they come from Python objects
+# (dicts, cells): enough batches of CHUNK rows for every core, decided in
+# parallel, with the same batch boundaries as an Arrow table's.
+GROUP = CHUNK * 4 * max(2, _native.threads())
 
 
 def _module(obj: Any) -> str:
@@ -102,8 +107,10 @@ def decide(decider: Any, records: Any, start: int = 0, progress: Optional[Any] =
         names = [column_name(c) for c in records.columns]
         columns = [records.iloc[:, j] for j in range(len(names))]
         parts = []
-        for i in range(0, len(records), CHUNK):
-            parts.append(decider.decide_columns(names, [c.iloc[i : i + CHUNK].tolist() for c in columns], start + i))
+        for i in range(0, len(records), GROUP):
+            parts.append(
+                decider.decide_columns(names, [c.iloc[i : i + GROUP].tolist() for c in columns], start + i, CHUNK)
+            )
             if update:
                 update(len(parts[-1]))
         return decider.join(parts)
@@ -111,8 +118,8 @@ def decide(decider: Any, records: Any, start: int = 0, progress: Optional[Any] =
         return decider.decide_arrow(records, CHUNK, start, update)
     parts = []
     row = start
-    for chunk in chunks(records):
-        parts.append(decider.decide_records(chunk, row))
+    for chunk in chunks(records, GROUP):
+        parts.append(decider.decide_records(chunk, row, CHUNK))
         row += len(chunk)
         if update:
             update(len(chunk))
@@ -165,13 +172,13 @@ def decide_stream(decider: Any, batches: Any, output: str, progress: Optional[An
             progress.close()
 
 
-def chunks(records: Iterable[Any]) -> Iterable[List[Any]]:
-    """A list or iterable of dicts in chunks."""
+def chunks(records: Iterable[Any], size: int = CHUNK) -> Iterable[List[Any]]:
+    """A list or iterable of dicts in chunks of ``size``."""
     if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
         raise TypeError("evaluate_list takes many records (a list of dicts); use evaluate() for one record")
     it = iter(records)
     while True:
-        chunk = list(itertools.islice(it, CHUNK))
+        chunk = list(itertools.islice(it, size))
         if not chunk:
             return
         yield chunk
@@ -237,6 +244,28 @@ def _object_column(column: Any, rows: int) -> Any:
     return out
 
 
+def _list_column(decided: Any, column: Any, name: str, rows: int) -> Any:
+    """A list column as an object array of tuples: one Python object per
+    distinct cell (the extension finds which cells are equal), shared by
+    the rows that have it."""
+    import numpy as np
+    import pyarrow as pa
+
+    found = decided.distinct(name)
+    if found is None:
+        return _object_column(column, rows)
+    keys, firsts = found
+    memo: Dict[Any, Any] = {}
+    distinct = np.empty(len(firsts), dtype=object)
+    # A slice of the distinct cells at a time (their copy is Arrow memory,
+    # which its allocator keeps once used).
+    for start in range(0, len(firsts), 4096):
+        rows = pa.array(firsts[start : start + 4096], pa.uint64())
+        for k, v in enumerate(column.take(rows).to_pylist(), start):
+            distinct[k] = None if v is None else _share(v, memo)
+    return distinct[np.frombuffer(keys, dtype="<u4")]
+
+
 def to_pandas(decided: Any, index: Any, every_column: bool = False) -> Any:
     """Decided Arrow batches as the pandas frame of ``evaluate_many``: the
     columns of the sections some row has (``every_column``: all, so that
@@ -265,8 +294,28 @@ def to_pandas(decided: Any, index: Any, every_column: bool = False) -> Any:
     for name in dates:
         frame[name] = frame[name].astype("datetime64[s]")
     for name in lists:
-        frame[name] = _object_column(table.column(name), table.num_rows)
+        frame[name] = _list_column(decided, table.column(name), name, table.num_rows)
     frame = frame[table.column_names]
+    if index is not None:
+        frame.index = index
+    frame.attrs.update({k.decode(): v.decode() for k, v in metadata.items()})
+    return frame
+
+
+def to_pandas_arrow(decided: Any, index: Any) -> Any:
+    """Decided Arrow batches as a pandas frame of pyarrow-backed columns
+    (``pd.ArrowDtype``): every decision column, typed as in Arrow (the
+    decision's text as ``string``, not dictionaries), so that the frame
+    says what its lists hold; ``as_of`` and ``ruleset`` in ``attrs``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    table = pa.table(decided)
+    metadata = table.schema.metadata or {}
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     if index is not None:
         frame.index = index
     frame.attrs.update({k.decode(): v.decode() for k, v in metadata.items()})

@@ -176,9 +176,14 @@ impl FieldKind {
     /// blank) cell, a field left out; an error naming the column for a cell
     /// that is not of its kind.
     pub fn read_cell(self, column: &str, cell: &str) -> Result<Option<Value>, InputError> {
+        self.read_leaf(column, cell).map(Leaf::into_value)
+    }
+
+    /// [`FieldKind::read_cell`], with text and dates kept borrowed.
+    pub(super) fn read_leaf<'a>(self, column: &str, cell: &'a str) -> Result<Leaf<'a>, InputError> {
         let t = cell.trim();
         if t.is_empty() {
-            return Ok(None);
+            return Ok(Leaf::Missing);
         }
         let bad = |what: &str| {
             let shown: String = t.chars().take(40).collect();
@@ -190,10 +195,10 @@ impl FieldKind {
                 format!("“{column}”列：“{shown}{cut}”不是{}", what_zh(what)),
             ))
         };
-        Ok(Some(match self {
-            FieldKind::Text => Value::String(cell.to_owned()),
-            FieldKind::Date => Value::String(t.to_owned()),
-            FieldKind::Integer | FieldKind::Number => {
+        Ok(match self {
+            FieldKind::Text => Leaf::Str(cell),
+            FieldKind::Date => Leaf::Str(t),
+            FieldKind::Integer | FieldKind::Number => Leaf::Value({
                 if let Ok(i) = t.parse::<i64>() {
                     Value::from(i)
                 } else if let Ok(u) = t.parse::<u64>() {
@@ -213,21 +218,21 @@ impl FieldKind {
                         _ => return bad("a number"),
                     }
                 }
-            }
+            }),
             FieldKind::Boolean => match t.to_ascii_lowercase().as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
+                "true" => Leaf::Value(Value::Bool(true)),
+                "false" => Leaf::Value(Value::Bool(false)),
                 _ => return bad("true or false"),
             },
             FieldKind::List => match serde_json::from_str::<Value>(t) {
-                Ok(v @ Value::Array(_)) => v,
+                Ok(v @ Value::Array(_)) => Leaf::Value(v),
                 _ => return bad("a list written as JSON (such as [\"a\", \"b\"])"),
             },
             FieldKind::Object => match serde_json::from_str::<Value>(t) {
-                Ok(v @ Value::Object(_)) => v,
+                Ok(v @ Value::Object(_)) => Leaf::Value(v),
                 _ => return bad("an object written as JSON"),
             },
-        }))
+        })
     }
 }
 
@@ -348,16 +353,46 @@ pub enum Cell<'a> {
     Typed(Value),
 }
 
-impl Cell<'_> {
+impl<'a> Cell<'a> {
     /// The cell's value in a column of `kind` (`None`: a column the input
     /// does not have, whose value is kept for the record to report).
     pub fn read(self, column: &str, kind: Option<FieldKind>) -> Result<Option<Value>, InputError> {
+        self.read_leaf(column, kind).map(Leaf::into_value)
+    }
+
+    /// [`Cell::read`], with text kept borrowed.
+    pub(super) fn read_leaf(
+        self,
+        column: &str,
+        kind: Option<FieldKind>,
+    ) -> Result<Leaf<'a>, InputError> {
         match (self, kind) {
-            (Cell::Missing, _) => Ok(None),
-            (Cell::Text(text), Some(kind)) => kind.read_cell(column, text),
-            (Cell::Text(text), None) => Ok(Some(Value::String(text.to_owned()))),
-            (Cell::Typed(v), Some(kind)) => Ok(Some(kind.read_typed_cell(v))),
-            (Cell::Typed(v), None) => Ok(Some(v)),
+            (Cell::Missing, _) => Ok(Leaf::Missing),
+            (Cell::Text(text), Some(kind)) => kind.read_leaf(column, text),
+            (Cell::Text(text), None) => Ok(Leaf::Str(text)),
+            (Cell::Typed(v), Some(kind)) => Ok(Leaf::Value(kind.read_typed_cell(v))),
+            (Cell::Typed(v), None) => Ok(Leaf::Value(v)),
+        }
+    }
+}
+
+/// A cell as read for its field: the text of a text or date field kept
+/// where it is (the record's own string is made from it once), any other
+/// value as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Leaf<'a> {
+    /// Left out of the record.
+    Missing,
+    Str(&'a str),
+    Value(Value),
+}
+
+impl Leaf<'_> {
+    pub(super) fn into_value(self) -> Option<Value> {
+        match self {
+            Leaf::Missing => None,
+            Leaf::Str(s) => Some(Value::String(s.to_owned())),
+            Leaf::Value(v) => Some(v),
         }
     }
 }
