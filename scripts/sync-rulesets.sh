@@ -57,5 +57,8 @@ while read -r f; do
   cp "$src/$f" "$dst/$f"
 done < <(embedded "$src")
 echo "copied $(embedded "$dst" | wc -l) files into $dst/"
-cargo run --quiet --locked --release -p hazard-rules-cli -- \
-  compile rulesets/zhejiang/jinhua -o core/plans/default.hrplan
+# From inside rulesets/, so that the plan names its files as the embedded
+# default chain does (`national/rules/…`); core/tests/compile.rs checks that
+# this build's plan of the default chain is these very bytes.
+(cd rulesets && cargo run --quiet --locked --release -p hazard-rules-cli -- \
+  compile zhejiang/jinhua -o ../core/plans/default.hrplan)

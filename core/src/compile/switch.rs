@@ -69,6 +69,7 @@ pub(crate) fn literal_hashes(text: &str, consts: &mut Consts) -> HashMap<u64, V>
     }
     script.push('}');
     let mut out = HashMap::new();
+    crate::engine::fixed_hashing();
     let engine = rhai::Engine::new_raw();
     let Ok(ast) = engine.compile(&script) else {
         return out;
