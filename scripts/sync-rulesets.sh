@@ -4,7 +4,10 @@
 # anything else built from the crate alone carry them: a build script may not
 # read outside its package. rulesets/ stays the one place to edit; this script
 # copies its ruleset files (*.toml, *.rhai; not the tests/ directories, which
-# are not embedded) into core/rulesets/.
+# are not embedded) into core/rulesets/, then compiles the default chain into
+# core/plans/default.hrplan: a build of the crate without its loaders (the
+# browser's core module) embeds that plan instead (test.sh checks it is
+# current).
 #
 #   bash scripts/sync-rulesets.sh          # copy rulesets/ into core/rulesets/
 #   bash scripts/sync-rulesets.sh --check  # exit 1 if the copy differs (test.sh)
@@ -54,3 +57,5 @@ while read -r f; do
   cp "$src/$f" "$dst/$f"
 done < <(embedded "$src")
 echo "copied $(embedded "$dst" | wc -l) files into $dst/"
+cargo run --quiet --locked --release -p hazard-rules-cli -- \
+  compile rulesets/zhejiang/jinhua -o core/plans/default.hrplan

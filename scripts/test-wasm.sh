@@ -79,8 +79,10 @@ step "build the package (wasm32, wasm-bindgen, wasm-opt, tsc)"
 step "lint: tsc on the package sources, tests, scripts and demo form"
 (cd "$pkg" && npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.check.json)
 
-step "the binding's Rust tests (native)"
+step "the binding's Rust tests (native), for each module"
+cargo clippy --locked -p hazard-rules-wasm --all-targets -- -D warnings
 cargo test --locked -p hazard-rules-wasm
+cargo test --locked -p hazard-rules-wasm --features scripted
 
 step "a bundle made by the CLI, for the tests"
 cargo build --locked -p hazard-rules-cli
@@ -101,6 +103,9 @@ for shot in hazard invalid accident; do
   [ -s "tests/artifacts/wasm-form-$shot.png" ] || fail "no screenshot tests/artifacts/wasm-form-$shot.png"
 done
 echo "screenshots: tests/artifacts/wasm-form-{hazard,invalid,accident}.png"
+
+step "bundlers: Vite and esbuild build an app from the packed tarball; Chromium runs it"
+(cd "$pkg" && node --test --test-concurrency=1 test/bundlers/)
 
 step "npm pack; the README examples in an empty project"
 tmp=$(mktemp -d)

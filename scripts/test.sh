@@ -19,9 +19,12 @@ bash scripts/sync-rulesets.sh --check
 step "format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The core without its loaders (the browser's core module): no TOML, no Rhai.
+cargo clippy -p hazard-rules --no-default-features --lib --locked -- -D warnings
 
 step "Rust tests (unit, integration, property, conformance, doc)"
 cargo test --workspace --locked
+cargo test -p hazard-rules --no-default-features --lib --locked
 
 step "self-contained crates: cargo package (and a build from the packages alone)"
 # --allow-dirty: a developer's tree may have uncommitted changes; CI's is clean.
@@ -38,6 +41,11 @@ for dir in "${rulesets[@]}"; do
   "$cli" test "$dir" --coverage --min-coverage 100
   "$cli" lint --deny-warnings "$dir"
 done
+
+step "the embedded precompiled default plan (core/plans/) is the plan of rulesets/"
+"$cli" compile rulesets/zhejiang/jinhua -o target/default.hrplan
+cmp target/default.hrplan core/plans/default.hrplan \
+  || { echo "core/plans/default.hrplan is stale: run bash scripts/sync-rulesets.sh and commit it"; exit 1; }
 
 step "the main job: evaluate the sample hazards with the embedded default ruleset"
 "$cli" eval examples/hazards.jsonl --as-of 2024-06-30 --output table > target/sample-table.txt

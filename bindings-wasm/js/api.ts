@@ -1,9 +1,15 @@
-// The package's API over the WebAssembly module. This layer converts types
-// only: objects to JSON text on the way in, the core's answer
-// (`{"ok": ...}` / `{"error": {...}}`) to a value or an Error subclass on the
-// way out. Every rule, check and message comes from the Rust core.
+// The package's API over the WebAssembly modules. This layer converts types
+// and picks the module; every rule, check and message comes from the Rust
+// core.
+//
+// Two modules (see bindings-wasm/Cargo.toml): the small *core* one evaluates
+// precompiled plans (the embedded default chain, bundles that carry their
+// compiled plan); the *scripted* one also loads TOML and Rhai, and is loaded
+// only for what needs it (a bundle without a compiled plan, `fromFiles`,
+// the other embedded rulesets).
 
-import { Rules, embeddedFiles as rawEmbeddedFiles } from './wasm/hazard_rules_wasm.js';
+import { Rules } from './wasm/core/hazard_rules_core.js';
+import { loadScripted, needScripted, type RawRules } from './modules.js';
 import type { Input } from './types/input.js';
 import type { Decision } from './types/decision.js';
 
@@ -32,9 +38,10 @@ export const SECTIONS: readonly Section[] = Object.freeze([
 ] as const);
 
 /**
- * How much trace a decision carries: `full` (default) every entry with its
- * Chinese and English sentences; `ids` the entries without sentences
- * (cheaper, enough for highlighting what fired); `off` none.
+ * How much trace a decision carries: `ids` (the default) the entries without
+ * their sentences — which rules and rows fired, cheap enough for every
+ * keystroke; `full` every entry with its Chinese and English sentences (ask
+ * for it when the trace is shown); `off` none.
  */
 export type TraceMode = 'full' | 'ids' | 'off';
 
@@ -43,14 +50,14 @@ export interface EvaluateOptions {
   asOf: string;
   /** Evaluate only this section (and what it depends on, which shows in the trace). */
   section?: Section;
-  /** The trace to return (default `full`). */
+  /** The trace to return (default `ids`; `full` for the sentences). */
   trace?: TraceMode;
 }
 
 export interface BatchOptions {
   /** The "as of" date, `YYYY-MM-DD`. */
   asOf: string;
-  /** The trace to return with each decision (default `full`). */
+  /** The trace to return with each decision (default `ids`; `full` for the sentences). */
   trace?: TraceMode;
 }
 
@@ -193,8 +200,8 @@ function asJson(value: unknown): string {
 }
 
 /** Runs a loader; the WebAssembly layer throws the core's error JSON as text. */
-function loaded(load: () => Rules): HazardRules {
-  let rules: Rules;
+function loaded(load: () => RawRules): HazardRules {
+  let rules: RawRules;
   try {
     rules = load();
   } catch (e) {
@@ -206,7 +213,7 @@ function loaded(load: () => Rules): HazardRules {
 
 let ready = false;
 
-/** @internal Called by the entry points once the WebAssembly module is instantiated. */
+/** @internal Called by the entry points once the core module is instantiated. */
 export function markReady(): void {
   ready = true;
 }
@@ -217,44 +224,111 @@ function checkReady(): void {
   }
 }
 
+/** The default chain's leaf, whose precompiled plan the core module embeds. */
+const DEFAULT_LEAF = 'zhejiang/jinhua';
+
 /**
- * A loaded ruleset chain. Load once (that compiles the rules), evaluate many
- * times. `free()` releases its WebAssembly memory at once; otherwise it is
- * released when the object is garbage-collected.
+ * The precompiled plan a bundle carries (`compiled`, base64), or `undefined`
+ * when it has none. Text that is not JSON goes to the core module, whose
+ * error names the line and column.
+ */
+function compiledPlan(bundle: string | object): Uint8Array | undefined {
+  let b: unknown = bundle;
+  if (typeof bundle === 'string') {
+    try {
+      b = JSON.parse(bundle);
+    } catch {
+      return new Uint8Array(0); // the core module reports the bad JSON
+    }
+  }
+  if (typeof b !== 'object' || b === null) return new Uint8Array(0);
+  const compiled = (b as { compiled?: unknown }).compiled;
+  if (typeof compiled !== 'string') return undefined;
+  try {
+    return Uint8Array.from(atob(compiled), (c) => c.charCodeAt(0));
+  } catch {
+    return new Uint8Array(0); // not base64: the core module says so
+  }
+}
+
+/**
+ * A loaded ruleset chain. Load once, evaluate many times. `free()` releases
+ * its WebAssembly memory at once; otherwise it is released when the object is
+ * garbage-collected.
  */
 export class HazardRules {
-  readonly #rules: Rules;
+  readonly #rules: RawRules;
 
-  /** @internal Use `HazardRules.default()`, `embedded`, `fromBundle` or `fromFiles`. */
-  constructor(rules: Rules) {
+  /** @internal Use `HazardRules.default()`, `embedded`, `fromBundle`, `fromCompiled`, `load` or `fromFiles`. */
+  constructor(rules: RawRules) {
     this.#rules = rules;
   }
 
-  /** The embedded default chain (national → 浙江 → 金华); no fetch. */
+  /** The embedded default chain (national → 浙江 → 金华), precompiled in the core module; no fetch. */
   static default(): HazardRules {
     checkReady();
     return new HazardRules(Rules.defaultChain());
   }
 
-  /** One of the embedded rulesets: `national`, `zhejiang`, `zhejiang/jinhua`, `henan`. */
+  /**
+   * One of the embedded rulesets: `national`, `zhejiang`, `zhejiang/jinhua`,
+   * `henan`. The default one (`zhejiang/jinhua`) is the core module's; the
+   * others load from their files in the scripted module (in browsers, call
+   * `await initScripted()` first).
+   */
   static embedded(leaf: string): HazardRules {
     checkReady();
-    return loaded(() => Rules.embedded(leaf));
-  }
-
-  /** A bundle made by `hazard-rules bundle`: its JSON text or the parsed object. */
-  static fromBundle(bundle: string | object): HazardRules {
-    checkReady();
-    return loaded(() => Rules.fromBundle(asJson(bundle)));
+    if (leaf === DEFAULT_LEAF) return HazardRules.default();
+    return loaded(() => needScripted(`the embedded ruleset \`${leaf}\``).Rules.embedded(leaf));
   }
 
   /**
-   * A chain from a map of files. To add an overlay to the embedded rulesets,
-   * spread `embeddedFiles()` into `files` and set `extends = "../national"`.
+   * A bundle made by `hazard-rules bundle`: its JSON text or the parsed
+   * object. A bundle that carries its compiled plan loads in the core module;
+   * one without (a rule function runs in the interpreter) needs the scripted
+   * module (in browsers, `await initScripted()` first, or use `load`).
+   */
+  static fromBundle(bundle: string | object): HazardRules {
+    checkReady();
+    const plan = compiledPlan(bundle);
+    if (plan !== undefined) {
+      // A bundle with its plan, or text the core module reports on.
+      return loaded(() => (plan.length > 0 ? Rules.fromCompiled(plan) : Rules.fromBundle(asJson(bundle))));
+    }
+    return loaded(() =>
+      needScripted('a bundle without a compiled plan').Rules.fromBundle(asJson(bundle)),
+    );
+  }
+
+  /**
+   * `fromBundle`, first loading the scripted module if the bundle needs it
+   * (what a page that takes any bundle calls).
+   */
+  static async load(bundle: string | object): Promise<HazardRules> {
+    checkReady();
+    if (compiledPlan(bundle) === undefined) await loadScripted();
+    return HazardRules.fromBundle(bundle);
+  }
+
+  /** A precompiled plan made by `hazard-rules compile` (its bytes); core module. */
+  static fromCompiled(bytes: Uint8Array): HazardRules {
+    checkReady();
+    return loaded(() => Rules.fromCompiled(bytes));
+  }
+
+  /**
+   * A chain from a map of files (scripted module). To add an overlay to the
+   * embedded rulesets, spread `embeddedFiles()` into `files` and set
+   * `extends = "../national"`.
    */
   static fromFiles(files: RulesetFiles): HazardRules {
     checkReady();
-    return loaded(() => Rules.fromFiles(asJson(files)));
+    return loaded(() => needScripted('a ruleset from files').Rules.fromFiles(asJson(files)));
+  }
+
+  /** Which module evaluates this chain: `core` or `scripted`. */
+  get module(): 'core' | 'scripted' {
+    return this.#rules instanceof Rules ? 'core' : 'scripted';
   }
 
   /**
@@ -268,7 +342,7 @@ export class HazardRules {
         asJson(input),
         String(options?.asOf ?? ''),
         options?.section ?? undefined,
-        options?.trace ?? undefined,
+        options?.trace ?? 'ids',
       ),
     );
   }
@@ -279,7 +353,7 @@ export class HazardRules {
    */
   evaluateBatch(inputs: (Input | unknown)[], options: BatchOptions): (Decision | HazardRulesError)[] {
     const answers = JSON.parse(
-      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? ''), options?.trace ?? undefined),
+      this.#rules.evaluateBatch(asJson(inputs), String(options?.asOf ?? ''), options?.trace ?? 'ids'),
     ) as Answer<Decision>[];
     return answers.map((a) => ('error' in a ? errorFromPayload(a.error) : a.ok));
   }
@@ -309,13 +383,13 @@ export class HazardRules {
   }
 
   /** @internal The raw WebAssembly handle, for the benchmark. */
-  get raw(): Rules {
+  get raw(): RawRules {
     return this.#rules;
   }
 }
 
-/** The embedded rulesets' files, to build an overlay on with `HazardRules.fromFiles`. */
+/** The embedded rulesets' files (scripted module), to build an overlay on with `HazardRules.fromFiles`. */
 export function embeddedFiles(): Record<string, string> {
   checkReady();
-  return JSON.parse(rawEmbeddedFiles()) as Record<string, string>;
+  return JSON.parse(needScripted('the embedded files').embeddedFiles()) as Record<string, string>;
 }

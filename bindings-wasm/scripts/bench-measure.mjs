@@ -73,26 +73,32 @@ export function measure(api, input = BENCH_INPUT, asOf = BENCH_AS_OF) {
   const repeat = (/** @type {() => unknown} */ f, /** @type {number} */ n) => () => {
     for (let i = 0; i < n; i++) f();
   };
+  const viaJson = (/** @type {string} */ trace) => () =>
+    JSON.parse(raw.evaluate(JSON.stringify(input), asOf, undefined, trace));
   const t = interleaved({
-    // The package's call: object in, decision object out.
+    // The package's call: object in, decision object out, trace ids (the default).
     full: [repeat(() => rules.evaluate(input, { asOf }), batch), batch],
-    // Inside WebAssembly only: the input parsed once, `batch` evaluations, no conversion.
+    // The same with the trace's sentences.
+    fullText: [repeat(() => rules.evaluate(input, { asOf, trace: 'full' }), batch), batch],
+    // Inside WebAssembly only: the input parsed once, `batch` evaluations (trace ids), no conversion.
     core: [() => raw.__evaluateRepeated(json, asOf, batch), batch],
-    // The WebAssembly call with JSON text in and out (serde parse + evaluate + serialise + copies).
-    wasmCall: [repeat(() => raw.evaluate(json, asOf, undefined), batch), batch],
+    // The boundary, each way: JSON text both ways (stringify, parse) …
+    jsonIds: [repeat(viaJson('ids'), batch), batch],
+    jsonFull: [repeat(viaJson('full'), batch), batch],
     stringify: [repeat(() => JSON.stringify(input), 200), 200],
     parse: [repeat(() => JSON.parse(answer), 200), 200],
   });
-  const { full, core, wasmCall, stringify, parse } = t;
   rules.free();
   return {
-    full_us: full,
-    core_us: core,
-    wasm_call_us: wasmCall,
-    stringify_us: stringify,
-    parse_us: parse,
-    conversion_us: full - core,
-    conversion_share: (full - core) / full,
+    full_us: t.full,
+    full_text_us: t.fullText,
+    core_us: t.core,
+    json_ids_us: t.jsonIds,
+    json_full_us: t.jsonFull,
+    stringify_us: t.stringify,
+    parse_us: t.parse,
+    conversion_us: t.full - t.core,
+    conversion_share: (t.full - t.core) / t.full,
     answer_bytes: answer.length,
     input_bytes: json.length,
   };

@@ -1,18 +1,21 @@
 // Builds the npm package into dist/:
-//   1. the crate for wasm32-unknown-unknown (cargo profile `wasm-release`);
+//   1. the crate for wasm32-unknown-unknown (cargo profile `wasm-release`),
+//      twice: the core module (no features) and the scripted one;
 //   2. wasm-bindgen (--target web: an ES module that runs in browsers,
-//      bundlers and Node) into dist/wasm/; the CLI must be the exact version
-//      of the wasm-bindgen crate in Cargo.lock;
+//      bundlers and Node) into dist/wasm/core/ and dist/wasm/scripted/; the
+//      CLI must be the exact version of the wasm-bindgen crate in Cargo.lock;
 //   3. wasm-opt from the npm `binaryen` package (not Debian's binaryen 108,
 //      whose output fails to load);
 //   4. tsc: js/*.ts → dist/*.js and the declarations dist/*.d.ts.
 //
-//   node scripts/build.mjs [--size] [--no-wasm-opt]
+//   node scripts/build.mjs [--speed] [--size] [--no-wasm-opt]
 //
-// --size         opt-level "z" and wasm-opt -Oz instead of 3 and -O3: about
-//                20 % smaller gzipped, about 2× slower (see BENCHMARKS.md).
-// --no-wasm-opt  skip wasm-opt, for quick builds while developing: it takes
-//                ~50 s and makes evaluation ~15 % faster, gzipped size the same.
+// The core module (what every page downloads) is built for size (opt-level
+// "z", wasm-opt -Oz: ~15 % smaller gzipped than for speed); the scripted one
+// (fetched only for bundles that need the interpreter) for speed (3, -O3).
+// --speed        build the core module for speed too
+// --size         build the scripted module for size too
+// --no-wasm-opt  skip wasm-opt, for quick builds while developing.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 const pkg = fileURLToPath(new URL('../', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const useWasmOpt = !process.argv.includes('--no-wasm-opt');
-const forSize = process.argv.includes('--size');
+const coreForSize = !process.argv.includes('--speed');
+const scriptedForSize = process.argv.includes('--size');
 
 /** @param {string} cmd @param {string[]} args @param {string} cwd */
 function run(cmd, args, cwd = pkg, env = process.env) {
@@ -49,50 +53,74 @@ if (haveVersion !== want) {
   );
 }
 
-run(
-  'cargo',
-  ['build', '--locked', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release', '-p', 'hazard-rules-wasm'],
-  root,
-  { ...process.env, CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL: forSize ? 'z' : '3' },
-);
-
 rmSync(`${pkg}dist`, { recursive: true, force: true });
-const built = `${root}target/wasm32-unknown-unknown/wasm-release/hazard_rules_wasm.wasm`;
-run('wasm-bindgen', [
-  '--target', 'web',
-  '--out-dir', 'dist/wasm',
-  '--out-name', 'hazard_rules_wasm',
-  '--remove-name-section',
-  built,
-]);
 
-const wasm = `${pkg}dist/wasm/hazard_rules_wasm_bg.wasm`;
-if (useWasmOpt) {
-  // The features rustc enables by default for wasm32-unknown-unknown.
-  run(`${pkg}node_modules/.bin/wasm-opt`, [
-    forSize ? '-Oz' : '-O3',
-    '--enable-bulk-memory',
-    '--enable-nontrapping-float-to-int',
-    '--enable-sign-ext',
-    '--enable-mutable-globals',
-    '--enable-multivalue',
-    '--enable-reference-types',
-    wasm,
-    '-o',
-    wasm,
+/** The two modules (see bindings-wasm/Cargo.toml): the core one with the
+ * compiled-plan runtime only, and the scripted one that loads TOML and Rhai. */
+const MODULES = [
+  { name: 'core', features: [], forSize: coreForSize },
+  { name: 'scripted', features: ['--features', 'scripted'], forSize: scriptedForSize },
+];
+
+const sizes = {};
+for (const m of MODULES) {
+  run(
+    'cargo',
+    [
+      'build', '--locked', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release',
+      '-p', 'hazard-rules-wasm', ...m.features,
+    ],
+    root,
+    { ...process.env, CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL: m.forSize ? 'z' : '3' },
+  );
+  const built = `${root}target/wasm32-unknown-unknown/wasm-release/hazard_rules_wasm.wasm`;
+  const outName = `hazard_rules_${m.name}`;
+  run('wasm-bindgen', [
+    '--target', 'web',
+    '--out-dir', `dist/wasm/${m.name}`,
+    '--out-name', outName,
+    '--remove-name-section',
+    built,
   ]);
+  const wasm = `${pkg}dist/wasm/${m.name}/${outName}_bg.wasm`;
+  if (useWasmOpt) {
+    // The features rustc enables by default for wasm32-unknown-unknown.
+    run(`${pkg}node_modules/.bin/wasm-opt`, [
+      m.forSize ? '-Oz' : '-O3',
+      '--enable-bulk-memory',
+      '--enable-nontrapping-float-to-int',
+      '--enable-sign-ext',
+      '--enable-mutable-globals',
+      '--enable-multivalue',
+      '--enable-reference-types',
+      wasm,
+      '-o',
+      wasm,
+    ]);
+  }
+  const bytes = readFileSync(wasm);
+  sizes[m.name] = {
+    wasm_bytes: statSync(wasm).size,
+    wasm_gzip_bytes: gzipSync(bytes, { level: 9 }).length,
+    opt_level: m.forSize ? 'z' : '3',
+  };
 }
 
 run(`${pkg}node_modules/.bin/tsc`, ['-p', 'tsconfig.json']);
 
-const bytes = readFileSync(wasm);
-const js = ['web.js', 'api.js', 'wasm/hazard_rules_wasm.js'].map((f) => readFileSync(`${pkg}dist/${f}`));
+// What a first visit downloads: the core module and the JS that loads it
+// (the scripted module is fetched only for a bundle that needs it).
+const js = ['web.js', 'api.js', 'modules.js', 'wasm/core/hazard_rules_core.js'].map((f) =>
+  readFileSync(`${pkg}dist/${f}`),
+);
+const jsBytes = js.reduce((n, b) => n + b.length, 0);
+const jsGzip = js.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
 const size = {
-  wasm_bytes: statSync(wasm).size,
-  wasm_gzip_bytes: gzipSync(bytes, { level: 9 }).length,
-  js_bytes: js.reduce((n, b) => n + b.length, 0),
-  js_gzip_bytes: js.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0),
-  opt_level: forSize ? 'z' : '3',
+  core: sizes.core,
+  scripted: sizes.scripted,
+  js_bytes: jsBytes,
+  js_gzip_bytes: jsGzip,
+  first_visit_gzip_bytes: sizes.core.wasm_gzip_bytes + jsGzip,
   wasm_opt: useWasmOpt,
   wasm_bindgen: want,
 };

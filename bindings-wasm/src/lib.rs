@@ -1,21 +1,31 @@
-//! WebAssembly binding of hazard-rules.
+//! WebAssembly binding of hazard-rules, built as two modules from this crate:
 //!
-//! This crate only moves strings: every function hands JSON text to
-//! [`hazard_rules::ffi`] (or to a core loader) and returns the core's answer,
-//! `{"ok": ...}` or `{"error": {...}}`, as JSON text. The npm package's
-//! TypeScript layer (`js/api.ts`) turns objects into JSON text and answers
-//! into values or `Error` subclasses. No rule logic lives here or there, so the
-//! browser, Node, the CLI and Python give the same decision for the same input.
+//! - the **core** module (no features): evaluates precompiled plans only, the
+//!   embedded default chain's included; no TOML parser, no Rhai;
+//! - the **scripted** module (feature `scripted`): also loads rulesets from
+//!   their files (bundles of TOML and Rhai, in-memory overlays).
 //!
-//! The crate compiles on every target (wasm-bindgen's attributes are inert
-//! off wasm32), so the workspace's native clippy and tests cover it.
+//! The npm package's entry (`js/api.ts`) picks the module: the core one for
+//! the default chain and for bundles that carry a compiled plan, the scripted
+//! one only for a bundle that needs the interpreter or for files.
+//!
+//! This crate only converts: JSON text in, the core's answer out as JSON text
+//! (faster in Chromium than JS objects through serde-wasm-bindgen: see
+//! BENCHMARKS.md, "Crossing the boundary"). No rule logic lives here,
+//! so the browser, Node, the CLI and Python give the same decision for the
+//! same input. It compiles on every target (wasm-bindgen's attributes are
+//! inert off wasm32), so the workspace's native clippy and tests cover it.
 
 use hazard_rules::ffi::{self, Answer};
-use hazard_rules::{Error, Input, InputError, Ruleset, RulesetError, RulesetFiles};
+use hazard_rules::{Error, Input, InputError, Ruleset};
 use wasm_bindgen::prelude::*;
 
-/// A loaded, compiled ruleset chain. Load it once and evaluate many inputs:
-/// loading compiles the chain's Rhai rules.
+#[cfg(feature = "scripted")]
+mod scripted;
+#[cfg(feature = "scripted")]
+pub use scripted::*;
+
+/// A loaded ruleset chain. Load it once and evaluate many inputs.
 #[wasm_bindgen]
 pub struct Rules {
     inner: Ruleset,
@@ -28,6 +38,17 @@ fn load(r: Result<Ruleset, Error>) -> Result<Rules, String> {
         .map_err(|e| Answer::Error(ffi::error_value(&e)).to_json())
 }
 
+/// Which module this is: `core` or `scripted`.
+#[wasm_bindgen]
+pub fn flavour() -> String {
+    if cfg!(feature = "scripted") {
+        "scripted"
+    } else {
+        "core"
+    }
+    .into()
+}
+
 #[wasm_bindgen]
 impl Rules {
     /// The embedded default chain (national → zhejiang → jinhua); no fetch.
@@ -38,33 +59,21 @@ impl Rules {
         }
     }
 
-    /// One of the embedded rulesets: `national`, `zhejiang`, `zhejiang/jinhua`, `henan`.
-    pub fn embedded(leaf: &str) -> Result<Rules, String> {
-        load(Ruleset::embedded(leaf))
+    /// A precompiled plan (`hazard-rules compile`, or a bundle's `compiled`).
+    #[wasm_bindgen(js_name = fromCompiled)]
+    pub fn from_compiled(bytes: &[u8]) -> Result<Rules, String> {
+        load(Ruleset::from_compiled(bytes))
     }
 
-    /// A bundle made by `hazard-rules bundle` (its JSON text).
+    /// A bundle made by `hazard-rules bundle` (its JSON text). The core
+    /// module reads the plan it carries; the scripted one loads its files.
     #[wasm_bindgen(js_name = fromBundle)]
     pub fn from_bundle(text: &str) -> Result<Rules, String> {
         load(Ruleset::from_bundle(text))
     }
 
-    /// A chain from a map of files: JSON text of `{"leaf": "...", "files": {"path": "text"}}`.
-    #[wasm_bindgen(js_name = fromFiles)]
-    pub fn from_files(files_json: &str) -> Result<Rules, String> {
-        let files = serde_json::from_str::<RulesetFiles>(files_json).map_err(|e| {
-            Error::Ruleset(RulesetError::new(
-                "<files>",
-                e.line(),
-                e.column(),
-                format!("expected {{\"leaf\": string, \"files\": {{path: text}}}}: {e}"),
-            ))
-        });
-        load(files.and_then(Ruleset::from_files))
-    }
-
     /// `ffi::evaluate_with`: one input (JSON text) as of a date, optionally
-    /// one section, with a trace mode (`full`, `ids`, `off`).
+    /// one section, with a trace mode (`full`, `ids`, `off`); JSON text back.
     pub fn evaluate(
         &self,
         input_json: &str,
@@ -87,7 +96,7 @@ impl Rules {
         ffi::evaluate_batch_with(&self.inner, inputs_json, as_of, trace.as_deref())
     }
 
-    /// `ffi::validate`: `{"ok": {"valid": true}}` or the first error, with its path.
+    /// `ffi::validate`.
     pub fn validate(&self, input_json: &str, as_of: &str) -> String {
         ffi::validate(&self.inner, input_json, as_of)
     }
@@ -98,12 +107,13 @@ impl Rules {
     }
 
     /// Benchmark hook, not API: parses `input_json` once, then evaluates it `n`
-    /// times inside WebAssembly with no conversion between JS and Rust, and
-    /// answers the trace length. The benchmark compares this with the full JS
-    /// path to find the share spent converting.
+    /// times inside WebAssembly (trace ids) with no conversion between JS and
+    /// Rust, and answers the trace length. The benchmark compares this with
+    /// the JS calls to find the share spent converting.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __evaluateRepeated)]
     pub fn evaluate_repeated(&self, input_json: &str, as_of: &str, n: u32) -> String {
+        use hazard_rules::{Section, TraceMode};
         let run = || -> Result<usize, Error> {
             let value = serde_json::from_str(input_json)
                 .map_err(|e| InputError::new("", format!("not JSON: {e}")))?;
@@ -113,7 +123,11 @@ impl Rules {
                 .map_err(|e| InputError::new("as_of", format!("{e}")))?;
             let mut len = 0;
             for _ in 0..n {
-                len = self.inner.evaluate(&input, date)?.trace.len();
+                len = self
+                    .inner
+                    .evaluate_with(&input, date, &Section::ALL, TraceMode::Ids)?
+                    .trace
+                    .len();
             }
             Ok(len)
         };
@@ -122,42 +136,6 @@ impl Rules {
             Err(e) => Answer::Error(ffi::error_value(&e)).to_json(),
         }
     }
-}
-
-/// Test hook, not API: loads a chain from a file map that includes its
-/// `tests/*.toml` and runs the chain's own test cases (as `hazard-rules test`
-/// does), answering `{"ok": {"cases": n, "failures": ["name: why", ...]}}`.
-/// The Node and browser tests run every ruleset's cases through the
-/// WebAssembly build with it.
-#[doc(hidden)]
-#[wasm_bindgen(js_name = __runRulesetCases)]
-pub fn run_ruleset_cases(files_json: &str) -> String {
-    let loaded = Rules::from_files(files_json);
-    let rules = match loaded {
-        Ok(r) => r,
-        Err(answer) => return answer,
-    };
-    let cases = rules.inner.cases();
-    let failures: Vec<String> = cases
-        .iter()
-        .flat_map(|case| {
-            let outcome = case.run(&rules.inner);
-            let name = format!("{} ({})", case.name, case.file);
-            outcome
-                .failures
-                .into_iter()
-                .map(move |f| format!("{name}: {f}"))
-        })
-        .collect();
-    Answer::Ok(serde_json::json!({ "cases": cases.len(), "failures": failures })).to_json()
-}
-
-/// The embedded rulesets' files (`national/ruleset.toml`, ...) as JSON text of
-/// `{"path": "text"}`: a base to which an in-memory overlay can be added.
-#[wasm_bindgen(js_name = embeddedFiles)]
-pub fn embedded_files() -> String {
-    serde_json::to_string(&RulesetFiles::embedded(hazard_rules::ruleset::DEFAULT_LEAF).files)
-        .expect("file maps serialise")
 }
 
 #[cfg(test)]
@@ -192,49 +170,48 @@ mod tests {
     }
 
     #[test]
-    fn load_errors_are_the_core_error_json() {
-        let Err(e) = Rules::from_bundle("{") else {
-            panic!("a broken bundle loads")
+    fn a_precompiled_plan_loads_and_a_broken_one_is_the_core_error() {
+        let bytes = Ruleset::default().to_compiled().unwrap();
+        let rules = Rules::from_compiled(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parse(&rules.info())["ok"]["chain"][0]["id"], "national");
+        let Err(e) = Rules::from_compiled(&bytes[..bytes.len() / 2]) else {
+            panic!("half a plan loads")
         };
-        let v = parse(&e);
-        assert_eq!(v["error"]["kind"], "ruleset");
-        assert_eq!(v["error"]["file"], "<bundle>");
-        let Err(e) = Rules::from_files(r#"{"leaf": 1}"#) else {
-            panic!("a broken file map loads")
-        };
-        assert_eq!(parse(&e)["error"]["file"], "<files>");
-        assert!(Rules::embedded("nowhere").is_err());
+        assert_eq!(parse(&e)["error"]["kind"], "ruleset");
     }
 
     #[test]
-    fn embedded_files_and_an_overlay_load() {
-        let mut files: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&embedded_files()).unwrap();
-        files.insert(
-            "demo/ruleset.toml".into(),
-            "id = \"demo\"\nversion = \"1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
-        );
-        let text = serde_json::json!({ "leaf": "demo", "files": files }).to_string();
-        let rules = Rules::from_files(&text).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(parse(&rules.info())["ok"]["chain"][1]["id"], "demo");
-    }
-
-    #[test]
-    fn ruleset_cases_hook() {
-        let mut files: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&embedded_files()).unwrap();
-        files.insert(
-            "demo/ruleset.toml".into(),
-            "id = \"demo\"\nversion = \"1\"\ntitle = \"demo\"\nextends = \"../national\"\neffective_from = \"2020-01-01\"\n".into(),
-        );
-        files.insert(
-            "demo/tests/t.toml".into(),
-            "[[case]]\nname = \"deaths\"\nas_of = \"2024-05-01\"\n[case.input.accident]\ndeaths = 3\n[case.expect.response.accident]\ngrade = \"general\"\n".into(),
-        );
-        let text = serde_json::json!({ "leaf": "demo", "files": files }).to_string();
-        let v = parse(&run_ruleset_cases(&text));
-        assert_eq!(v["ok"]["cases"], 1);
-        assert_eq!(v["ok"]["failures"].as_array().unwrap().len(), 1);
+    fn a_bundle_loads_from_its_compiled_plan() {
+        let bundle = |compiled: Option<String>| {
+            let mut b = serde_json::json!({
+                "format": "hazard-rules-bundle/1", "leaf": "zhejiang/jinhua",
+                "files": {"zhejiang/jinhua/ruleset.toml": "id = \"jinhua\""},
+            });
+            if let Some(c) = compiled {
+                b["compiled"] = c.into();
+            }
+            b.to_string()
+        };
+        let plan = Ruleset::default().to_compiled().unwrap();
+        let b64 = |bytes: &[u8]| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        };
+        let with = bundle(Some(b64(&plan)));
+        if cfg!(feature = "scripted") {
+            // The scripted module loads the files, which are not a chain here.
+            assert!(Rules::from_bundle(&with).is_err());
+        } else {
+            let rules = Rules::from_bundle(&with).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parse(&rules.info())["ok"]["chain"][2]["id"], "jinhua");
+            let Err(e) = Rules::from_bundle(&bundle(None)) else {
+                panic!("a bundle without a plan loads in the core module")
+            };
+            assert!(parse(&e)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("the scripted module"));
+        }
     }
 
     #[test]

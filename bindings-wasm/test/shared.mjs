@@ -26,7 +26,7 @@ export function runCases(api, cases, rules) {
   const results = cases.map((c) => {
     const r = rules ?? rulesFor(c.ruleset ?? DEFAULT_LEAF);
     try {
-      return { name: c.name, decision: r.evaluate(/** @type {any} */ (c.input), { asOf: c.as_of }) };
+      return { name: c.name, decision: r.evaluate(/** @type {any} */ (c.input), { asOf: c.as_of, trace: 'full' }) };
     } catch (e) {
       if (!(e instanceof api.HazardRulesError)) throw e;
       return {

@@ -174,7 +174,9 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Write a ruleset chain as one file for browsers.
+    /// Write a ruleset chain as one file for browsers: its files, and its
+    /// precompiled plan when every rule function compiles (the browser's
+    /// small core module reads only that).
     Bundle {
         dir: PathBuf,
         #[arg(short, long)]
@@ -570,14 +572,26 @@ fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
         }
     };
     // Refuse to bundle a chain that does not load.
-    if let Err(e) = Ruleset::from_files(files.clone()) {
-        eprintln!("error: {}", shown(&e));
-        return Ok(false);
-    }
-    let text = files.to_bundle().map_err(|e| Usage(e.to_string()))?;
+    let text = match files.to_bundle_compiled() {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {}", shown(&e));
+            return Ok(false);
+        }
+    };
     std::fs::write(output, &text)
         .map_err(|e| Usage(format!("cannot write {}: {e}", output.display())))?;
-    println!("wrote {} ({} bytes)", output.display(), text.len());
+    let compiled = text.contains("\"compiled\":");
+    println!(
+        "wrote {} ({} bytes; {})",
+        output.display(),
+        text.len(),
+        if compiled {
+            "with its compiled plan: loads in the browser's core module"
+        } else {
+            "without a compiled plan (a rule function runs in the interpreter): needs the scripted module"
+        }
+    );
     Ok(true)
 }
 

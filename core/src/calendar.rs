@@ -185,6 +185,7 @@ pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// How a skipped day is named in `deadline(..).skipped`.
+#[cfg(feature = "scripted")]
 pub(crate) fn day_label(kind: &DayKind) -> String {
     match kind {
         DayKind::Holiday(name) => format!("holiday:{name}"),
@@ -232,6 +233,7 @@ pub(crate) fn deadline_text(
 
 /// The `note` of a provisional deadline (`deadline(..).note`, a
 /// rectification's `provisional_note`): names the year without a notice.
+#[cfg(feature = "scripted")]
 pub(crate) fn provisional_note(year: i32) -> String {
     let mut s = String::new();
     write_provisional_note(&mut s, year);

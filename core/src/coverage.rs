@@ -55,7 +55,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::Decision;
 use crate::error::RulesetError;
-use crate::ruleset::RulesetFiles;
+use crate::load::RulesetFiles;
 use crate::tables::line_col;
 
 /// The marker that excludes a row from the percentage.
@@ -217,7 +217,7 @@ impl Coverage {
         engine.set_max_expr_depths(0, 0);
         for dir in &dirs {
             for (path, text) in files.under(dir, "tables", ".toml") {
-                table_files.insert(crate::ruleset::stem(path).to_owned(), (path, text));
+                table_files.insert(crate::load::stem(path).to_owned(), (path, text));
             }
             for (path, text) in files.under(dir, "rules", ".rhai") {
                 let ast = engine.compile(text).map_err(|e| {
@@ -443,7 +443,7 @@ fn table_items(path: &str, text: &str) -> Result<(String, Vec<Item>), RulesetErr
     let mut items = Vec::new();
     match raw.kind.as_str() {
         "values" => items.push(Item {
-            id: crate::ruleset::stem(path).to_owned(),
+            id: crate::load::stem(path).to_owned(),
             line: 1,
             hits: 0,
             excluded: None,

@@ -3,11 +3,11 @@
 //! returns a misspelt field fails loudly instead of producing a half decision.
 
 use chrono::NaiveDate;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What the rules decided for one input, with the reasons.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Decision {
     /// The input's `id`, if it had one.
     pub id: Option<String>,
@@ -33,6 +33,7 @@ pub struct Decision {
 impl Decision {
     /// Puts a township's staffing check under `responsibility`, which a
     /// decision without a hazard does not have yet.
+    #[cfg(feature = "scripted")]
     pub(crate) fn set_staffing(&mut self, staffing: Staffing) {
         Responsibility::set_staffing(&mut self.responsibility, staffing);
     }
@@ -52,14 +53,16 @@ impl Responsibility {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RulesetRef {
     pub id: String,
     pub version: String,
 }
 
 /// One step of the explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TraceEntry {
     /// `rule` (a rule said why), `table` (a table row was used) or `calendar`.
     pub kind: String,
@@ -75,7 +78,8 @@ pub struct TraceEntry {
 }
 
 /// A legal reason with its source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Basis {
     /// Catalogue item id or fact name.
@@ -92,7 +96,8 @@ pub struct Basis {
     pub verified: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     /// `general` or `major`.
@@ -108,7 +113,8 @@ pub struct Classification {
     pub duties: Vec<Basis>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rectification {
     /// The current stage of the closed loop.
@@ -157,7 +163,8 @@ pub struct Rectification {
 
 /// A periodic report a unit owes, with the next due date on or after the
 /// as-of date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     /// The reporting table's row, e.g. `quarterly`, `yearly`.
@@ -172,7 +179,8 @@ pub struct Report {
 }
 
 /// A role and who fills it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// Role code, e.g. `rectification_lead`, `sector_regulator`, `grid_member`.
@@ -187,7 +195,8 @@ pub struct Assignment {
     pub acting_for: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Responsibility {
     pub assignments: Vec<Assignment>,
@@ -198,7 +207,8 @@ pub struct Responsibility {
     pub staffing: Option<Staffing>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Staffing {
     #[serde(deserialize_with = "valid::count")]
@@ -213,7 +223,8 @@ pub struct Staffing {
     pub shortfalls: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Response {
     #[serde(default)]
@@ -222,7 +233,8 @@ pub struct Response {
     pub warning: Option<WarningResponse>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccidentResponse {
     /// `especially_major`, `major`, `large`, `general`.
@@ -259,7 +271,8 @@ pub struct AccidentResponse {
     pub provisional_note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WarningResponse {
     /// Typhoon signal derived from the forecast, if any.
@@ -285,7 +298,8 @@ pub struct WarningResponse {
 }
 
 /// One kind of response of a place's plan and the level it reached.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PlanResponse {
     /// The kind, e.g. `flood`, `typhoon`, `sea_typhoon`.
@@ -299,7 +313,8 @@ pub struct PlanResponse {
     pub triggers: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Risk {
     pub points: Vec<PointRisk>,
@@ -309,7 +324,8 @@ pub struct Risk {
     pub region: Option<RegionRisk>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PointRisk {
     #[serde(default)]
@@ -323,7 +339,8 @@ pub struct PointRisk {
     pub colour: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UnitRisk {
     #[serde(deserialize_with = "valid::colour")]
@@ -335,7 +352,8 @@ pub struct UnitRisk {
     pub inspections_per_year: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegionRisk {
     #[serde(deserialize_with = "valid::colour")]
@@ -344,7 +362,8 @@ pub struct RegionRisk {
 }
 
 /// A subject measured against a checklist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Standardisation {
     /// The checklist's id in the ruleset's `checklists` table.
@@ -374,7 +393,8 @@ pub struct Standardisation {
 }
 
 /// One item of a checklist and where the subject stands on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistItem {
     pub id: String,
@@ -395,7 +415,8 @@ pub struct ChecklistItem {
 }
 
 /// A region's year against the ruleset's targets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
     pub region: String,
@@ -410,7 +431,8 @@ pub struct Targets {
 }
 
 /// One target: what the year reached, the limit it had to reach, and the margin.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TargetResult {
     /// The target's id in the ruleset's `targets` table.

@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::RulesetError;
-use crate::ruleset::{normalize, RulesetFiles};
+use crate::load::{normalize, RulesetFiles};
 
 /// The most bytes one file of a ruleset may have (the largest shipped table
 /// is under 100 KB).
@@ -230,7 +230,7 @@ pub(crate) fn read_chain(dir: &Path, root: Option<&Path>) -> Result<RulesetFiles
             if !within(&r.root, &parent) {
                 let path = manifest_of(&d);
                 let (line, column) =
-                    crate::ruleset::manifest_key_position(&r.files.files[&path], "extends");
+                    crate::load::manifest_key_position(&r.files.files[&path], "extends");
                 return Err(RulesetError::new(
                     path,
                     line,

@@ -10,14 +10,17 @@
 //! 2023-05-14 and Order No. 10 from 2023-05-15.
 
 use std::collections::BTreeMap;
+#[cfg(feature = "scripted")]
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, RulesetError};
+use crate::error::InputError;
+#[cfg(feature = "scripted")]
+use crate::error::RulesetError;
 use crate::input::Input;
+#[cfg(feature = "scripted")]
 use crate::tables::Table;
 
 /// From when to when something is in force; an open side is unbounded.
@@ -128,7 +131,8 @@ impl Day {
 
 /// A version of a table that a decision applied: which one, why (the day
 /// and the field it came from), and its legal source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Applied {
     /// The table's name as the rules use it (`catalogue_gongmao`).
     /// (`valid_to` is the day before the next version, where the version
@@ -146,6 +150,7 @@ pub struct Applied {
 
 impl Applied {
     /// Version `t`, in force over `valid`, applied on `day`.
+    #[cfg(feature = "scripted")]
     pub(crate) fn new(t: &Table, valid: Validity, day: Day) -> Applied {
         let v = t.version.as_ref();
         Applied::of(
@@ -223,6 +228,7 @@ pub struct Versions(BTreeMap<String, Vec<Member>>);
 impl Versions {
     /// Groups the chain's tables by the table they are versions of, and
     /// checks that no two versions are in force on the same day.
+    #[cfg(feature = "scripted")]
     pub fn build(tables: &BTreeMap<String, Arc<Table>>) -> Result<Versions, RulesetError> {
         let mut groups: BTreeMap<String, Vec<&Table>> = BTreeMap::new();
         for t in tables.values() {
@@ -329,6 +335,7 @@ impl Versions {
     /// The version of `name` in force on `day`: `None` for a table without
     /// versions, an input error at the day's field when no version is in
     /// force then.
+    #[cfg(feature = "scripted")]
     pub fn resolve(
         &self,
         tables: &BTreeMap<String, Arc<Table>>,

@@ -7,17 +7,20 @@
 //! add a sector without a new release.
 
 use chrono::{Datelike, NaiveDate};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 
+// Cells (CSV, dataframe columns) are typed by the input's JSON Schema.
+#[cfg(feature = "schema")]
 mod cells;
+#[cfg(feature = "schema")]
 pub use cells::{csv_cell, field_kind, frame_row, table_columns, table_row, Cell, FieldKind};
 
 /// One record to evaluate. Each part is optional; the decision has the
 /// sections its parts call for.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The caller's record id, echoed in the decision.
@@ -47,7 +50,8 @@ pub struct Input {
     pub targets: Option<YearFigures>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Hazard {
     #[serde(default)]
@@ -76,7 +80,8 @@ pub struct Hazard {
 }
 
 /// The Order 16 Art. 3 facts that make a hazard major whatever the catalogue says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HazardFacts {
     /// Rectification needs full or partial suspension of production.
@@ -95,7 +100,8 @@ pub struct HazardFacts {
     pub device_failed: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     #[serde(default)]
@@ -115,7 +121,8 @@ pub struct Location {
 }
 
 /// An AB post: a primary holder and a backup who acts when the primary is absent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Post {
     pub name: String,
@@ -126,7 +133,8 @@ pub struct Post {
     pub absent: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Enterprise {
     pub name: String,
@@ -141,7 +149,8 @@ pub struct Enterprise {
     pub tenant_of: Option<Landlord>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Landlord {
     pub name: String,
@@ -152,7 +161,8 @@ pub struct Landlord {
 }
 
 /// Listing for supervision by a government level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Listing {
     /// `province`, `city`, `county` or `township` (the ruleset's `listing_periods` table).
@@ -161,7 +171,8 @@ pub struct Listing {
 }
 
 /// One step of the closed loop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// A stage from the ruleset's `stages` table (found, assigned, rectified,
@@ -175,7 +186,8 @@ pub struct Event {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Accident {
     /// e.g. `production`, `road_traffic`, `fire` (sets the supplementary-report window).
@@ -197,7 +209,8 @@ fn default_accident_kind() -> String {
     "production".to_owned()
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Warning {
     /// Region the warning covers (echoed in actions).
@@ -228,7 +241,8 @@ pub struct Warning {
 }
 
 /// Winds expected to affect the area within `within_hours`, on the Beaufort scale.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TyphoonForecast {
     pub within_hours: u32,
@@ -242,7 +256,8 @@ pub struct TyphoonForecast {
     pub at_sea: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskInput {
     #[serde(default)]
@@ -255,7 +270,8 @@ pub struct RiskInput {
 }
 
 /// A risk point scored by LEC (D = L×E×C) or by the LS matrix (R = L×S).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskPoint {
     #[serde(default)]
@@ -271,7 +287,8 @@ pub struct RiskPoint {
     pub s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UnitSignals {
     #[serde(default)]
@@ -290,7 +307,8 @@ pub struct UnitSignals {
     pub recent_accidents: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Region {
     #[serde(default)]
@@ -299,7 +317,8 @@ pub struct Region {
     pub unit_colours: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Township {
     #[serde(default)]
@@ -318,7 +337,8 @@ pub struct Township {
 
 /// One subject measured against one checklist of the ruleset's `checklists`
 /// table. The item ids are the ruleset's (checked by its rules).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Checklist {
     /// A key of the ruleset's `checklists` table, e.g. `village_7`, `township_6`.
@@ -335,7 +355,8 @@ pub struct Checklist {
 }
 
 /// The township, village or enterprise a checklist is filled in for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Subject {
     pub name: String,
@@ -352,7 +373,8 @@ pub struct Subject {
 /// A region's year measured against the ruleset's `targets` table. Figures
 /// are named by the table's rows (`accidents`, `deaths`, `gdp_100m_cny`,
 /// ...); a figure a target needs and the input lacks is an input error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct YearFigures {
     /// The county, city or province, e.g. `金华市`.

@@ -34,47 +34,80 @@
 //! assert_eq!(r.due.unwrap().to_string(), "2021-10-08");
 //! assert!(decision.trace.iter().any(|t| t.id == "civil_code_201_203"));
 //! ```
+//!
+//! ## Features
+//!
+//! - `scripted` (default): loading rulesets from their files (TOML tables,
+//!   Rhai functions), the Rhai interpreter, the plan compiler, lint, test
+//!   cases and coverage.
+//! - `schema` (default): [`input_schema`] and [`decision_schema`], and the
+//!   typing of table cells (`input::Cell`).
+//!
+//! Without them (`default-features = false`) the crate evaluates precompiled
+//! plans only: [`Ruleset::from_compiled`], [`Ruleset::from_bundle`] for a
+//! bundle that carries its plan, and [`Ruleset::default`] from the default
+//! chain's plan embedded in the crate (`core/plans/default.hrplan`, made by
+//! `hazard-rules compile`). That is the browser's small module.
 
+pub mod bounds;
+mod bundle;
 pub mod calendar;
+#[cfg(feature = "scripted")]
 pub mod cases;
 mod compile;
+#[cfg(feature = "scripted")]
 pub mod coverage;
 pub mod decision;
+#[cfg(feature = "scripted")]
 pub mod diff;
+#[cfg(feature = "scripted")]
 pub mod dir;
+#[cfg(feature = "scripted")]
 mod engine;
 pub mod error;
 mod evaluate;
 pub mod ffi;
 pub mod in_force;
 pub mod input;
+#[cfg(feature = "scripted")]
+mod interpreted;
+mod limits;
+#[cfg(feature = "scripted")]
 pub mod lint;
+#[cfg(feature = "scripted")]
+pub mod load;
 mod outcome;
 mod plan;
 pub mod precompiled;
 pub mod ruleset;
 pub mod suggest;
+#[cfg(feature = "scripted")]
 pub mod tables;
 mod validate;
 pub mod vocabulary;
 
 pub use compile::FunctionReport;
 pub use decision::Decision;
-pub use engine::{Limits, ENTRY_POINTS};
 pub use error::{Error, InputError, LimitError, RulesetError};
 pub use evaluate::Section;
+pub use evaluate::ENTRY_POINTS;
 pub use input::Input;
+pub use limits::Limits;
+#[cfg(feature = "scripted")]
+pub use load::RulesetFiles;
 pub use outcome::{DecisionJson, Evaluator, Outcome};
 pub use plan::trace::TraceMode;
-pub use ruleset::{Manifest, Performance, Ruleset, RulesetFiles};
+pub use ruleset::{Manifest, Performance, Ruleset};
 pub use vocabulary::{CatalogueItem, Term, Vocabulary};
 
 /// JSON Schema of [`Input`], for forms and other languages.
+#[cfg(feature = "schema")]
 pub fn input_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Input)).expect("a schema serialises")
 }
 
 /// JSON Schema of [`Decision`].
+#[cfg(feature = "schema")]
 pub fn decision_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Decision)).expect("a schema serialises")
 }

@@ -233,10 +233,7 @@ impl Outcome<'_> {
             .filter(|(i, _)| p.wanted & (1 << i) != 0)
             .map(|(_, s)| s)
             .collect();
-        let d = match rules.rules {
-            Some(_) => rules.interpreted(input, as_of, &wanted, mode)?,
-            None => return Err(plan_error("", None)),
-        };
+        let d = fallback(rules, input, as_of, &wanted, mode, "", None)?;
         self.inner = Inner::Decided(Box::new(d));
         Ok(())
     }
@@ -444,7 +441,9 @@ pub(crate) fn run<'a>(
         inner: Inner::Decided(Box::new(d)),
     };
     let Some(plan) = &rules.plan else {
-        return Ok(decided(rules.interpreted(input, as_of, wanted, mode)?));
+        return Ok(decided(fallback(
+            rules, input, as_of, wanted, mode, "", None,
+        )?));
     };
     input.validate()?;
     input.validate_as_of(as_of)?;
@@ -466,11 +465,31 @@ pub(crate) fn run<'a>(
             }),
         }),
         Err(Early::Input(e)) => Err(Error::Input(e)),
-        Err(Early::Interpret(entry, fault)) => match rules.rules {
-            Some(_) => Ok(decided(rules.interpreted(input, as_of, wanted, mode)?)),
-            None => Err(plan_error(&entry, fault)),
-        },
+        Err(Early::Interpret(entry, fault)) => Ok(decided(fallback(
+            rules, input, as_of, wanted, mode, &entry, fault,
+        )?)),
     }
+}
+
+/// The interpreter's decision where the plan gives none; without an
+/// interpreter (a ruleset read from a precompiled plan, or a build without
+/// the `scripted` feature), the plan's own account of why.
+fn fallback(
+    rules: &Ruleset,
+    input: &Input,
+    as_of: NaiveDate,
+    wanted: &[Section],
+    mode: TraceMode,
+    entry: &str,
+    fault: Option<Fault>,
+) -> Result<Decision, Error> {
+    #[cfg(feature = "scripted")]
+    if rules.rules.is_some() {
+        return rules.interpreted(input, as_of, wanted, mode);
+    }
+    #[cfg(not(feature = "scripted"))]
+    let _ = (rules, input, as_of, wanted, mode);
+    Err(plan_error(entry, fault))
 }
 
 /// The entry functions an input calls for, in the interpreter's order.
@@ -619,6 +638,32 @@ fn entry(
             },
         };
     }
+    interpret_entry(rules, plan, s, name, args, day)
+}
+
+/// An entry function the plan does not hold, in the interpreter.
+#[cfg(not(feature = "scripted"))]
+fn interpret_entry(
+    _: &Ruleset,
+    _: &Plan,
+    _: &mut Scratch,
+    name: &str,
+    _: &[V],
+    _: Day,
+) -> Result<V, Early> {
+    Err(Early::Interpret(name.to_owned(), None))
+}
+
+/// An entry function the plan does not hold, in the interpreter.
+#[cfg(feature = "scripted")]
+fn interpret_entry(
+    rules: &Ruleset,
+    plan: &Plan,
+    s: &mut Scratch,
+    name: &str,
+    args: &[V],
+    day: Day,
+) -> Result<V, Early> {
     let ev = Ev::new(plan, s);
     if args.iter().any(|a| ev.deeper_than(*a, MAX_DEPTH)) {
         return Err(Early::Interpret(name.to_owned(), None));

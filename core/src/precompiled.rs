@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compile::FunctionReport;
-use crate::engine::ENTRY_POINTS;
 use crate::error::{Error, RulesetError};
+use crate::evaluate::ENTRY_POINTS;
 use crate::plan::Plan;
 use crate::ruleset::{Manifest, Ruleset};
 
@@ -138,7 +138,9 @@ impl Ruleset {
         plan.check().map_err(error)?;
         Ok(Ruleset {
             chain: header.chain,
+            #[cfg(feature = "scripted")]
             rules: None,
+            #[cfg(feature = "scripted")]
             cases: Vec::new(),
             plan: Some(plan),
             report: body.report,

@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use rhai::{Dynamic, Map};
 use serde::Deserialize;
 
+pub use crate::bounds::Bounds;
 use crate::calendar::Calendar;
 use crate::error::RulesetError;
 use crate::in_force::{TableVersion, Validity};
@@ -50,29 +51,6 @@ pub enum TableBody {
     },
     Values(Dynamic),
     Calendar(CalendarYear),
-}
-
-/// A band's edges. Both sides may be open; each side is inclusive or not.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, Deserialize)]
-pub struct Bounds {
-    pub lower: Option<(f64, bool)>,
-    pub upper: Option<(f64, bool)>,
-}
-
-impl Bounds {
-    pub fn contains(&self, v: f64) -> bool {
-        let above = match self.lower {
-            None => true,
-            Some((b, true)) => v >= b,
-            Some((b, false)) => v > b,
-        };
-        let below = match self.upper {
-            None => true,
-            Some((b, true)) => v <= b,
-            Some((b, false)) => v < b,
-        };
-        above && below
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

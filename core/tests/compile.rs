@@ -274,3 +274,39 @@ fn a_script_function_shadows_the_helper_of_its_name_in_both_paths() {
     );
     assert!(d.trace.iter().any(|t| t.id == "demo.own" && t.zh == "risk"));
 }
+
+#[test]
+fn lists_and_maps_in_a_sentence_read_as_rhai_writes_them() {
+    // The plan writes containers itself (a build without Rhai has no Rhai
+    // value to print): quoted and escaped texts, floats, units, nesting,
+    // map keys in order, a key set again.
+    let rule = "fn score_risk(risk) {\n\
+                    let m = #{ b: [1, 2.5, \"x\\\"y\", 1e20], a: (), c: #{ z: true, y: -0.0 } };\n\
+                    m.d = [[], #{}, 0.1, \"新\"];\n\
+                    let n = #{ k: 1 };\n\
+                    n.k = 2;\n\
+                    explain(\"demo.show\", `${m}`, `${n} ${[m.c]}`);\n\
+                    #{ points: [], unit: (), region: () }\n\
+                }\n";
+    let rs = Ruleset::from_files(overlay("", &[("rules/show.rhai", rule)])).unwrap();
+    let report = rs.compile_report();
+    assert!(report.iter().all(|f| f.compiled), "{report:?}");
+    let input = Input::from_json(r#"{"risk": {"points": []}}"#).unwrap();
+    let d = rs.evaluate(&input, date("2024-03-01")).unwrap();
+    let i = rs.evaluate_interpreted(&input, date("2024-03-01")).unwrap();
+    let show = |d: &hazard_rules::Decision| {
+        d.trace
+            .iter()
+            .find(|t| t.id == "demo.show")
+            .map(|t| (t.zh.clone(), t.en.clone()))
+            .unwrap()
+    };
+    assert_eq!(show(&d), show(&i));
+    assert!(
+        show(&d)
+            .0
+            .starts_with("#{\"a\": (), \"b\": [1, 2.5, \"x\\\"y\", 1e20]"),
+        "{:?}",
+        show(&d)
+    );
+}

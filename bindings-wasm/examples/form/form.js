@@ -18,6 +18,8 @@ const STATUS = {
   closed_late: '逾期销号 closed late',
   fixed_on_spot: '当场整改 fixed on the spot',
 };
+/** What kind of reason each trace entry is, in the words a township officer uses. */
+const KINDS = { rule: '规则', table: '查表', calendar: '日历', version: '适用版本', note: '说明' };
 const SUPERVISING = { township: '乡镇 township', county: '县级 county', city: '市级 city', province: '省级 province' };
 
 let tab = 'hazard';
@@ -278,12 +280,16 @@ function render(d) {
         STATUS[r.status] ?? r.status,
         r.days_left != null ? `剩余 ${r.days_left} 日 days left` : '',
         r.overdue_days != null ? `逾期 ${r.overdue_days} 日 days overdue` : '',
-        r.provisional ? `暂定 provisional: ${r.provisional_note ?? ''}` : '',
         ...(r.escalation ?? []),
       ]
         .filter(Boolean)
         .join(' · ')
     : '';
+
+  // A deadline counted into a year whose holiday notice is not out yet.
+  $('provisional').hidden = !r?.provisional;
+  $('provisional').title = r?.provisional_note ?? '';
+  $('due').dataset.provisional = String(Boolean(r?.provisional));
 
   const level = d.responsibility?.supervising_level;
   show('supervising', level ? (SUPERVISING[level] ?? level) : '–');
@@ -339,15 +345,20 @@ function render(d) {
     }),
   );
 
+  // The reasons as sentences, in Chinese first: what the rule or row says,
+  // then (small) which kind of reason it is, its id and the ruleset it came from.
   $('trace').replaceChildren(
     ...d.trace.map((t) => {
       const li = document.createElement('li');
       li.className = `trace-${t.kind}`;
-      const head = document.createElement('code');
-      head.textContent = `${t.id}${t.row ? `[${t.row}]` : ''} · ${t.ruleset}`;
+      li.dataset.id = t.id;
       const body = document.createElement('span');
       body.textContent = (lang === 'zh' ? t.zh : t.en) || t.zh || t.en;
-      li.append(head, ' ', body);
+      const kind = document.createElement('b');
+      kind.textContent = lang === 'zh' ? (KINDS[t.kind] ?? t.kind) : t.kind;
+      const source = document.createElement('code');
+      source.textContent = `${t.id}${t.row ? `[${t.row}]` : ''} · ${t.ruleset}`;
+      li.append(kind, ' ', body, ' ', source);
       return li;
     }),
   );
@@ -377,7 +388,8 @@ function update() {
       $('results').classList.add('stale');
       return;
     }
-    render(rules.evaluate(input, options));
+    // The form shows the reasons, so it asks for the trace's sentences.
+    render(rules.evaluate(input, { ...options, trace: 'full' }));
     $('results').classList.remove('stale');
     document.body.dataset.state = 'ready';
   } catch (e) {

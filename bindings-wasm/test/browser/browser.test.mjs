@@ -53,7 +53,7 @@ test('the conformance cases give the golden decisions in Chromium', async () => 
   const page = await open(HARNESS);
   const results = await page.evaluate(async (cases) => {
     const api = await import('hazard-rules');
-    await api.init();
+    await api.initScripted(); // the cases of the other embedded rulesets load from their files
     const shared = '/bindings-wasm/test/shared.mjs'; // a URL on the test server
     const { runCases } = /** @type {typeof import('../shared.mjs')} */ (await import(shared));
     return runCases(api, cases);
@@ -82,9 +82,9 @@ test("every ruleset's own test cases pass in Chromium", async () => {
   const results = await page.evaluate(
     async ({ files, leaves }) => {
       const api = await import('hazard-rules');
-      await api.init();
-      const glue = '/bindings-wasm/dist/wasm/hazard_rules_wasm.js'; // the module init() loaded
-      const { __runRulesetCases } = /** @type {typeof import('../../dist/wasm/hazard_rules_wasm.js')} */ (await import(glue));
+      await api.initScripted();
+      const glue = '/bindings-wasm/dist/wasm/scripted/hazard_rules_scripted.js'; // the module initScripted() loaded
+      const { __runRulesetCases } = /** @type {typeof import('../../dist/wasm/scripted/hazard_rules_scripted.js')} */ (await import(glue));
       return leaves.map((leaf) => ({ leaf, answer: JSON.parse(__runRulesetCases(JSON.stringify({ leaf, files }))) }));
     },
     { files, leaves },
@@ -124,6 +124,10 @@ test('a bundle, error classes and a runaway rule in Chromium', async () => {
       const bad = catchIt(() => api.HazardRules.default().evaluate({ hazard: { sector: 'shipyard', found_on: '2024-03-05' } }, { asOf: '2024-06-30' }));
       const broken = catchIt(() => api.HazardRules.fromBundle('{"format": 1'));
 
+      // Files need the scripted module, which only loads when asked for.
+      const notYet = catchIt(() => api.HazardRules.fromFiles(overlay({}, {})));
+      const coreOnly = performance.getEntriesByType('resource').some((r) => r.name.includes('scripted'));
+      await api.initScripted();
       const demo = api.HazardRules.fromFiles(overlay(api.embeddedFiles(), { 'rules/loop.rhai': runaway }));
       const t0 = performance.now();
       const limit = catchIt(() => demo.evaluate({ risk: { points: [] } }, { asOf: '2024-01-01' }));
@@ -155,12 +159,20 @@ test('a bundle, error classes and a runaway rule in Chromium', async () => {
         limit: describe(limit),
         limitMs,
         after,
+        notYet: notYet && String(/** @type {any} */ (notYet).message),
+        coreOnly,
+        bundleModule: api.HazardRules.fromBundle(bundle).module,
       };
     },
     { bundle, runaway: RUNAWAY_RULE },
   );
   assert.equal(out.same, true);
   assert.equal(out.due, '2021-10-08');
+  // A bundle with its compiled plan loads in the core module; the scripted
+  // one was not fetched until files asked for it.
+  assert.equal(out.bundleModule, 'core');
+  assert.equal(out.coreOnly, false);
+  assert.match(String(out.notYet), /needs the scripted module/);
 
   assert.equal(out.bad?.isInput, true);
   assert.equal(out.bad?.isError, true);
@@ -236,6 +248,12 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   assert.ok((await page.locator('#trace li').count()) >= 8);
   assert.match((await page.textContent('#trace')) ?? '', /civil_code_201_203/);
   assert.equal(await page.locator('[aria-invalid="true"]').count(), 0);
+  // The reasons read as sentences, Chinese first, the rule's id below.
+  assert.match(
+    (await page.textContent('#trace li[data-id="civil_code_201_203"]')) ?? '',
+    /^日历 自2021-09-01起算30日.*顺延至2021-10-08 civil_code_201_203/,
+  );
+  assert.equal(await page.isVisible('#provisional'), false);
   await page.screenshot({ path: `${artifacts}wasm-form-hazard.png`, fullPage: true });
 
   // An unknown catalogue item: validate names hazard.items[1]; the field is highlighted.
@@ -300,6 +318,17 @@ test('the demo form: live results, highlighted fields, screenshots', async () =>
   // The 3+4+X list: its own items, two of them optional.
   await page.selectOption('#checklist_id', 'village_equipment');
   await page.waitForFunction(() => document.querySelectorAll('#checklist_items input[type="checkbox"]').length === 9);
+
+  // A deadline counted into 2027, whose holiday notice is not out: flagged.
+  await page.click('#tab-hazard');
+  await page.fill('#as_of', '2026-12-20');
+  await page.fill('#items', 'GM-11-1');
+  await page.fill('#found_on', '2026-12-15');
+  await page.fill('#listed_on', '2026-12-15');
+  await waitData(page, '#due', 'provisional', 'true');
+  assert.equal(await page.isVisible('#provisional'), true);
+  assert.match((await page.getAttribute('#provisional', 'title')) ?? '', /2027/);
+  await page.screenshot({ path: `${artifacts}wasm-form-provisional.png`, fullPage: true });
   await page.context().close();
 });
 

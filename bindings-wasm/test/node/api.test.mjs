@@ -145,7 +145,7 @@ test("the decision names the law in force on the day the hazard was found", () =
 });
 
 test("a full evaluation: level, deadline, people, response, risk colour and trace", () => {
-  const d = rules.evaluate(hazard, { asOf: "2021-09-20" });
+  const d = rules.evaluate(hazard, { asOf: "2021-09-20", trace: "full" });
   assert.equal(d.classification?.level, "major");
   assert.equal(d.rectification?.due, "2021-10-08"); // National Day: next working day
   assert.equal(d.rectification?.status, "not_due");
@@ -168,6 +168,13 @@ test("a full evaluation: level, deadline, people, response, risk colour and trac
       trace.en.length > 0 &&
       trace.ruleset.startsWith("national@"),
   );
+  // By default the trace carries ids only: the same entries, no sentences.
+  const ids = rules.evaluate(hazard, { asOf: "2021-09-20" });
+  assert.deepStrictEqual(
+    ids.trace.map((t) => [t.kind, t.id, t.row, t.ruleset]),
+    d.trace.map((t) => [t.kind, t.id, t.row, t.ruleset]),
+  );
+  assert.ok(ids.trace.every((t) => t.zh === "" && t.en === ""));
 });
 
 test("each section alone matches the same section of the full decision", () => {

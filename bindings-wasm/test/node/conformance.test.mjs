@@ -89,7 +89,7 @@ test("JSON text input gives the same decisions as objects", () => {
     (c) => (c.ruleset ?? DEFAULT_LEAF) === DEFAULT_LEAF && !c.error,
   )) {
     assert.deepStrictEqual(
-      rules.evaluate(JSON.stringify(c.input), { asOf: c.as_of }),
+      rules.evaluate(JSON.stringify(c.input), { asOf: c.as_of, trace: 'full' }),
       c.decision,
       c.file,
     );
@@ -114,7 +114,7 @@ test("evaluateBatch gives the same decisions and errors, in order", () => {
     const group = own.filter((c) => c.as_of === asOf);
     const out = rules.evaluateBatch(
       group.map((c) => c.input),
-      { asOf },
+      { asOf, trace: "full" },
     );
     assert.equal(out.length, group.length);
     for (const [i, c] of group.entries()) {

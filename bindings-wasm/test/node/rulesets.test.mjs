@@ -3,9 +3,11 @@
 // wasm32 build of Rhai (only_i64, no_time) is shown to decide the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import 'hazard-rules'; // instantiates the module
-import { __runRulesetCases } from '../../dist/wasm/hazard_rules_wasm.js';
+import { initScripted } from 'hazard-rules';
+import { __runRulesetCases } from '../../dist/wasm/scripted/hazard_rules_scripted.js';
 import { rulesetTree } from './helpers.mjs';
+
+await initScripted(); // the scripted module loads TOML and Rhai: the test cases need it
 
 const { files, leaves } = rulesetTree();
 let total = 0;

@@ -5,18 +5,33 @@
 //! plan's IR; the rest run in the interpreter, section by section, and
 //! `hazard-rules check` says which and why ([`FunctionReport`]).
 
+//!
+//! The compiler needs Rhai and exists only with the `scripted` feature; the
+//! report travels with a precompiled plan and exists in every build.
+
+#[cfg(feature = "scripted")]
 mod lower;
+#[cfg(feature = "scripted")]
 mod switch;
 
+#[cfg(feature = "scripted")]
 use std::collections::{BTreeMap, HashMap};
+#[cfg(feature = "scripted")]
 use std::sync::Arc;
 
+#[cfg(feature = "scripted")]
 use rhai::AST;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "scripted")]
 use crate::calendar::Calendar;
-use crate::engine::{Limits, ENTRY_POINTS};
+#[cfg(feature = "scripted")]
+use crate::evaluate::ENTRY_POINTS;
+#[cfg(feature = "scripted")]
+use crate::limits::Limits;
+#[cfg(feature = "scripted")]
 use crate::plan::{frame, Consts, Plan};
+#[cfg(feature = "scripted")]
 use crate::tables::Table;
 
 /// Whether a rule function was compiled, and if not, why.
@@ -50,6 +65,7 @@ impl std::fmt::Display for FunctionReport {
 }
 
 /// Everything the compiler needs from a loaded chain.
+#[cfg(feature = "scripted")]
 pub(crate) struct Sources<'a> {
     pub limits: Limits,
     pub tables: &'a BTreeMap<String, Arc<Table>>,
@@ -63,6 +79,7 @@ pub(crate) struct Sources<'a> {
 
 /// Lowers every function of the chain; returns the plan (with `None` for the
 /// functions that stay interpreted) and the report, in name order.
+#[cfg(feature = "scripted")]
 pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     let mut consts = Consts::default();
     let keys = frame::Keys::new(&mut consts);
@@ -196,6 +213,7 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
     ))
 }
 
+#[cfg(feature = "scripted")]
 fn pos(p: rhai::Position) -> (usize, usize) {
     (p.line().unwrap_or(0), p.position().unwrap_or(0))
 }

@@ -3,8 +3,9 @@
 use super::rules::{description, Functions};
 use super::tables::Chain;
 use super::{names, Findings, Level, Map};
-use crate::engine::{Limits, LIMIT_RANGES};
-use crate::ruleset::{limit_position, manifest_key_position, LimitsPatch, Manifest};
+use crate::limits::{Limits, LIMIT_RANGES};
+use crate::load::{limit_position, manifest_key_position};
+use crate::ruleset::{LimitsPatch, Manifest};
 
 pub(crate) fn check(levels: &[Level], chain: &Chain, fns: &Functions, out: &mut Findings) {
     let mut limits = Limits::default();

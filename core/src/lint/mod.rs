@@ -50,7 +50,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::{Error, RulesetError};
-use crate::ruleset::RulesetFiles;
+use crate::load::RulesetFiles;
 
 /// How serious a finding is: an error is wrong (a value matches no band, a
 /// reference names nothing); a warning is probably a mistake (a table no

@@ -7,8 +7,8 @@ use rhai::{ASTNode, Dynamic, Expr, Stmt, AST};
 
 use super::tables::Chain;
 use super::{names, strings_of, Findings, Level, Map};
-use crate::engine::ENTRY_POINTS;
-use crate::ruleset::RulesetFiles;
+use crate::evaluate::ENTRY_POINTS;
+use crate::load::RulesetFiles;
 
 /// The engine's helpers and the methods rules use, with their parameters:
 /// a rule function with the same name and number of parameters replaces
@@ -99,7 +99,7 @@ pub(crate) struct Functions {
 
 fn engine() -> rhai::Engine {
     let ceiling = |name: &str| {
-        crate::engine::LIMIT_RANGES
+        crate::limits::LIMIT_RANGES
             .iter()
             .find(|r| r.0 == name)
             .map_or(64, |r| r.2 as usize)

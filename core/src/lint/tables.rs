@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Findings, Level, Map};
-use crate::ruleset::RulesetFiles;
+use crate::load::RulesetFiles;
 
 /// A table file, parsed leniently: what the loader would refuse is its
 /// error to report (`HR000`), and what lint checks keeps its spans.

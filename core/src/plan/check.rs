@@ -66,7 +66,7 @@ impl Plan {
             max_array_size: Some(self.max_array_size),
             max_map_size: Some(self.max_map_size),
         };
-        if let Err((name, _)) = crate::engine::Limits::check_patch(&limits) {
+        if let Err((name, _)) = crate::limits::Limits::check_patch(&limits) {
             return bad(&format!("`{name}` outside its range"));
         }
         if self.keys.all().any(|s| s as usize >= c.pool.len()) {

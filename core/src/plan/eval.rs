@@ -891,14 +891,84 @@ impl<'a> Ev<'a> {
             V::Sym(i) => self.s.text.push_str(&self.p.consts.pool[i.idx()]),
             V::Txt(t) => self.s.text.extend_from_within(t.range()),
             V::CList(..) | V::List(_) | V::CMap(_) | V::Map(_) => {
-                let text = self.to_dynamic(v).to_string();
+                let mut text = String::new();
+                self.debug_value(v, &mut text);
                 self.s.text.push_str(&text);
             }
         }
     }
 
+    /// Rhai's debug form of a value, which is how it displays a list or a
+    /// map: `[1, "a"]`, `#{"k": 2.0}` (keys in order, texts quoted, floats
+    /// as Rust's `{:?}`). Written here rather than through a Rhai value so
+    /// that a build without Rhai writes the same text.
+    pub fn debug_value(&self, v: V, out: &mut String) {
+        let list = |out: &mut String, items: &mut dyn Iterator<Item = V>| {
+            out.push('[');
+            for (i, x) in items.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                self.debug_value(x, out);
+            }
+            out.push(']');
+        };
+        let map = |out: &mut String, mut entries: Vec<(&str, V)>| {
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            entries.dedup_by(|later, earlier| {
+                // A map keeps the last value given for a key.
+                let same = later.0 == earlier.0;
+                if same {
+                    earlier.1 = later.1;
+                }
+                same
+            });
+            out.push_str("#{");
+            for (i, (k, x)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{k:?}: ");
+                self.debug_value(x, out);
+            }
+            out.push('}');
+        };
+        match v {
+            V::Unit => out.push_str("()"),
+            V::False => out.push_str("false"),
+            V::True => out.push_str("true"),
+            V::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            V::Float(f) => {
+                let _ = write!(out, "{:?}", f.get());
+            }
+            V::Sym(_) | V::Txt(..) => {
+                let _ = write!(out, "{:?}", self.text(v).unwrap_or(""));
+            }
+            V::CList(c) => list(out, &mut self.p.consts.vals[c.range()].iter().copied()),
+            V::List(id) => list(out, &mut self.s.list(id).iter().copied()),
+            V::CMap(m) => map(
+                out,
+                self.p.consts.maps[m.idx()]
+                    .iter()
+                    .map(|(k, x)| (self.p.consts.pool[*k as usize].as_ref(), *x))
+                    .collect(),
+            ),
+            V::Map(id) => map(
+                out,
+                self.s
+                    .map(id)
+                    .iter()
+                    .map(|(k, x)| (self.text(*k).unwrap_or(""), *x))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The Rhai value of `v` (for display of containers and for handing
     /// values to interpreted functions).
+    #[cfg(feature = "scripted")]
     pub fn to_dynamic(&self, v: V) -> rhai::Dynamic {
         use rhai::Dynamic;
         match v {
@@ -943,6 +1013,7 @@ impl<'a> Ev<'a> {
     }
 
     /// A value an interpreted function returned, into the scratch.
+    #[cfg(feature = "scripted")]
     pub fn take_dynamic(&mut self, d: &rhai::Dynamic) -> V {
         if d.is_unit() {
             V::Unit

@@ -5,7 +5,7 @@
 
 use super::eval::Scratch;
 use super::value::Ix;
-use super::{Consts, FastMap, FxHasher, V};
+use super::{FastMap, FxHasher, V};
 use crate::input::{
     Accident, Checklist, Enterprise, Event, Hazard, Landlord, Listing, Location, Post, Region,
     RiskInput, RiskPoint, Township, TyphoonForecast, UnitSignals, Warning, YearFigures,
@@ -19,7 +19,8 @@ macro_rules! keys {
         pub(crate) struct Keys { $(pub $k: u32,)* }
 
         impl Keys {
-            pub fn new(c: &mut Consts) -> Keys {
+            #[cfg(feature = "scripted")]
+            pub fn new(c: &mut super::Consts) -> Keys {
                 Keys { $($k: c.sym(stringify!($k)),)* }
             }
 

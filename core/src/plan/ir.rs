@@ -81,6 +81,7 @@ impl Native {
 
     /// The native a Rhai call of `name` with `arity` arguments (receiver
     /// included for methods) stands for.
+    #[cfg(feature = "scripted")]
     pub fn resolve(name: &str, arity: usize) -> Option<Native> {
         use Native::*;
         Some(match (name, arity) {
@@ -223,7 +224,8 @@ pub(crate) struct Func {
     pub body: Box<[St]>,
 }
 
-#[cfg(test)]
+// The tests compare with Rhai or use the compiler's constructors.
+#[cfg(all(test, feature = "scripted"))]
 mod tests {
     use super::Native;
 

@@ -24,12 +24,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+#[cfg(feature = "scripted")]
 use rhai::Dynamic;
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::Bounds;
 use crate::calendar::Calendar;
-use crate::in_force::{Applied, Day, Validity, Versions};
-use crate::tables::{Bounds, Table, TableBody};
+#[cfg(feature = "scripted")]
+use crate::in_force::Versions;
+use crate::in_force::{Applied, Day, Validity};
+#[cfg(feature = "scripted")]
+use crate::tables::{Table, TableBody};
 pub(crate) use ir::{Arm, Ex, Func, Native, Seg, St, Template};
 pub(crate) use value::V;
 
@@ -64,6 +69,7 @@ pub(crate) struct Consts {
     /// For interning while compiling; not stored in a precompiled plan,
     /// which interns nothing.
     #[serde(skip)]
+    #[cfg(feature = "scripted")]
     index: HashMap<Box<str>, u32>,
     /// Elements of constant arrays (`V::CList`).
     pub vals: Vec<V>,
@@ -72,6 +78,7 @@ pub(crate) struct Consts {
 }
 
 impl Consts {
+    #[cfg(feature = "scripted")]
     pub fn sym(&mut self, s: &str) -> u32 {
         if let Some(&i) = self.index.get(s) {
             return i;
@@ -83,6 +90,7 @@ impl Consts {
     }
 
     /// A Rhai value from a table or the AST, as a constant.
+    #[cfg(feature = "scripted")]
     pub fn constant(&mut self, d: &Dynamic) -> Option<V> {
         Some(if d.is_unit() {
             V::Unit
@@ -194,6 +202,7 @@ impl PTable {
     }
 }
 
+#[cfg(feature = "scripted")]
 impl PTable {
     fn build(t: &Table, c: &mut Consts) -> Option<PTable> {
         let label = |row: &Dynamic| -> (Box<str>, Box<str>) {
@@ -273,6 +282,7 @@ impl PTable {
 }
 
 /// Table name → position in [`Plan::tables`].
+#[cfg(feature = "scripted")]
 pub(crate) type TableIndex = FastMap<Box<str>, u16>;
 
 /// The versions of a versioned table, as positions in [`Plan::tables`], in
@@ -321,6 +331,7 @@ impl Plan {
     /// The constant tables of a chain, the index of the names the rules
     /// use, and the version groups (a versioned table's name stands for its
     /// group, whose position in the index follows the tables').
+    #[cfg(feature = "scripted")]
     pub fn tables_from(
         tables: &std::collections::BTreeMap<String, Arc<Table>>,
         versions: &Versions,

@@ -70,6 +70,7 @@ impl V {
         V::Txt(Span::new(start, len))
     }
 
+    #[cfg(feature = "scripted")]
     pub(crate) fn clist(start: u32, len: u32) -> V {
         V::CList(Span::new(start, len))
     }
@@ -245,7 +246,8 @@ pub(crate) fn write_float(out: &mut String, f: f64) {
     }
 }
 
-#[cfg(test)]
+// The tests compare with Rhai or use the compiler's constructors.
+#[cfg(all(test, feature = "scripted"))]
 mod tests {
     use super::*;
 
