@@ -9,8 +9,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, InputError};
-#[cfg(feature = "scripted")]
-use crate::in_force::Day;
 use crate::plan::V;
 use crate::ruleset::Ruleset;
 
@@ -191,47 +189,51 @@ impl Ruleset {
     /// `None`; for a versioned table the latest version); `None` when the
     /// chain has no such table or no version of it is in force that day.
     fn rows_on(&self, name: &str, day: Option<NaiveDate>) -> Option<Rows> {
-        match &self.plan {
-            Some(plan) => {
-                let &t = plan.table_index.get(name)?;
-                let t = match (t as usize).checked_sub(plan.tables.len()) {
-                    None => t,
-                    Some(g) => {
-                        let group = plan.versions.get(g)?;
-                        match day {
-                            Some(d) => group.iter().copied().find(|&m| {
-                                plan.tables[m as usize]
-                                    .version
-                                    .as_ref()
-                                    .is_none_or(|v| v.valid.contains(d))
-                            })?,
-                            None => *group.last()?,
-                        }
-                    }
-                };
-                let table = plan.tables.get(t as usize)?;
-                let scratch = crate::plan::eval::Scratch::default();
-                let rows = (0..table.rows.len() as u32)
-                    .filter(|&r| table.row_in_force(r, day))
-                    .filter_map(|r| {
-                        let v = V::cmap(table.rows[r as usize]);
-                        match crate::plan::output::read::<Value>(plan, &scratch, v) {
-                            Ok(Value::Object(m)) => Some(m),
-                            _ => None,
-                        }
-                    })
-                    .collect();
-                Some(Rows {
-                    rows,
-                    version: table.version.as_ref().map(|v| v.label.to_string()),
-                })
-            }
-            #[cfg(feature = "scripted")]
-            None => interpreted_rows(self.rules.as_ref()?, name, day),
-            #[cfg(not(feature = "scripted"))]
-            None => None,
+        if let Some(plan) = &self.plan {
+            return plan_rows(plan, name, day);
         }
+        #[cfg(feature = "scripted")]
+        if let Some(rules) = &self.rules {
+            return interpreted_rows(rules, name, day);
+        }
+        None
     }
+}
+
+/// [`Ruleset::rows_on`] from the compiled plan's constant tables.
+fn plan_rows(plan: &crate::plan::Plan, name: &str, day: Option<NaiveDate>) -> Option<Rows> {
+    let &t = plan.table_index.get(name)?;
+    let t = match (t as usize).checked_sub(plan.tables.len()) {
+        None => t,
+        Some(g) => {
+            let group = plan.versions.get(g)?;
+            match day {
+                Some(d) => group.iter().copied().find(|&m| {
+                    plan.tables[m as usize]
+                        .version
+                        .as_ref()
+                        .is_none_or(|v| v.valid.contains(d))
+                })?,
+                None => *group.last()?,
+            }
+        }
+    };
+    let table = plan.tables.get(t as usize)?;
+    let scratch = crate::plan::eval::Scratch::default();
+    let rows = (0..table.rows.len() as u32)
+        .filter(|&r| table.row_in_force(r, day))
+        .filter_map(|r| {
+            let v = V::cmap(table.rows[r as usize]);
+            match crate::plan::output::read::<Value>(plan, &scratch, v) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            }
+        })
+        .collect();
+    Some(Rows {
+        rows,
+        version: table.version.as_ref().map(|v| v.label.to_string()),
+    })
 }
 
 /// [`Ruleset::rows_on`] for a ruleset whose tables the plan could not hold.
@@ -253,7 +255,7 @@ fn interpreted_rows(
             .resolve(
                 &rules.tables,
                 name,
-                Day {
+                crate::in_force::Day {
                     date,
                     field: "as_of",
                 },
