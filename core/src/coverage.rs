@@ -213,7 +213,6 @@ impl Coverage {
         // Tables: a child's table replaces its parent's of the same name.
         let mut table_files: BTreeMap<String, (&str, &str)> = BTreeMap::new();
         let mut scripts: Vec<(&str, rhai::AST)> = Vec::new();
-        crate::engine::fixed_hashing();
         let mut engine = rhai::Engine::new_raw();
         engine.set_max_expr_depths(0, 0);
         for dir in &dirs {

@@ -532,29 +532,7 @@ pub(crate) fn nested_deeper_than(v: &Dynamic, max: usize) -> bool {
 }
 
 /// An engine with the sandbox limits and nothing that reaches outside.
-/// Rhai's hashing seed, fixed. Rhai keeps a script's functions and a
-/// `switch`'s cases in hash maps whose order the plan compiler follows, and
-/// its default seed is random per build (ahash's compile-time RNG): two builds
-/// of this crate (the release CLI and a debug test, the Python extension, the
-/// WebAssembly module) would compile one ruleset into different bytes, so a
-/// bundle's `compiled` plan or `core/plans/default.hrplan` could not be
-/// checked against its files. Set once per process, before Rhai hashes
-/// anything; a seed set earlier by someone else stays (and then plans differ).
-pub(crate) fn fixed_hashing() {
-    const SEED: [u64; 4] = [
-        0x6861_7a61_7264_2d72,
-        0x756c_6573_2d70_6c61,
-        0x6e2d_7365_6564_2d31,
-        0x2026_1130_0000_0011,
-    ];
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rhai::config::hashing::set_hashing_seed(Some(SEED));
-    });
-}
-
 pub(crate) fn base_engine(limits: Limits) -> Engine {
-    fixed_hashing();
     let mut engine = Engine::new();
     engine
         .set_max_operations(limits.max_operations)

@@ -12,9 +12,11 @@ import {
   LimitError,
   SECTIONS,
   embeddedFiles,
+  initScripted,
 } from "hazard-rules";
 import { overlay, RUNAWAY_RULE } from "../shared.mjs";
 import { bundlePath } from "./helpers.mjs";
+import * as scriptedGlue from "../../dist/wasm/scripted/hazard_rules_scripted.js";
 
 await init();
 const rules = HazardRules.default();
@@ -607,4 +609,20 @@ test("a freed ruleset throws an Error, not a string", () => {
   r.free();
   const e = thrown(() => r.evaluate(hazard, { asOf: "2021-09-20" }));
   assert.ok(e instanceof Error, String(e));
+});
+
+test("the scripted module compiles a bundle's files into the very plan the CLI put beside them", async () => {
+  // The check a scripted build makes on a bundle's `compiled`: it holds only
+  // if WebAssembly and the native CLI compile the same bytes (Rhai's hash
+  // order fixed in the core).
+  await initScripted();
+  const text = readFileSync(bundlePath(), "utf8");
+  assert.ok(JSON.parse(text).compiled, "the CLI's bundle carries its plan");
+  const raw = scriptedGlue.Rules.fromBundle(text); // throws the core's error JSON if refused
+  assert.equal(JSON.parse(raw.info()).ok.chain.length, 3);
+  raw.free();
+  // And a plan that is not the files' is refused.
+  const other = JSON.parse(text);
+  other.compiled = btoa("HRPLAN\0not a plan");
+  assert.throws(() => scriptedGlue.Rules.fromBundle(JSON.stringify(other)), /is not the plan of the bundle's files/);
 });

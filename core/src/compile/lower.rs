@@ -96,8 +96,13 @@ fn before(a: Position, b: Position) -> bool {
 impl Lowering<'_> {
     /// Lowers every function of one rule file.
     pub fn file(&mut self, file: &str, ast: &AST, text: &str) {
-        let mut open: Vec<Open> = ast
-            .iter_fn_def()
+        // In name order, not Rhai's hash order (see `compile`).
+        let mut defs: Vec<_> = ast.iter_fn_def().collect();
+        defs.sort_by(|a, b| {
+            (a.name.as_str(), a.params.len()).cmp(&(b.name.as_str(), b.params.len()))
+        });
+        let mut open: Vec<Open> = defs
+            .into_iter()
             .map(|f| Open {
                 id: self.ids[&(f.name.to_string(), f.params.len())],
                 name: f.name.to_string(),
@@ -147,26 +152,34 @@ impl Lowering<'_> {
             }
             o.fl = Some(fl);
         }
-        // Pass 2: lower the statements.
+        // Pass 2: lower the statements, function by function in name order
+        // (Rhai walks them in its hash order, which differs between builds;
+        // constants are interned as they are met, so the order is the plan's
+        // bytes).
+        let mut stmts: Vec<(usize, Stmt)> = Vec::new();
         ast.walk(&mut |path: &[ASTNode]| {
             if let [ASTNode::Stmt(s)] = path {
                 if let Some(i) = owner(&open, s.position()) {
-                    let o = &mut open[i];
-                    o.seen += 1;
-                    if o.err.is_none() {
-                        let mut fl = o.fl.take().expect("set above");
-                        let last = o.seen == o.count;
-                        let r = self.top_stmt(&mut fl, &o.mutated, s, last);
-                        match r {
-                            Ok(st) => o.body.push(st),
-                            Err(e) => o.err = Some(e),
-                        }
-                        o.fl = Some(fl);
-                    }
+                    stmts.push((i, (*s).clone()));
                 }
             }
             true
         });
+        stmts.sort_by_key(|(i, _)| *i);
+        for (i, s) in &stmts {
+            let o = &mut open[*i];
+            o.seen += 1;
+            if o.err.is_none() {
+                let mut fl = o.fl.take().expect("set above");
+                let last = o.seen == o.count;
+                let r = self.top_stmt(&mut fl, &o.mutated, s, last);
+                match r {
+                    Ok(st) => o.body.push(st),
+                    Err(e) => o.err = Some(e),
+                }
+                o.fl = Some(fl);
+            }
+        }
         for o in open {
             let fl = o.fl.expect("set above");
             let copy_params: Vec<u16> = o
@@ -290,7 +303,10 @@ impl Lowering<'_> {
                 let scrutinee = self.ex(fl, m, e)?;
                 let tail = std::mem::replace(&mut fl.tail, false);
                 let mut arms = Vec::new();
-                for (hash, list) in cases.cases.iter() {
+                // The cases in the order written (Rhai keeps them by hash).
+                let mut written: Vec<_> = cases.cases.iter().collect();
+                written.sort_by_key(|(_, list)| list.blocks.first().copied());
+                for (hash, list) in written {
                     let Some(&value) = self.switch_values.get(hash) else {
                         return no("a `switch` case the compiler cannot read", *p);
                     };

@@ -87,10 +87,18 @@ pub(crate) fn compile(src: &Sources) -> Option<(Plan, Vec<FunctionReport>)> {
 
     // The final definition of each (name, arity): the last file in chain order.
     let mut ids: HashMap<(String, usize), u32> = HashMap::new();
+    // Rhai keeps functions in a hash map, whose order differs between
+    // builds and platforms: in name order, the plan is the same bytes
+    // everywhere (a bundle's `compiled` is checked against its files).
     for (_, ast, _) in src.parts {
-        for f in ast.iter_functions() {
+        let mut fns: Vec<(String, usize)> = ast
+            .iter_functions()
+            .map(|f| (f.name.to_owned(), f.params.len()))
+            .collect();
+        fns.sort();
+        for key in fns {
             let n = ids.len() as u32;
-            ids.entry((f.name.to_owned(), f.params.len())).or_insert(n);
+            ids.entry(key).or_insert(n);
         }
     }
     let mut lw = lower::Lowering {

@@ -69,7 +69,8 @@ pub(crate) fn literal_hashes(text: &str, consts: &mut Consts) -> HashMap<u64, V>
     }
     script.push('}');
     let mut out = HashMap::new();
-    crate::engine::fixed_hashing();
+    // Interned in the order written, not in Rhai's hash order.
+    let syms: Vec<u32> = strings.iter().map(|s| consts.sym(s)).collect();
     let engine = rhai::Engine::new_raw();
     let Ok(ast) = engine.compile(&script) else {
         return out;
@@ -93,7 +94,7 @@ pub(crate) fn literal_hashes(text: &str, consts: &mut Consts) -> HashMap<u64, V>
             };
             let k = k as usize;
             let value = match values.get(k) {
-                Some(Some(s)) => V::sym(consts.sym(s)),
+                Some(Some(_)) => V::sym(syms[k]),
                 Some(None) => V::Int(ints[k - strings.len()]),
                 None => continue,
             };
