@@ -292,27 +292,20 @@ function checkReady(): void {
 const DEFAULT_LEAF = 'zhejiang/jinhua';
 
 /**
- * The precompiled plan a bundle carries (`compiled`, base64), or `undefined`
- * when it has none. Text that is not JSON goes to the core module, whose
+ * Whether a bundle carries its precompiled plan (`compiled`), which the core
+ * module reads. Text that is not JSON also goes to the core module, whose
  * error names the line and column.
  */
-function compiledPlan(bundle: string | object): Uint8Array | undefined {
+function carriesPlan(bundle: string | object): boolean {
   let b: unknown = bundle;
   if (typeof bundle === 'string') {
     try {
       b = JSON.parse(bundle);
     } catch {
-      return new Uint8Array(0); // the core module reports the bad JSON
+      return true;
     }
   }
-  if (typeof b !== 'object' || b === null) return new Uint8Array(0);
-  const compiled = (b as { compiled?: unknown }).compiled;
-  if (typeof compiled !== 'string') return undefined;
-  try {
-    return Uint8Array.from(atob(compiled), (c) => c.charCodeAt(0));
-  } catch {
-    return new Uint8Array(0); // not base64: the core module says so
-  }
+  return typeof b !== 'object' || b === null || 'compiled' in b;
 }
 
 /**
@@ -354,11 +347,7 @@ export class HazardRules {
    */
   static fromBundle(bundle: string | object): HazardRules {
     checkReady();
-    const plan = compiledPlan(bundle);
-    if (plan !== undefined) {
-      // A bundle with its plan, or text the core module reports on.
-      return loaded(() => (plan.length > 0 ? Rules.fromCompiled(plan) : Rules.fromBundle(asJson(bundle))));
-    }
+    if (carriesPlan(bundle)) return loaded(() => Rules.fromBundle(asJson(bundle)));
     return loaded(() =>
       needScripted('a bundle without a compiled plan').Rules.fromBundle(asJson(bundle)),
     );
@@ -370,7 +359,7 @@ export class HazardRules {
    */
   static async load(bundle: string | object): Promise<HazardRules> {
     checkReady();
-    if (compiledPlan(bundle) === undefined) await loadScripted();
+    if (!carriesPlan(bundle)) await loadScripted();
     return HazardRules.fromBundle(bundle);
   }
 
