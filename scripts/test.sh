@@ -27,6 +27,13 @@ cargo test --workspace --locked
 cargo test -p hazard-rules --no-default-features --lib --locked
 
 step "self-contained crates: cargo package (and a build from the packages alone)"
+# Cargo verifies the CLI against the core it just packaged, through a
+# temporary registry under target/package, and keeps the extracted copy in
+# $CARGO_HOME/registry/src under a name made from that registry's path: a later
+# checkout at the same path (a CI runner's) would be verified against the
+# earlier checkout's copy. Remove such copies of these two crates first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hazard-rules-[0-9]* \
+  "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/hazard-rules-cli-[0-9]*
 # --allow-dirty: a developer's tree may have uncommitted changes; CI's is clean.
 # Packaging both at once verifies the CLI against the packaged core.
 cargo package --locked --allow-dirty -p hazard-rules -p hazard-rules-cli
