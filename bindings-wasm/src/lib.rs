@@ -38,17 +38,6 @@ fn load(r: Result<Ruleset, Error>) -> Result<Rules, String> {
         .map_err(|e| Answer::Error(ffi::error_value(&e)).to_json())
 }
 
-/// Which module this is: `core` (precompiled plans only) or `scripted`.
-#[wasm_bindgen]
-pub fn flavour() -> String {
-    if hazard_rules::SCRIPTED {
-        "scripted"
-    } else {
-        "core"
-    }
-    .into()
-}
-
 #[wasm_bindgen]
 impl Rules {
     /// The embedded default chain (national → zhejiang → jinhua); no fetch.
