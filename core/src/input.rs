@@ -410,8 +410,19 @@ impl YearFigures {
 impl Input {
     /// Parses JSON text, naming the JSON path of the first problem.
     pub fn from_json(text: &str) -> Result<Self, InputError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let input: Input = serde_path_to_error::deserialize(de).map_err(path_error)?;
+        // As in `FrameColumns::read`: the path is tracked only on the way
+        // to an error, in a second reading of the text.
+        let input = match serde_json::from_str::<Input>(text) {
+            Ok(input) => input,
+            Err(first) => {
+                let de = &mut serde_json::Deserializer::from_str(text);
+                let input: Input =
+                    serde_path_to_error::deserialize(&mut *de).map_err(path_error)?;
+                // What follows the record (`{...} x`) failed only the first reading.
+                de.end().map_err(|_| json_error(String::new(), first))?;
+                input
+            }
+        };
         input.validate()?;
         Ok(input)
     }
@@ -983,7 +994,11 @@ fn non_negative(path: impl FnOnce() -> String, v: f64) -> Result<(), InputError>
 pub(crate) fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> InputError {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
-    let inner = e.into_inner();
+    json_error(path, e.into_inner())
+}
+
+/// A serde error at `path` (empty: the record).
+fn json_error(path: String, inner: serde_json::Error) -> InputError {
     let syntax = matches!(
         inner.classify(),
         serde_json::error::Category::Syntax | serde_json::error::Category::Eof

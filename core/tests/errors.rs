@@ -51,6 +51,15 @@ fn input_type_errors_name_the_json_path() {
 }
 
 #[test]
+fn text_after_the_record_is_an_error() {
+    let (path, msg) = input_error(r#"{"accident": {"deaths": 1}} {"#);
+    assert_eq!(path, "");
+    assert!(msg.contains("trailing"), "{msg}");
+    let e = Input::from_json(r#"{"accident": {"deaths": 1}}  "#);
+    assert!(e.is_ok(), "{e:?}");
+}
+
+#[test]
 fn rule_level_input_errors_name_the_json_path() {
     let (path, msg) =
         input_error(r#"{"hazard": {"sector": "shipbuilding", "found_on": "2024-01-01"}}"#);

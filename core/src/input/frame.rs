@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use serde::de::value::BorrowedStrDeserializer;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Unexpected, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Unexpected, Visitor};
 use serde_json::{Error, Value};
 
 use super::cells::{field_kind, Cell, FieldKind, Leaf};
@@ -171,11 +171,16 @@ impl FrameColumns {
         }
         row.leaves.resize(self.names.len(), Leaf::Missing);
         row.read = true;
-        let de = GroupDe {
+        let de = || GroupDe {
             nodes: &self.root,
             leaves: &row.leaves,
         };
-        let input: Input = serde_path_to_error::deserialize(de).map_err(path_error)?;
+        // Read without tracking the path (which allocates every key it
+        // passes), and again with it only to name where a bad row failed.
+        let input = match Input::deserialize(de()) {
+            Ok(input) => input,
+            Err(_) => serde_path_to_error::deserialize(de()).map_err(path_error)?,
+        };
         input.validate()?;
         Ok(input)
     }
