@@ -25,17 +25,23 @@ enum Seg {
     Index(usize),
 }
 
-/// A conversion failure, with the path collected while unwinding.
+/// A conversion failure, with the path collected while unwinding: a
+/// stable code (`problem`, as the core's input errors have) and the reason
+/// in English and Chinese.
 pub struct ConvError {
     segs: Vec<Seg>,
+    problem: &'static str,
     message: String,
+    message_zh: String,
 }
 
 impl ConvError {
-    pub fn message(message: impl Into<String>) -> Self {
+    pub fn new(problem: &'static str, message: impl Into<String>, zh: impl Into<String>) -> Self {
         ConvError {
             segs: Vec::new(),
+            problem,
             message: message.into(),
+            message_zh: zh.into(),
         }
     }
 
@@ -59,7 +65,12 @@ impl ConvError {
                 Seg::Index(i) => path.push_str(&format!("[{i}]")),
             }
         }
-        Error::Input(InputError::new(path, self.message))
+        Error::Input(InputError::of(
+            path,
+            self.problem,
+            self.message,
+            self.message_zh,
+        ))
     }
 }
 
@@ -77,9 +88,11 @@ pub fn to_json(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvEr
 
 fn convert(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Value>, ConvError> {
     if depth > MAX_DEPTH {
-        return Err(ConvError::message(format!(
-            "nested deeper than {MAX_DEPTH} levels (or contains itself)"
-        )));
+        return Err(ConvError::new(
+            "too_deep",
+            format!("nested deeper than {MAX_DEPTH} levels (or contains itself)"),
+            format!("嵌套超过 {MAX_DEPTH} 层（或包含自身）"),
+        ));
     }
     if v.is_none() {
         return Ok(missing(mode));
@@ -95,9 +108,13 @@ fn convert(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Valu
         return float(f.value(), mode);
     }
     if let Ok(s) = v.cast::<PyString>() {
-        let s = s
-            .to_cow()
-            .map_err(|e| ConvError::message(format!("text is not valid UTF-8: {e}")))?;
+        let s = s.to_cow().map_err(|e| {
+            ConvError::new(
+                "not_text",
+                format!("text is not valid UTF-8: {e}"),
+                format!("文本不是合法的 UTF-8：{e}"),
+            )
+        })?;
         let s = s.as_ref();
         if mode == Mode::Cell {
             let t = s.trim_start();
@@ -117,9 +134,22 @@ fn convert(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Valu
         for (k, item) in d.iter() {
             let key = k
                 .cast::<PyString>()
-                .map_err(|_| ConvError::message(format!("a key is not text: {}", type_name(&k))))?
+                .map_err(|_| {
+                    let t = type_name(&k);
+                    ConvError::new(
+                        "not_text",
+                        format!("a key is not text: {t}"),
+                        format!("键不是文本（{t}）"),
+                    )
+                })?
                 .to_cow()
-                .map_err(|e| ConvError::message(format!("a key is not valid UTF-8: {e}")))?
+                .map_err(|e| {
+                    ConvError::new(
+                        "not_text",
+                        format!("a key is not valid UTF-8: {e}"),
+                        format!("键不是合法的 UTF-8：{e}"),
+                    )
+                })?
                 .into_owned();
             match convert(&item, mode, depth + 1) {
                 Ok(Some(value)) => {
@@ -157,7 +187,11 @@ fn int(i: &Bound<'_, PyInt>) -> Result<Value, ConvError> {
     if let Ok(n) = i.extract::<u64>() {
         return Ok(Value::Number(n.into()));
     }
-    Err(ConvError::message(format!("the integer {i} is too large")))
+    Err(ConvError::new(
+        "out_of_range",
+        format!("the integer {i} is too large"),
+        format!("整数 {i} 过大"),
+    ))
 }
 
 /// Floats that hold a whole number become integers (as in JavaScript, and as
@@ -167,7 +201,11 @@ fn float(f: f64, mode: Mode) -> Result<Option<Value>, ConvError> {
         return Ok(missing(mode));
     }
     if !f.is_finite() {
-        return Err(ConvError::message("must be a finite number"));
+        return Err(ConvError::new(
+            "not_finite",
+            "must be a finite number",
+            "必须是有限的数值",
+        ));
     }
     if f.fract() == 0.0 && f.abs() < EXACT {
         return Ok(Some(Value::Number((f as i64).into())));
@@ -198,10 +236,11 @@ fn date(v: &Bound<'_, PyAny>, mode: Mode) -> Result<Option<Value>, ConvError> {
         (Ok(y), Ok(m), Ok(d)) => Ok(Some(Value::String(format!("{y:04}-{m:02}-{d:02}")))),
         // pandas.NaT is a datetime whose parts are NaN.
         _ if type_name(v) == "NaTType" => Ok(missing(mode)),
-        _ => Err(ConvError::message(format!(
-            "cannot read a date from {}",
-            type_name(v)
-        ))),
+        _ => Err(ConvError::new(
+            "not_a_date",
+            format!("cannot read a date from {}", type_name(v)),
+            format!("无法从 {} 读取日期", type_name(v)),
+        )),
     }
 }
 
@@ -219,9 +258,11 @@ fn other(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Value>
             return Ok(Some(Value::String(text.chars().take(10).collect())));
         }
         "bytes" | "bytearray" | "memoryview" => {
-            return Err(ConvError::message(format!(
-                "cannot use {name} (decode it to text first)"
-            )))
+            return Err(ConvError::new(
+                "wrong_type",
+                format!("cannot use {name} (decode it to text first)"),
+                format!("不能使用 {name}（请先解码为文本）"),
+            ))
         }
         _ => {}
     }
@@ -256,9 +297,11 @@ fn other(v: &Bound<'_, PyAny>, mode: Mode, depth: usize) -> Result<Option<Value>
             return float(f, mode);
         }
     }
-    Err(ConvError::message(format!(
-        "cannot use a value of type {name} (expected text, a number, a boolean, a date, a list or a dict)"
-    )))
+    Err(ConvError::new(
+        "wrong_type",
+        format!("cannot use a value of type {name} (expected text, a number, a boolean, a date, a list or a dict)"),
+        format!("不能使用 {name} 类型的值（应为文本、数字、布尔值、日期、列表或字典）"),
+    ))
 }
 
 fn is_instance(v: &Bound<'_, PyAny>, module: &str, class: &str) -> bool {

@@ -224,9 +224,18 @@ impl NativeRuleset {
         record: &Bound<'py, PyAny>,
         as_of_date: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let value = to_json(record, Mode::Record)
-            .map_err(|e| py_error(py, &e.into_error(""), None))?
-            .unwrap_or(Value::Null);
+        let value = match to_json(record, Mode::Record) {
+            Ok(value) => value.unwrap_or(Value::Null),
+            // A value the converter cannot read (a set, an object of its
+            // own class) is the record's problem, reported like the others.
+            Err(e) => match e.into_error("") {
+                Error::Input(problem) => {
+                    let answer = serde_json::json!({ "valid": false, "problems": [problem] });
+                    return to_py(py, &answer);
+                }
+                other => return Err(py_error(py, &other, None)),
+            },
+        };
         let answer: Value =
             serde_json::from_str(&ffi::validate(&self.rules, &value.to_string(), as_of_date))
                 .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
@@ -878,8 +887,12 @@ fn row_value(
         let value = match (kind, cell.cast::<PyString>()) {
             (Some(kind), Ok(text)) => {
                 let text = text.to_cow().map_err(|e| {
-                    convert::ConvError::message(format!("text is not valid UTF-8: {e}"))
-                        .into_error(name)
+                    convert::ConvError::new(
+                        "not_text",
+                        format!("text is not valid UTF-8: {e}"),
+                        format!("文本不是合法的 UTF-8：{e}"),
+                    )
+                    .into_error(name)
                 })?;
                 kind.read_cell(name, &text)?
             }
@@ -910,12 +923,18 @@ fn insert(
             .entry((*part).to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
         node = entry.as_object_mut().ok_or_else(|| {
-            convert::ConvError::message("the column nests under another column's value")
+            convert::ConvError::new(
+                "duplicate",
+                "the column nests under another column's value",
+                "该列嵌套在另一列的值之下",
+            )
         })?;
     }
     if node.contains_key(*last) {
-        return Err(convert::ConvError::message(
+        return Err(convert::ConvError::new(
+            "duplicate",
             "the column overlaps another column",
+            "该列与另一列位置重叠",
         ));
     }
     node.insert((*last).to_owned(), value);

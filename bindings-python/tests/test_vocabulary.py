@@ -59,3 +59,17 @@ def test_errors_carry_chinese(rules: hr.Ruleset) -> None:
     assert e.reason_zh == "行业“shipyard”不在行业表（sectors）中"
     assert e.message_zh.startswith("输入有误（hazard.sector）")
     assert e.to_dict()["message_zh"] == e.message_zh
+
+
+def test_validate_reports_a_value_python_cannot_convert(rules: hr.Ruleset) -> None:
+    # A set is not a list: the converter's problem, reported like the core's.
+    answer = rules.validate({"hazard": {"sector": "metallurgy", "items": {"GM-4-1"}}}, "2024-04-01")
+    assert answer["valid"] is False
+    [problem] = answer["problems"]
+    assert (problem["path"], problem["problem"]) == ("hazard.items", "wrong_type")
+    assert problem["message_zh"] == "不能使用 set 类型的值（应为文本、数字、布尔值、日期、列表或字典）"
+    # evaluate raises it, with the same code and both wordings.
+    with pytest.raises(hr.InputError) as info:
+        rules.evaluate({"hazard": {"sector": "metallurgy", "items": {"GM-4-1"}}}, "2024-04-01")
+    assert (info.value.path, info.value.problem) == ("hazard.items", "wrong_type")
+    assert info.value.reason_zh == problem["message_zh"]

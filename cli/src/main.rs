@@ -581,7 +581,9 @@ fn bundle(dir: &Path, output: &Path) -> Result<bool, Usage> {
     };
     std::fs::write(output, &text)
         .map_err(|e| Usage(format!("cannot write {}: {e}", output.display())))?;
-    let compiled = text.contains("\"compiled\":");
+    // The bundle is the core's JSON: whether it carries a plan is its `compiled` key.
+    let compiled = serde_json::from_str::<serde_json::Value>(&text)
+        .is_ok_and(|v| v.get("compiled").is_some_and(|c| !c.is_null()));
     println!(
         "wrote {} ({} bytes; {})",
         output.display(),
