@@ -321,7 +321,8 @@ def report(results: Dict[str, Dict[str, Any]], info: Dict[str, Any], n: int) -> 
         f"Input: {n:,} records from `examples/generate_register.py` (seed 2024): each a hazard with location, "
         "enterprise, posts, catalogue items for the major ones, listing, closed-loop events, and (80%) a scored "
         "risk point and the unit's signals — full decisions: classification, rectification, responsibility and "
-        "risk, with the trace. Each line is one run in a fresh process.",
+        "risk; with the trace for `evaluate_list` and `evaluate` (their default), without it for "
+        "`evaluate_many` and `evaluate_batches` (theirs, `trace=False`). Each line is one run in a fresh process.",
         "",
         "| how | records/s | seconds | CPU time / wall | vs per-record loop | vs plain Python "
         "| peak memory growth per record |",
