@@ -87,11 +87,12 @@ cargo test --locked -p hazard-rules-wasm --features scripted
 step "a bundle made by the CLI, for the tests"
 cargo build --locked -p hazard-rules-cli
 mkdir -p target/wasm-test
-target/debug/hazard-rules bundle rulesets/zhejiang/jinhua -o target/wasm-test/jinhua.bundle.json
+cli=${CARGO_TARGET_DIR:-target}/debug/hazard-rules
+"$cli" bundle rulesets/zhejiang/jinhua -o target/wasm-test/jinhua.bundle.json
 export HAZARD_RULES_BUNDLE=$root/target/wasm-test/jinhua.bundle.json
 
 step "differential test data (generated records and the CLI's answers)"
-bash scripts/differential-inputs.sh target/debug/hazard-rules
+bash scripts/differential-inputs.sh "$cli"
 
 step "Node tests (node --test)"
 (cd "$pkg" && node --test test/node/)

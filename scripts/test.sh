@@ -40,7 +40,9 @@ cargo package --locked --allow-dirty -p hazard-rules -p hazard-rules-cli
 
 step "ruleset check and test with the CLI"
 cargo build --release --locked -p hazard-rules-cli
-cli=target/release/hazard-rules
+# Cargo's output directory (CARGO_TARGET_DIR when set); this script's own files go to target/.
+cli=${CARGO_TARGET_DIR:-target}/release/hazard-rules
+mkdir -p target
 mapfile -t rulesets < <(find rulesets -name ruleset.toml -printf '%h\n' | sort)
 for dir in "${rulesets[@]}"; do
   "$cli" check "$dir"

@@ -20,6 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('../', import.meta.url));
@@ -73,7 +74,9 @@ for (const m of MODULES) {
     root,
     { ...process.env, CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL: m.forSize ? 'z' : '3' },
   );
-  const built = `${root}target/wasm32-unknown-unknown/wasm-release/hazard_rules_wasm.wasm`;
+  // Cargo's output directory: CARGO_TARGET_DIR when set (relative to the workspace root).
+  const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? 'target');
+  const built = path.join(targetDir, 'wasm32-unknown-unknown', 'wasm-release', 'hazard_rules_wasm.wasm');
   const outName = `hazard_rules_${m.name}`;
   run('wasm-bindgen', [
     '--target', 'web',
