@@ -340,12 +340,50 @@ fn value(array: &dyn Array, row: usize, depth: usize) -> Result<Option<Value>, S
                 TimeUnit::Nanosecond => timestamp::<TimestampNanosecondType>(array, row, tz)?,
             }
         }
-        DataType::List(_) => list(array.as_list::<i32>().value(row).as_ref(), depth)?,
-        DataType::LargeList(_) => list(array.as_list::<i64>().value(row).as_ref(), depth)?,
-        DataType::ListView(_) => list(array.as_list_view::<i32>().value(row).as_ref(), depth)?,
-        DataType::LargeListView(_) => list(array.as_list_view::<i64>().value(row).as_ref(), depth)?,
+        // A list's items are a range of its values (read where they are:
+        // slicing would make a new array, and one per column of a struct).
+        DataType::List(_) => {
+            let l = array.as_list::<i32>();
+            let o = l.value_offsets();
+            list(
+                l.values().as_ref(),
+                o[row] as usize..o[row + 1] as usize,
+                depth,
+            )?
+        }
+        DataType::LargeList(_) => {
+            let l = array.as_list::<i64>();
+            let o = l.value_offsets();
+            list(
+                l.values().as_ref(),
+                o[row] as usize..o[row + 1] as usize,
+                depth,
+            )?
+        }
+        DataType::ListView(_) => {
+            let l = array.as_list_view::<i32>();
+            let (at, n) = (
+                l.value_offsets()[row] as usize,
+                l.value_sizes()[row] as usize,
+            );
+            list(l.values().as_ref(), at..at + n, depth)?
+        }
+        DataType::LargeListView(_) => {
+            let l = array.as_list_view::<i64>();
+            let (at, n) = (
+                l.value_offsets()[row] as usize,
+                l.value_sizes()[row] as usize,
+            );
+            list(l.values().as_ref(), at..at + n, depth)?
+        }
         DataType::FixedSizeList(_, _) => {
-            list(array.as_fixed_size_list().value(row).as_ref(), depth)?
+            let l = array.as_fixed_size_list();
+            let at = l.value_offset_at(row);
+            list(
+                l.values().as_ref(),
+                at..at + l.value_length() as usize,
+                depth,
+            )?
         }
         DataType::Struct(_) => {
             let s = array.as_struct();
@@ -390,10 +428,10 @@ fn decimal<T: DecimalType>(array: &dyn Array, row: usize) -> Result<Option<Value
     float(f)
 }
 
-/// A list's items; a null item keeps its place.
-fn list(items: &dyn Array, depth: usize) -> Result<Value, String> {
-    (0..items.len())
-        .map(|i| Ok(value(items, i, depth + 1)?.unwrap_or(Value::Null)))
+/// A list's items, `range` of `values`; a null item keeps its place.
+fn list(values: &dyn Array, range: std::ops::Range<usize>, depth: usize) -> Result<Value, String> {
+    range
+        .map(|i| Ok(value(values, i, depth + 1)?.unwrap_or(Value::Null)))
         .collect::<Result<Vec<_>, String>>()
         .map(Value::Array)
 }

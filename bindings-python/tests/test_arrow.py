@@ -66,6 +66,43 @@ def test_struct_columns_and_dotted_names_are_the_same(rules: hr.Ruleset, registe
     assert a.equals(b)
 
 
+def _lists_as(table: pa.Table, make: Any) -> pa.Table:
+    """``table`` with each list column cast to ``make(value_type)``."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type):
+            # pa.array, not cast: pyarrow cannot cast a list to a list view.
+            cast = pa.array(table.column(i).to_pylist(), type=make(field.type.value_type))
+            table = table.set_column(i, field.name, cast)
+    return table
+
+
+def test_every_arrow_list_type_and_a_sliced_table(rules: hr.Ruleset, register: List[Dict[str, Any]]) -> None:
+    """A list cell is a range of its column's values, read in place: large
+    lists, list views, fixed-size lists and a table that starts at an offset
+    give what plain lists give."""
+    dotted = pa.Table.from_pandas(pd.json_normalize(register, sep="."), preserve_index=False)
+    assert any(pa.types.is_list(f.type) for f in dotted.schema)
+    expected = rules.evaluate_many(dotted, AS_OF, output="arrow")
+    for name, make in {"large_list": pa.large_list, "list_view": pa.list_view}.items():
+        got = rules.evaluate_many(_lists_as(dotted, make), AS_OF, output="arrow")
+        assert got.equals(expected), name
+    # Sliced: the list columns' offsets no longer start at 0.
+    got = rules.evaluate_many(dotted.slice(3), AS_OF, output="arrow")
+    # (as values: the slice keeps the whole dictionaries of the text columns)
+    assert got.to_pylist() == expected.slice(3).to_pylist()
+    # Fixed-size lists: the records with exactly one catalogue item.
+    one = [r for r in register if len(r.get("hazard", {}).get("items") or []) == 1]
+    assert one, "the sample register has hazards with one item"
+    table = pa.Table.from_pandas(pd.json_normalize(one, sep="."), preserve_index=False)
+    items = table.schema.get_field_index("hazard.items")
+    fixed = table.set_column(
+        items, "hazard.items", table.column(items).cast(pa.list_(table.schema.field(items).type.value_type, 1))
+    )
+    assert fixed.equals(table) is False
+    got = rules.evaluate_many(fixed, AS_OF, output="arrow")
+    assert got.equals(rules.evaluate_many(table, AS_OF, output="arrow"))
+
+
 def test_cells_are_read_by_their_type(rules: hr.Ruleset) -> None:
     """Arrow types become the core's cells: ids as numbers become text, dates
     their day, dictionary, large and view strings text, nulls and NaN
