@@ -21,7 +21,8 @@ use arrow_array::types::{
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
-    Array, ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchReader, StructArray,
+    Array, ArrayRef, OffsetSizeTrait, RecordBatch, RecordBatchIterator, RecordBatchReader,
+    StructArray,
 };
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, TimeUnit};
@@ -342,40 +343,10 @@ fn value(array: &dyn Array, row: usize, depth: usize) -> Result<Option<Value>, S
         }
         // A list's items are a range of its values (read where they are:
         // slicing would make a new array, and one per column of a struct).
-        DataType::List(_) => {
-            let l = array.as_list::<i32>();
-            let o = l.value_offsets();
-            list(
-                l.values().as_ref(),
-                o[row] as usize..o[row + 1] as usize,
-                depth,
-            )?
-        }
-        DataType::LargeList(_) => {
-            let l = array.as_list::<i64>();
-            let o = l.value_offsets();
-            list(
-                l.values().as_ref(),
-                o[row] as usize..o[row + 1] as usize,
-                depth,
-            )?
-        }
-        DataType::ListView(_) => {
-            let l = array.as_list_view::<i32>();
-            let (at, n) = (
-                l.value_offsets()[row] as usize,
-                l.value_sizes()[row] as usize,
-            );
-            list(l.values().as_ref(), at..at + n, depth)?
-        }
-        DataType::LargeListView(_) => {
-            let l = array.as_list_view::<i64>();
-            let (at, n) = (
-                l.value_offsets()[row] as usize,
-                l.value_sizes()[row] as usize,
-            );
-            list(l.values().as_ref(), at..at + n, depth)?
-        }
+        DataType::List(_) => list_items::<i32>(array, row, depth)?,
+        DataType::LargeList(_) => list_items::<i64>(array, row, depth)?,
+        DataType::ListView(_) => list_view_items::<i32>(array, row, depth)?,
+        DataType::LargeListView(_) => list_view_items::<i64>(array, row, depth)?,
         DataType::FixedSizeList(_, _) => {
             let l = array.as_fixed_size_list();
             let at = l.value_offset_at(row);
@@ -426,6 +397,36 @@ fn decimal<T: DecimalType>(array: &dyn Array, row: usize) -> Result<Option<Value
         .parse()
         .map_err(|_| format!("cannot read the decimal {text}"))?;
     float(f)
+}
+
+/// The items of a list (`List`, `LargeList`) at `row`.
+fn list_items<O: OffsetSizeTrait>(
+    array: &dyn Array,
+    row: usize,
+    depth: usize,
+) -> Result<Value, String> {
+    let l = array.as_list::<O>();
+    let o = l.value_offsets();
+    list(
+        l.values().as_ref(),
+        o[row].as_usize()..o[row + 1].as_usize(),
+        depth,
+    )
+}
+
+/// The items of a list view (`ListView`, `LargeListView`) at `row`.
+fn list_view_items<O: OffsetSizeTrait>(
+    array: &dyn Array,
+    row: usize,
+    depth: usize,
+) -> Result<Value, String> {
+    let l = array.as_list_view::<O>();
+    let at = l.value_offsets()[row].as_usize();
+    list(
+        l.values().as_ref(),
+        at..at + l.value_sizes()[row].as_usize(),
+        depth,
+    )
 }
 
 /// A list's items, `range` of `values`; a null item keeps its place.

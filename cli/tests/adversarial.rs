@@ -6,6 +6,9 @@
 //! the same files (`bindings-python/tests/test_adversarial.py`,
 //! `bindings-wasm/test/node/adversarial.test.mjs`).
 
+#[path = "common/files.rs"]
+mod files;
+use files::copy_dir;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -68,19 +71,6 @@ fn input_bytes(case: &Value) -> Vec<u8> {
     let mut line = serde_json::to_vec(&case["input"]).unwrap();
     line.push(b'\n');
     line
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A ruleset directory case: the repository's `rulesets/national` and the

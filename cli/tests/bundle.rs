@@ -2,6 +2,9 @@
 //! bundled with its plan (the browser's core module reads only that); one
 //! with a function left to the interpreter is bundled without, and says so.
 
+#[path = "common/files.rs"]
+mod files;
+use files::copy_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,19 +16,6 @@ const WHILE_RULE: &str = "fn score_risk(risk) {\n\
     while n > 0 { n -= 1; }\n\
     #{ points: [], unit: (), region: () }\n\
 }\n";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Bundles `dir`; the message printed and the bundle's JSON.
 fn bundle(dir: &Path, scratch: &Path) -> (String, serde_json::Value) {
